@@ -1,0 +1,330 @@
+/**
+ * Hyper-parameters of the method (../shared/docs/method.md), named in one place.
+ *
+ * A run's stored `config` is `resolveConfig(kind, preset, overrides)`: the preset's numbers with the user's
+ * overrides merged in, every key validated. PAPER is exactly method.md; QUICK is the same protocol scaled for a
+ * 2-core CPU; SMOKE finishes in seconds for tests. Nothing here imports GraphQL or the database.
+ */
+
+export type PresetName = 'PAPER' | 'QUICK' | 'SMOKE';
+export type RunKindName = 'PRETRAIN' | 'FINETUNE';
+
+export interface ImageConfig {
+  /** In-plane size the slices are resampled to (square); U-Net depth = log2(size / 8) + 1. */
+  size: number;
+}
+
+export interface ModelConfig {
+  /** Encoder filters per level; only the first `levels` are used. */
+  filters: number[];
+  /** GroupNorm groups = filters / groupDivisor. */
+  groupDivisor: number;
+  /** Global head: dense units then projection size (pretraining only). */
+  globalDense: number;
+  globalProjection: number;
+  /** Local head channels (pretraining only). */
+  localChannels: number;
+}
+
+export interface ConstraintConfig {
+  components: number;
+  clusters: number;
+  denoise: boolean;
+  /** Total-variation (ROF) denoising weight and iterations, used when `denoise` is on. */
+  tvWeight: number;
+  tvIterations: number;
+  /** Mask components with a kidney bounding box from the labels. Leaks labels into pretraining: off by default. */
+  maskWithLabels: boolean;
+  kmeansIterations: number;
+  clipLowPercentile: number;
+  clipHighPercentile: number;
+}
+
+export interface PlateauConfig {
+  /** Multiply the lr by `factor` when the validation loss has not improved for `patience` epochs. */
+  factor: number;
+  patience: number;
+  minLr: number;
+}
+
+export interface GlobalConfig {
+  epochs: number;
+  partitions: number;
+  /** Volumes per batch; each contributes one slice per partition and two augmented views. */
+  volumesPerBatch: number;
+  tau: number;
+  lr: number;
+  brightness: number;
+  contrastMin: number;
+  contrastMax: number;
+  cropMin: number;
+  /** Cap on batches per epoch (0 = the whole training set). */
+  maxBatchesPerEpoch: number;
+}
+
+export interface ClcConfig {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  tau: number;
+  topK: number;
+  anchors: number;
+  patchSize: number;
+  plateau: PlateauConfig;
+  maxBatchesPerEpoch: number;
+}
+
+export interface AugmentConfig {
+  translate: number;
+  scaleMin: number;
+  scaleMax: number;
+  intensityProbability: number;
+  brightness: number;
+  contrastMin: number;
+  contrastMax: number;
+}
+
+export interface FinetuneConfig {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  /** Focal Tversky: per-class alpha (weights false negatives), class weights, gamma, smoothing. */
+  alpha: number[];
+  weights: number[];
+  gamma: number;
+  smooth: number;
+  plateau: PlateauConfig;
+  augment: AugmentConfig;
+  maxBatchesPerEpoch: number;
+}
+
+export interface PretrainConfig {
+  image: ImageConfig;
+  model: ModelConfig;
+  constraints: ConstraintConfig;
+  global: GlobalConfig;
+  clc: ClcConfig;
+}
+
+export interface FinetuneRunConfig {
+  image: ImageConfig;
+  model: ModelConfig;
+  finetune: FinetuneConfig;
+}
+
+export type RunConfig = PretrainConfig | FinetuneRunConfig;
+
+const PAPER_MODEL: ModelConfig = {
+  filters: [16, 32, 64, 128, 128, 128],
+  groupDivisor: 4,
+  globalDense: 1024,
+  globalProjection: 128,
+  localChannels: 64,
+};
+
+const PAPER_CONSTRAINTS: ConstraintConfig = {
+  components: 4,
+  clusters: 20,
+  denoise: true,
+  tvWeight: 0.1,
+  tvIterations: 50,
+  maskWithLabels: false,
+  kmeansIterations: 50,
+  clipLowPercentile: 0.01,
+  clipHighPercentile: 99.9,
+};
+
+const PAPER_PLATEAU: PlateauConfig = { factor: 0.5, patience: 10, minLr: 1e-7 };
+
+const PAPER: PretrainConfig & FinetuneRunConfig = {
+  image: { size: 256 },
+  model: PAPER_MODEL,
+  constraints: PAPER_CONSTRAINTS,
+  global: {
+    epochs: 10,
+    partitions: 4,
+    volumesPerBatch: 4,
+    tau: 0.1,
+    lr: 1e-4,
+    brightness: 0.3,
+    contrastMin: 0.7,
+    contrastMax: 1.3,
+    cropMin: 0.7,
+    maxBatchesPerEpoch: 0,
+  },
+  clc: {
+    epochs: 150,
+    batchSize: 16,
+    lr: 1e-4,
+    tau: 0.1,
+    topK: 100,
+    anchors: 20,
+    patchSize: 4,
+    plateau: PAPER_PLATEAU,
+    maxBatchesPerEpoch: 0,
+  },
+  finetune: {
+    epochs: 200,
+    batchSize: 20,
+    lr: 1e-3,
+    alpha: [0.5, 0.7, 0.7],
+    weights: [0.1, 1, 1],
+    gamma: 4 / 3,
+    smooth: 1,
+    plateau: PAPER_PLATEAU,
+    augment: {
+      translate: 0.15,
+      scaleMin: 0.9,
+      scaleMax: 1.0,
+      intensityProbability: 0.3,
+      brightness: 0.3,
+      contrastMin: 0.7,
+      contrastMax: 1.3,
+    },
+    maxBatchesPerEpoch: 0,
+  },
+};
+
+/** QUICK: the same protocol at 64² with fewer epochs and capped epoch lengths, sized for 2 CPU cores. */
+const QUICK = mergeDeep(PAPER, {
+  image: { size: 64 },
+  global: { epochs: 3, maxBatchesPerEpoch: 8 },
+  clc: { epochs: 20, batchSize: 16, topK: 50, plateau: { patience: 5 }, maxBatchesPerEpoch: 12 },
+  finetune: { epochs: 30, batchSize: 16, plateau: { patience: 5 }, maxBatchesPerEpoch: 12 },
+}) as PretrainConfig & FinetuneRunConfig;
+
+/** SMOKE: a tiny network and a couple of short epochs; exercises every code path in seconds. */
+const SMOKE = mergeDeep(PAPER, {
+  image: { size: 32 },
+  model: { filters: [4, 8, 16], globalDense: 32, globalProjection: 16, localChannels: 8 },
+  constraints: { clusters: 6, denoise: false, kmeansIterations: 10 },
+  global: { epochs: 1, volumesPerBatch: 2, maxBatchesPerEpoch: 2 },
+  clc: { epochs: 2, batchSize: 4, topK: 10, anchors: 4, maxBatchesPerEpoch: 2 },
+  finetune: { epochs: 2, batchSize: 4, maxBatchesPerEpoch: 2 },
+}) as PretrainConfig & FinetuneRunConfig;
+
+export const PRESETS: Record<PresetName, PretrainConfig & FinetuneRunConfig> = { PAPER, QUICK, SMOKE };
+
+const SECTIONS: Record<RunKindName, string[]> = {
+  PRETRAIN: ['image', 'model', 'constraints', 'global', 'clc'],
+  FINETUNE: ['image', 'model', 'finetune'],
+};
+
+/** A bad override: `path` names the offending key, e.g. "clc.epochs". */
+export class ConfigError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * The fully resolved config of a run: the preset's sections for this run kind, with `overrides` merged in.
+ * Throws ConfigError for an unknown key, a wrong type, or a value out of range.
+ */
+export function resolveConfig(kind: RunKindName, preset: PresetName, overrides: unknown = {}): RunConfig {
+  const base = PRESETS[preset];
+  if (!base) throw new ConfigError('preset', `unknown preset ${String(preset)}`);
+  const sections: Record<string, unknown> = {};
+  for (const name of SECTIONS[kind]) sections[name] = (base as unknown as Record<string, unknown>)[name];
+  const merged = applyOverrides(sections, overrides ?? {}, '');
+  validateRanges(merged as Record<string, Record<string, unknown>>);
+  return merged as unknown as RunConfig;
+}
+
+function applyOverrides(base: unknown, override: unknown, path: string): unknown {
+  if (!isPlainObject(override)) {
+    throw new ConfigError(path || 'overrides', 'expected an object');
+  }
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(override)) {
+    const keyPath = path ? `${path}.${key}` : key;
+    if (!(key in out)) throw new ConfigError(keyPath, 'unknown key');
+    const current = out[key];
+    if (isPlainObject(current)) {
+      out[key] = applyOverrides(current, value, keyPath);
+    } else if (Array.isArray(current)) {
+      if (!Array.isArray(value) || value.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+        throw new ConfigError(keyPath, 'expected an array of numbers');
+      }
+      out[key] = [...value];
+    } else if (typeof current !== typeof value || (typeof value === 'number' && !Number.isFinite(value))) {
+      throw new ConfigError(keyPath, `expected a ${typeof current}`);
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+const POSITIVE_INTEGERS = [
+  'image.size',
+  'constraints.components',
+  'constraints.clusters',
+  'constraints.kmeansIterations',
+  'global.epochs',
+  'global.partitions',
+  'global.volumesPerBatch',
+  'clc.epochs',
+  'clc.batchSize',
+  'clc.topK',
+  'clc.anchors',
+  'clc.patchSize',
+  'finetune.epochs',
+  'finetune.batchSize',
+];
+const POSITIVE_NUMBERS = ['global.tau', 'global.lr', 'clc.tau', 'clc.lr', 'finetune.lr', 'finetune.gamma'];
+
+function validateRanges(config: Record<string, Record<string, unknown>>): void {
+  const get = (path: string): unknown => {
+    const [section, key] = path.split('.');
+    return config[section]?.[key];
+  };
+  for (const path of POSITIVE_INTEGERS) {
+    const v = get(path);
+    if (v !== undefined && (!Number.isInteger(v) || (v as number) <= 0)) {
+      throw new ConfigError(path, 'expected a positive integer');
+    }
+  }
+  for (const path of POSITIVE_NUMBERS) {
+    const v = get(path);
+    if (v !== undefined && (v as number) <= 0) throw new ConfigError(path, 'expected a positive number');
+  }
+  const size = get('image.size') as number;
+  if (!Number.isInteger(Math.log2(size / 8)) || size < 16 || size > 512) {
+    throw new ConfigError('image.size', 'expected a power of two between 16 and 512');
+  }
+  const filters = config.model?.filters as number[] | undefined;
+  const levels = Math.log2(size / 8) + 1;
+  if (filters && filters.length < levels) {
+    throw new ConfigError('model.filters', `need ${levels} levels for image.size ${size}, got ${filters.length}`);
+  }
+  const ft = config.finetune as unknown as FinetuneConfig | undefined;
+  if (ft) {
+    if (ft.alpha.length !== 3 || ft.alpha.some((a) => a < 0 || a > 1)) {
+      throw new ConfigError('finetune.alpha', 'expected 3 values in [0, 1] (background, right, left)');
+    }
+    if (ft.weights.length !== 3 || ft.weights.some((w) => w < 0)) {
+      throw new ConfigError('finetune.weights', 'expected 3 non-negative values (background, right, left)');
+    }
+  }
+}
+
+/** Number of U-Net levels for an input size: log2(size / 8) + 1 (256 → 6, 128 → 5, 64 → 4). */
+export function unetLevels(size: number): number {
+  return Math.log2(size / 8) + 1;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function mergeDeep(base: unknown, patch: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(patch)) return patch;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(patch)) out[k] = mergeDeep(base[k], v);
+  return out;
+}
