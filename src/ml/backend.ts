@@ -1,0 +1,174 @@
+/**
+ * Run-time choice and initialisation of the TensorFlow.js backend.
+ *
+ * Order when nothing is forced: `tensorflow` (libtensorflow through `@tensorflow/tfjs-node-gpu` or
+ * `@tensorflow/tfjs-node`, both optional and usually absent here) → `wasm` (SIMD, XNNPACK) → `cpu` (pure JS,
+ * ~1000× slower: only tiny tests). `NEPHRON_BACKEND=tensorflow|wasm|cpu` forces one; a forced backend that
+ * cannot start is an error, never a silent fallback. `NEPHRON_WASM_THREADS` sets the wasm thread count
+ * (default: the number of cores; see ./wasmThreads.ts for how threads are started under Node).
+ *
+ * Works the same on the main thread and inside a `worker_threads` Worker: every thread has its own tfjs engine,
+ * so each Worker calls `initBackend` once before building models.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { registerTrainingKernels } from './kernels';
+import { prepareWasmThreads, wasmThreadsSupported } from './wasmThreads';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+export interface BackendOptions {
+  /** Force a backend (default: `NEPHRON_BACKEND`, else the automatic order). */
+  backend?: BackendName;
+  /** wasm threads (default: `NEPHRON_WASM_THREADS`, else `os.availableParallelism()`). 1 = the SIMD build. */
+  threads?: number;
+}
+
+export interface BackendInfo {
+  name: BackendName;
+  /** Reported with every run: `wasm-simd-1t`, `wasm-simd-2t`, `tensorflow-gpu:0`, `tensorflow-cpu`, `cpu`. */
+  device: string;
+  threads: number;
+}
+
+/** The backend asked for cannot start. */
+export class BackendUnavailableError extends Error {
+  constructor(
+    readonly backend: BackendName,
+    reason: string,
+  ) {
+    super(`backend '${backend}' is not available: ${reason}`);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
+let current: BackendInfo | null = null;
+let pending: Promise<BackendInfo> | null = null;
+
+/** The initialised backend, or null before `initBackend`. */
+export function currentBackend(): BackendInfo | null {
+  return current;
+}
+
+/**
+ * Initialise the backend once per thread (later calls return the first result; asking for a different backend
+ * after that throws). Throws BackendUnavailableError when a forced backend cannot start.
+ */
+export function initBackend(options: BackendOptions = {}): Promise<BackendInfo> {
+  const wanted = options.backend ?? parseBackendEnv(process.env.NEPHRON_BACKEND);
+  if (pending) {
+    return pending.then((info) => {
+      if (wanted && wanted !== info.name) {
+        throw new Error(`backend already initialised as '${info.name}', cannot switch to '${wanted}'`);
+      }
+      return info;
+    });
+  }
+  pending = start(wanted, options.threads ?? parseThreadsEnv(process.env.NEPHRON_WASM_THREADS)).then(
+    (info) => (current = info),
+    (err: unknown) => {
+      pending = null;
+      throw err;
+    },
+  );
+  return pending;
+}
+
+function parseBackendEnv(value: string | undefined): BackendName | undefined {
+  if (value === undefined || value === '' || value === 'auto') return undefined;
+  if (!(BACKEND_NAMES as readonly string[]).includes(value)) {
+    throw new Error(`NEPHRON_BACKEND=${value}: expected one of ${BACKEND_NAMES.join(', ')} (or unset)`);
+  }
+  return value as BackendName;
+}
+
+function parseThreadsEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`NEPHRON_WASM_THREADS=${value}: expected a positive integer`);
+  return n;
+}
+
+async function start(wanted: BackendName | undefined, threads: number | undefined): Promise<BackendInfo> {
+  if (wanted === 'tensorflow') return startTensorflow();
+  if (wanted === 'wasm') return startWasm(threads);
+  if (wanted === 'cpu') return startCpu();
+  try {
+    return await startTensorflow();
+  } catch (err) {
+    if (!(err instanceof BackendUnavailableError)) throw err;
+  }
+  try {
+    return await startWasm(threads);
+  } catch (err) {
+    if (!(err instanceof BackendUnavailableError)) throw err;
+  }
+  return startCpu();
+}
+
+async function startTensorflow(): Promise<BackendInfo> {
+  const reasons: string[] = [];
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      // Optional dependencies: their install needs libtensorflow, which may be missing; only load them if present.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require(pkg);
+    } catch (err) {
+      reasons.push(`${pkg}: ${firstLine(err)}`);
+      continue;
+    }
+    if (!(await tf.setBackend('tensorflow'))) {
+      reasons.push(`${pkg} loaded but tf.setBackend('tensorflow') failed`);
+      continue;
+    }
+    await tf.ready();
+    const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
+    const device = backend.isUsingGpuDevice ? 'tensorflow-gpu:0' : 'tensorflow-cpu';
+    return { name: 'tensorflow', device, threads: os.availableParallelism() };
+  }
+  throw new BackendUnavailableError('tensorflow', reasons.join('; '));
+}
+
+async function startWasm(threads: number | undefined): Promise<BackendInfo> {
+  let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
+  try {
+    wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  } catch (err) {
+    throw new BackendUnavailableError('wasm', firstLine(err));
+  }
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  let want = Math.max(1, threads ?? os.availableParallelism());
+  if (want > 1 && !(simd && wasmThreadsSupported())) want = 1;
+  const dir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+  wasm.setWasmPaths(dir);
+  if (want > 1) {
+    prepareWasmThreads(dir, want);
+  } else {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  }
+  wasm.setThreadsCount(want);
+  let ok = false;
+  try {
+    ok = await tf.setBackend('wasm');
+  } catch (err) {
+    throw new BackendUnavailableError('wasm', firstLine(err));
+  }
+  if (!ok) throw new BackendUnavailableError('wasm', "tf.setBackend('wasm') failed");
+  await tf.ready();
+  registerTrainingKernels('wasm');
+  const actual = wasm.getThreadsCount();
+  return { name: 'wasm', device: `wasm-${simd ? 'simd' : 'plain'}-${actual}t`, threads: actual };
+}
+
+async function startCpu(): Promise<BackendInfo> {
+  if (!(await tf.setBackend('cpu'))) throw new BackendUnavailableError('cpu', "tf.setBackend('cpu') failed");
+  await tf.ready();
+  return { name: 'cpu', device: 'cpu', threads: 1 };
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String((err as { message?: string })?.message ?? err);
+  return msg.split('\n')[0];
+}

@@ -1,0 +1,26 @@
+/**
+ * Training kernels nephron adds to a backend (wasm): Conv2DBackpropFilter (missing in tfjs-backend-wasm 4.22),
+ * a fast Conv2DBackpropInput (wasm's own is a naive loop; kept as the fallback for cases the fast one does not
+ * cover) and UnsortedSegmentSum (the gradient of tf.gather). Each is composed of Conv2D / BatchMatMul /
+ * Transpose / DepthToSpace kernels that wasm runs with XNNPACK. Idempotent.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { makeConv2dBackpropFilter } from './conv2dBackpropFilter';
+import { makeConv2dBackpropInput } from './conv2dBackpropInput';
+import { makeUnsortedSegmentSum } from './unsortedSegmentSum';
+
+const registered = new Set<string>();
+
+export function registerTrainingKernels(backendName: string): void {
+  if (registered.has(backendName)) return;
+  const original = tf.getKernel('Conv2DBackpropInput', backendName);
+  replaceKernel(backendName, 'Conv2DBackpropInput', makeConv2dBackpropInput(backendName, original?.kernelFunc ?? null));
+  replaceKernel(backendName, 'Conv2DBackpropFilter', makeConv2dBackpropFilter(backendName));
+  replaceKernel(backendName, 'UnsortedSegmentSum', makeUnsortedSegmentSum(backendName));
+  registered.add(backendName);
+}
+
+function replaceKernel(backendName: string, kernelName: string, kernelFunc: tf.KernelFunc): void {
+  if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
+  tf.registerKernel({ kernelName, backendName, kernelFunc });
+}

@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/ml/backend';
+import { mulberry32 } from '../../src/ml/random';
+
+/** Values of `f(...inputs)` and of its gradients w.r.t. every input, on one backend. */
+async function valueAndGrads(
+  backend: string,
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: { shape: number[]; values: Float32Array }[],
+): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const xs = inputs.map((i) => tf.tensor(i.values, i.shape));
+    // A random projection makes every output element matter to the scalar loss.
+    const value = f(...xs);
+    const proj = tf.tensor(randomValues(value.size, 99), value.shape);
+    const grads = tf.grads((...ys: tf.Tensor[]) => tf.sum(tf.mul(f(...ys), proj)))(xs);
+    return [value, ...grads].map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+function randomValues(n: number, seed: number): Float32Array {
+  const rng = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => rng() * 2 - 1);
+}
+
+function input(shape: number[], seed: number) {
+  return { shape, values: randomValues(shape.reduce((a, b) => a * b, 1), seed) };
+}
+
+async function compare(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: { shape: number[]; values: Float32Array }[]) {
+  const wasm = await valueAndGrads('wasm', f, inputs);
+  const cpu = await valueAndGrads('cpu', f, inputs);
+  await tf.setBackend('wasm');
+  expect(wasm.length).toBe(cpu.length);
+  for (let k = 0; k < wasm.length; k++) {
+    expect(wasm[k].length).toBe(cpu[k].length);
+    let worst = 0;
+    for (let i = 0; i < wasm[k].length; i++) {
+      worst = Math.max(worst, Math.abs(wasm[k][i] - cpu[k][i]) / Math.max(1, Math.abs(cpu[k][i])));
+    }
+    expect(worst, `output ${k} (0 = value, then the gradients)`).toBeLessThan(1e-4);
+  }
+}
+
+describe('wasm training kernels against the cpu backend', () => {
+  beforeAll(async () => {
+    const info = await initBackend({ backend: 'wasm', threads: 1 });
+    expect(info.device).toMatch(/^wasm-/);
+  });
+
+  it('conv2d 3×3 stride 1 same (filter grad via conv, input grad via flipped-filter conv)', async () => {
+    await compare((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), [input([2, 7, 6, 3], 1), input([3, 3, 3, 4], 2)]);
+  });
+
+  it('conv2d 3×3 stride 1 valid and 1×1', async () => {
+    await compare((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid'), [input([2, 6, 5, 2], 3), input([3, 3, 2, 3], 4)]);
+    await compare((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), [input([3, 4, 4, 5], 5), input([1, 1, 5, 2], 6)]);
+  });
+
+  it('conv2d 3×3 stride 2 same (dilated-filter conv; input grad falls back to wasm)', async () => {
+    await compare((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'), [input([2, 8, 7, 2], 7), input([3, 3, 2, 3], 8)]);
+  });
+
+  it('conv2dTranspose 2×2 stride 2 (matmul + DepthToSpace) and its gradients', async () => {
+    await compare(
+      (x, w) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [2, 6, 8, 3], 2, 'same'),
+      [input([2, 3, 4, 5], 9), input([2, 2, 3, 5], 10)],
+    );
+  });
+
+  it('conv2dTranspose 3×3 stride 1 same', async () => {
+    await compare(
+      (x, w) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [1, 5, 5, 2], 1, 'same'),
+      [input([1, 5, 5, 3], 11), input([3, 3, 2, 3], 12)],
+    );
+  });
+
+  it('gather gradient (UnsortedSegmentSum)', async () => {
+    const idx = [3, 0, 3, 1, 4];
+    await compare((x) => tf.gather(x, tf.tensor1d(idx, 'int32')), [input([6, 4], 13)]);
+    await compare((x) => tf.gather(x, tf.tensor1d([1, 0, 1], 'int32'), 1), [input([2, 3, 2], 14)]);
+  });
+
+  it('frees every intermediate', async () => {
+    const x = tf.tensor(randomValues(2 * 8 * 8 * 3, 1), [2, 8, 8, 3]) as tf.Tensor4D;
+    const w = tf.tensor(randomValues(3 * 3 * 3 * 4, 2), [3, 3, 3, 4]) as tf.Tensor4D;
+    const up = tf.tensor(randomValues(2 * 2 * 5 * 4, 3), [2, 2, 5, 4]) as tf.Tensor4D;
+    const step = () =>
+      tf.tidy(() => {
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(tf.conv2dTranspose(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), c as tf.Tensor4D, [2, 16, 16, 5], 2, 'same')),
+        )([x, w, up]);
+        g.forEach((t) => t.dataSync());
+      });
+    step();
+    const before = { tensors: tf.memory().numTensors, data: tf.engine().backend.numDataIds() };
+    for (let i = 0; i < 3; i++) step();
+    expect({ tensors: tf.memory().numTensors, data: tf.engine().backend.numDataIds() }).toEqual(before);
+    tf.dispose([x, w, up]);
+  });
+});
