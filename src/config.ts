@@ -1,0 +1,87 @@
+/**
+ * Configuration, only from the environment, validated at start: every bad value gets its own line in the error.
+ * The names are a contract (scripts and tests start servers with them); README.md documents them.
+ */
+export type Backend = 'wasm' | 'cpu' | 'tensorflow';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  host: string;
+  port: number;
+  /** postgres://… for PostgreSQL, "memory" for in-memory PGlite, undefined for PGlite on disk. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  importRoot: string | undefined;
+  defaultCohort: boolean;
+  runners: number;
+  backend: Backend | undefined;
+  logLevel: LogLevel;
+  /** NODE_ENV=development: stack traces in error responses. */
+  development: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const BACKENDS: Backend[] = ['wasm', 'cpu', 'tensorflow'];
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const get = (name: string) => {
+    const v = env[name]?.trim();
+    return v === '' ? undefined : v;
+  };
+
+  const host = get('HOST') ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:_-]+$/.test(host)) problems.push(`HOST=${host}: expected a host name or IP address`);
+
+  const portText = get('PORT') ?? '4000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) problems.push(`PORT=${portText}: expected an integer 0-65535 (0 = any free port)`);
+
+  const databaseUrl = get('DATABASE_URL');
+  if (databaseUrl && databaseUrl !== 'memory' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push(`DATABASE_URL=${databaseUrl}: expected postgres://user@host:port/db, "memory", or unset for embedded PGlite`);
+  }
+
+  const defaultCohortText = (get('NEPHRON_DEFAULT_COHORT') ?? 'on').toLowerCase();
+  if (!['on', 'off'].includes(defaultCohortText)) problems.push(`NEPHRON_DEFAULT_COHORT=${defaultCohortText}: expected on or off`);
+
+  const runnersText = get('NEPHRON_RUNNERS') ?? '1';
+  const runners = Number(runnersText);
+  if (!/^\d+$/.test(runnersText) || runners > 64) problems.push(`NEPHRON_RUNNERS=${runnersText}: expected an integer 0-64 (0 = no training in this process)`);
+
+  const backend = get('NEPHRON_BACKEND') as Backend | undefined;
+  if (backend && !BACKENDS.includes(backend)) problems.push(`NEPHRON_BACKEND=${backend}: expected one of ${BACKENDS.join(', ')}`);
+
+  const logLevel = (get('LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${logLevel}: expected one of ${LOG_LEVELS.join(', ')}`);
+
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    host,
+    port,
+    databaseUrl,
+    dataDir: get('NEPHRON_DATA_DIR') ?? './data',
+    importRoot: get('NEPHRON_IMPORT_ROOT'),
+    defaultCohort: defaultCohortText === 'on',
+    runners,
+    backend,
+    logLevel,
+    development: env.NODE_ENV === 'development',
+  };
+}
+
+/** The environment a DataSource is built from (ormconfig.ts reads DATABASE_URL and NEPHRON_DATA_DIR). */
+export function databaseEnv(config: Config): NodeJS.ProcessEnv {
+  return { DATABASE_URL: config.databaseUrl, NEPHRON_DATA_DIR: config.dataDir };
+}

@@ -1,0 +1,158 @@
+import { In, type DataSource, type EntityManager } from 'typeorm';
+import { isUuid, notFound, notImplemented } from '../errors';
+import { Cohort, type StoredContrast } from '../schema/cohort.entity';
+import { ContrastKind, Split, SubjectGroup } from '../schema/enums';
+import { Series } from '../schema/series.entity';
+import { Subject } from '../schema/subject.entity';
+import type { SubjectConnection } from '../schema/types';
+import { decodeCursor, encodeCursor, pageInfo, pageSize } from './pagination';
+
+/** A cohort to store, e.g. from the synthetic generator or a NIfTI import (blobs already in the blob store). */
+export interface NewCohort {
+  name: string;
+  source: string;
+  fingerprint: string;
+  contrasts: StoredContrast[];
+  subjects: {
+    code: string;
+    group: SubjectGroup;
+    split: Split;
+    series: NewSeries[];
+  }[];
+}
+
+export interface NewSeries {
+  contrast: ContrastKind;
+  channels: string[];
+  width: number;
+  height: number;
+  slices: number;
+  spacingMm: number[];
+  orientation?: string;
+  dtype?: string;
+  dataBlobKey: string;
+  maskBlobKey: string | null;
+  kidneyVolumesMl: { right: number; left: number } | null;
+}
+
+export class CohortService {
+  constructor(private readonly ds: DataSource) {}
+
+  list(): Promise<Cohort[]> {
+    return this.ds.getRepository(Cohort).find({ order: { createdAt: 'ASC', name: 'ASC' } });
+  }
+
+  async get(id: string, manager: EntityManager = this.ds.manager): Promise<Cohort | null> {
+    if (!isUuid(id)) return null;
+    return manager.getRepository(Cohort).findOneBy({ id });
+  }
+
+  async require(id: string, manager?: EntityManager): Promise<Cohort> {
+    const cohort = await this.get(id, manager);
+    if (!cohort) throw notFound('cohort', id);
+    return cohort;
+  }
+
+  byIds(ids: readonly string[]): Promise<Cohort[]> {
+    return this.ds.getRepository(Cohort).findBy({ id: In(ids.filter(isUuid)) });
+  }
+
+  /** Stores a cohort with its subjects and series in one transaction. */
+  async insert(input: NewCohort): Promise<Cohort> {
+    return this.ds.transaction(async (m) => {
+      const cohort = await m.getRepository(Cohort).save(
+        m.getRepository(Cohort).create({
+          name: input.name,
+          source: input.source,
+          fingerprint: input.fingerprint,
+          contrasts: input.contrasts,
+        }),
+      );
+      for (const s of input.subjects) {
+        const subject = await m.getRepository(Subject).save(
+          m.getRepository(Subject).create({ cohortId: cohort.id, code: s.code, group: s.group, split: s.split }),
+        );
+        if (s.series.length) {
+          await m.getRepository(Series).insert(
+            s.series.map((x) => ({ ...x, subjectId: subject.id, cohortId: cohort.id })),
+          );
+        }
+      }
+      return cohort;
+    });
+  }
+
+  createSynthetic(): never {
+    throw notImplemented('createSyntheticCohort (the synthetic data generator)');
+  }
+
+  importCohort(): never {
+    throw notImplemented('importCohort (NIfTI import)');
+  }
+
+  /** Subjects per cohort (one statement for many cohorts). */
+  async subjectCounts(cohortIds: readonly string[]): Promise<Map<string, number>> {
+    const rows: { cohortId: string; n: string }[] = await this.ds
+      .getRepository(Subject)
+      .createQueryBuilder('s')
+      .select('s.cohortId', 'cohortId')
+      .addSelect('count(*)', 'n')
+      .where('s.cohortId IN (:...ids)', { ids: cohortIds.filter(isUuid).concat('00000000-0000-0000-0000-000000000000') })
+      .groupBy('s.cohortId')
+      .getRawMany();
+    return new Map(rows.map((r) => [r.cohortId, Number(r.n)]));
+  }
+
+  /** Series per (cohort, contrast). */
+  async seriesCounts(cohortIds: readonly string[]): Promise<Map<string, Map<string, number>>> {
+    const rows: { cohortId: string; contrast: string; n: string }[] = await this.ds
+      .getRepository(Series)
+      .createQueryBuilder('x')
+      .select('x.cohortId', 'cohortId')
+      .addSelect('x.contrast', 'contrast')
+      .addSelect('count(*)', 'n')
+      .where('x.cohortId IN (:...ids)', { ids: cohortIds.filter(isUuid).concat('00000000-0000-0000-0000-000000000000') })
+      .groupBy('x.cohortId')
+      .addGroupBy('x.contrast')
+      .getRawMany();
+    const out = new Map<string, Map<string, number>>();
+    for (const r of rows) {
+      if (!out.has(r.cohortId)) out.set(r.cohortId, new Map());
+      out.get(r.cohortId)!.set(r.contrast, Number(r.n));
+    }
+    return out;
+  }
+
+  /** Number of subjects in a split (e.g. TRAIN, the pool fine-tuning draws nLabeled subjects from). */
+  countSubjects(cohortId: string, split: Split, manager: EntityManager = this.ds.manager): Promise<number> {
+    return manager.getRepository(Subject).countBy({ cohortId, split });
+  }
+
+  async subjectsPage(cohortId: string, split: Split | null | undefined, first?: number | null, after?: string | null): Promise<SubjectConnection> {
+    const limit = pageSize(first);
+    const afterCode = decodeCursor('subject', after);
+    const base = () => {
+      const qb = this.ds.getRepository(Subject).createQueryBuilder('s').where('s.cohortId = :cohortId', { cohortId });
+      if (split) qb.andWhere('s.split = :split', { split });
+      return qb;
+    };
+    const qb = base();
+    if (afterCode !== undefined) qb.andWhere('s.code > :afterCode', { afterCode });
+    const rows = await qb.orderBy('s.code', 'ASC').take(limit + 1).getMany();
+    const nodes = rows.slice(0, limit);
+    const cursor = (s: Subject) => encodeCursor('subject', s.code);
+    return {
+      edges: nodes.map((node) => ({ node, cursor: cursor(node) })),
+      pageInfo: pageInfo(nodes, rows.length > limit, afterCode !== undefined, cursor),
+      countTotal: () => base().getCount(),
+    };
+  }
+
+  subjectsByIds(ids: readonly string[]): Promise<Subject[]> {
+    return this.ds.getRepository(Subject).findBy({ id: In(ids.filter(isUuid)) });
+  }
+
+  seriesBySubjects(subjectIds: readonly string[]): Promise<Series[]> {
+    return this.ds.getRepository(Series).find({ where: { subjectId: In(subjectIds.filter(isUuid)) }, order: { contrast: 'ASC' } });
+  }
+}

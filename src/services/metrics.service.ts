@@ -1,0 +1,149 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { isUuid } from '../errors';
+import type { MetricPoint } from '../schema/metric.entity';
+import type { MetricSeries } from '../schema/types';
+
+export interface PointRow {
+  runId: string;
+  name: string;
+  epoch: number;
+  value: number;
+  at: Date;
+}
+
+export interface SummaryRow {
+  runId: string;
+  name: string;
+  lastEpoch: number;
+  last: number;
+  min: number;
+  max: number;
+  count: number;
+}
+
+/**
+ * Downsamples a series to at most `maxPoints` points, keeping the extremes: the first and the last point, and in
+ * each of floor((maxPoints - 2) / 2) equal buckets of the interior its minimum and its maximum (so the global
+ * minimum and maximum always survive). With maxPoints < 4, only the global minimum and maximum remain.
+ */
+export function downsample<T extends { value: number }>(points: T[], maxPoints: number): T[] {
+  const n = points.length;
+  if (n <= maxPoints) return points;
+  const keep = new Set<number>();
+  const argExtremes = (from: number, to: number) => {
+    let lo = from;
+    let hi = from;
+    for (let i = from; i < to; i++) {
+      if (points[i].value < points[lo].value) lo = i;
+      if (points[i].value > points[hi].value) hi = i;
+    }
+    keep.add(lo);
+    keep.add(hi);
+  };
+  if (maxPoints < 4) {
+    argExtremes(0, n);
+  } else {
+    keep.add(0);
+    keep.add(n - 1);
+    const buckets = Math.floor((maxPoints - 2) / 2);
+    const interior = n - 2;
+    for (let b = 0; b < buckets; b++) {
+      const from = 1 + Math.floor((b * interior) / buckets);
+      const to = 1 + Math.floor(((b + 1) * interior) / buckets);
+      if (to > from) argExtremes(from, to);
+    }
+  }
+  return [...keep].sort((a, b) => a - b).map((i) => points[i]);
+}
+
+export class MetricsService {
+  constructor(private readonly ds: DataSource) {}
+
+  /**
+   * Records one epoch's metric values for a run (the runners call this): points are upserted on
+   * (runId, name, epoch), so re-sending is idempotent, and the per-series summary is maintained in the same
+   * transaction. Pass the caller's transaction manager to join it.
+   */
+  async record(runId: string, epoch: number, values: Record<string, number>, at = new Date(), manager?: EntityManager): Promise<void> {
+    const names = Object.keys(values).filter((k) => Number.isFinite(values[k]));
+    if (!names.length) return;
+    const work = async (m: EntityManager) => {
+      const params: unknown[] = [runId, epoch, at];
+      const tuples = names.map((name, i) => {
+        params.push(name, values[name]);
+        return `($1::uuid, $${4 + 2 * i}::text, $2::int, $${5 + 2 * i}::float8, $3::timestamptz)`;
+      });
+      const inserted: { name: string; value: number; fresh: boolean }[] = await m.query(
+        `INSERT INTO metric_point ("runId", name, epoch, value, at) VALUES ${tuples.join(', ')}
+         ON CONFLICT ("runId", name, epoch) DO UPDATE SET value = EXCLUDED.value, at = EXCLUDED.at
+         RETURNING name, value, (xmax = 0) AS fresh`,
+        params,
+      );
+      for (const row of inserted) {
+        await m.query(
+          `INSERT INTO metric_summary ("runId", name, "lastEpoch", last, min, max, count)
+           VALUES ($1, $2, $3, $4, $4, $4, 1)
+           ON CONFLICT ("runId", name) DO UPDATE SET
+             last = CASE WHEN EXCLUDED."lastEpoch" >= metric_summary."lastEpoch" THEN EXCLUDED.last ELSE metric_summary.last END,
+             "lastEpoch" = GREATEST(metric_summary."lastEpoch", EXCLUDED."lastEpoch"),
+             min = LEAST(metric_summary.min, EXCLUDED.min),
+             max = GREATEST(metric_summary.max, EXCLUDED.max),
+             count = metric_summary.count + $5`,
+          [runId, row.name, epoch, row.value, row.fresh ? 1 : 0],
+        );
+      }
+    };
+    if (manager) await work(manager);
+    else await this.ds.transaction(work);
+  }
+
+  /** Summaries of many runs in one statement. */
+  async summaries(runIds: readonly string[]): Promise<SummaryRow[]> {
+    const ids = runIds.filter(isUuid);
+    if (!ids.length) return [];
+    return this.ds.query(
+      `SELECT "runId", name, "lastEpoch", last, min, max, count FROM metric_summary WHERE "runId" = ANY($1::uuid[]) ORDER BY "runId", name`,
+      [ids],
+    );
+  }
+
+  /** Every point of many runs (optionally only some metric names) in one statement, ordered by epoch. */
+  async points(runIds: readonly string[], names?: readonly string[] | null): Promise<PointRow[]> {
+    const ids = runIds.filter(isUuid);
+    if (!ids.length) return [];
+    const params: unknown[] = [ids];
+    let where = `"runId" = ANY($1::uuid[])`;
+    if (names) {
+      params.push([...names]);
+      where += ` AND name = ANY($2::text[])`;
+    }
+    return this.ds.query(`SELECT "runId", name, epoch, value, at FROM metric_point WHERE ${where} ORDER BY "runId", name, epoch`, params);
+  }
+
+  /** MetricSeries from points (summary over all points, points downsampled). */
+  static seriesFromPoints(rows: PointRow[], maxPoints?: number | null): MetricSeries[] {
+    const byName = new Map<string, PointRow[]>();
+    for (const r of rows) {
+      if (!byName.has(r.name)) byName.set(r.name, []);
+      byName.get(r.name)!.push(r);
+    }
+    return [...byName.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, pts]) => {
+        let min = Infinity;
+        let max = -Infinity;
+        for (const p of pts) {
+          if (p.value < min) min = p.value;
+          if (p.value > max) max = p.value;
+        }
+        const points = maxPoints ? downsample(pts, maxPoints) : pts;
+        return {
+          name,
+          points: points.map((p) => ({ epoch: p.epoch, value: p.value, at: p.at }) as MetricPoint),
+          last: pts[pts.length - 1].value,
+          min,
+          max,
+        };
+      });
+  }
+}

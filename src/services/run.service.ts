@@ -1,0 +1,275 @@
+import { In, type DataSource, type EntityManager } from 'typeorm';
+import { ConfigError, resolveConfig, type PresetName, type RunConfig } from '../ml/presets';
+import { badInput, conflict, isUuid, notFound } from '../errors';
+import { Cohort } from '../schema/cohort.entity';
+import { ContrastKind, FINISHED_STATUSES, Initialization, Preset, RunKind, RunStatus, Split } from '../schema/enums';
+import { Run } from '../schema/run.entity';
+import { Subject } from '../schema/subject.entity';
+import type { RunConnection, RunProgress } from '../schema/types';
+import { publishRunProgress, type PubSub } from '../server/pubsub';
+import { codeVersion } from './version';
+import { decodeCursor, encodeCursor, pageInfo, pageSize } from './pagination';
+
+export interface RunFilterInput {
+  status?: RunStatus | null;
+  kind?: RunKind | null;
+  contrast?: ContrastKind | null;
+  cohortId?: string | null;
+  sweepId?: string | null;
+}
+
+export interface PretrainingRequest {
+  cohortId: string;
+  contrast: ContrastKind;
+  preset: Preset;
+  seed: number;
+  overrides?: unknown;
+}
+
+export interface FineTuningRequest extends PretrainingRequest {
+  initialization: Initialization;
+  pretrainRunId?: string | null;
+  nLabeled: number;
+}
+
+/** Total epochs a run reports progress over. */
+export function totalEpochs(kind: RunKind, config: RunConfig): number {
+  const c = config as unknown as Record<string, { epochs: number }>;
+  return kind === RunKind.PRETRAIN ? c.global.epochs + c.clc.epochs : c.finetune.epochs;
+}
+
+/** resolveConfig with its ConfigError turned into BAD_USER_INPUT naming the key under `field`. */
+export function resolveOrBadInput(kind: RunKind, preset: Preset, overrides: unknown, field: string): RunConfig {
+  try {
+    return resolveConfig(kind, preset as PresetName, overrides ?? {});
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      const path = e.path === 'overrides' ? field : e.path === 'preset' ? 'input.preset' : `${field}.${e.path}`;
+      throw badInput(`${field}: ${e.message}`, path);
+    }
+    throw e;
+  }
+}
+
+export function progressEvent(run: Run, phase = run.phase ?? 'queue'): RunProgress {
+  return {
+    runId: run.id,
+    status: run.status,
+    phase,
+    epoch: run.epoch,
+    epochs: run.epochs,
+    metrics: [],
+    at: new Date(),
+    cohortId: run.cohortId,
+    sweepId: run.sweepId,
+  };
+}
+
+export class RunService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly pubsub: PubSub,
+  ) {}
+
+  async get(id: string): Promise<Run | null> {
+    if (!isUuid(id)) return null;
+    return this.ds.getRepository(Run).findOneBy({ id });
+  }
+
+  byIds(ids: readonly string[]): Promise<Run[]> {
+    return this.ds.getRepository(Run).findBy({ id: In(ids.filter(isUuid)) });
+  }
+
+  bySweeps(sweepIds: readonly string[]): Promise<Run[]> {
+    return this.ds.getRepository(Run).find({ where: { sweepId: In(sweepIds.filter(isUuid)) }, order: { seq: 'ASC' } });
+  }
+
+  /** Runs newest first, Relay-style: `first` (0..500, default 50) after an opaque cursor. */
+  async list(filter: RunFilterInput | null | undefined, first?: number | null, after?: string | null): Promise<RunConnection> {
+    const limit = pageSize(first);
+    const afterKey = decodeCursor('run', after);
+    const afterSeq = afterKey === undefined ? undefined : Number(afterKey);
+    if (afterSeq !== undefined && !Number.isInteger(afterSeq)) throw badInput('after is not a run cursor from this API', 'after');
+    const base = () => {
+      const qb = this.ds.getRepository(Run).createQueryBuilder('r');
+      if (filter?.status) qb.andWhere('r.status = :status', { status: filter.status });
+      if (filter?.kind) qb.andWhere('r.kind = :kind', { kind: filter.kind });
+      if (filter?.contrast) qb.andWhere('r.contrast = :contrast', { contrast: filter.contrast });
+      for (const key of ['cohortId', 'sweepId'] as const) {
+        const id = filter?.[key];
+        if (id === undefined || id === null) continue;
+        // an id that is not a UUID matches nothing
+        if (isUuid(id)) qb.andWhere(`r.${key} = :${key}`, { [key]: id });
+        else qb.andWhere('false');
+      }
+      return qb;
+    };
+    const qb = base();
+    if (afterSeq !== undefined) qb.andWhere('r.seq < :afterSeq', { afterSeq });
+    const rows = limit === 0 ? [] : await qb.orderBy('r.seq', 'DESC').take(limit + 1).getMany();
+    const nodes = rows.slice(0, limit);
+    const cursor = (r: Run) => encodeCursor('run', r.seq);
+    return {
+      edges: nodes.map((node) => ({ node, cursor: cursor(node) })),
+      pageInfo: pageInfo(nodes, rows.length > limit, afterSeq !== undefined, cursor),
+      countTotal: () => base().getCount(),
+    };
+  }
+
+  async startPretraining(input: PretrainingRequest): Promise<Run> {
+    const run = await this.ds.transaction((m) => this.createPretraining(m, input, { field: 'input.overrides' }));
+    await publishRunProgress(this.pubsub, progressEvent(run));
+    return run;
+  }
+
+  async startFineTuning(input: FineTuningRequest): Promise<Run> {
+    const run = await this.ds.transaction((m) => this.createFineTuning(m, input, { field: 'input.overrides' }));
+    await publishRunProgress(this.pubsub, progressEvent(run));
+    return run;
+  }
+
+  /** Validates and inserts a QUEUED PRETRAIN run inside the caller's transaction. */
+  async createPretraining(
+    m: EntityManager,
+    input: PretrainingRequest,
+    opts: { field: string; sweepId?: string; cohort?: Cohort; config?: RunConfig },
+  ): Promise<Run> {
+    const cohort = opts.cohort ?? (await requireCohort(m, input.cohortId));
+    requireContrast(cohort, input.contrast, 'input.contrast');
+    requireSeed(input.seed, 'input.seed');
+    const config = opts.config ?? resolveOrBadInput(RunKind.PRETRAIN, input.preset, input.overrides, opts.field);
+    return this.insertRun(m, {
+      kind: RunKind.PRETRAIN,
+      cohort,
+      contrast: input.contrast,
+      preset: input.preset,
+      seed: input.seed,
+      config,
+      overrides: input.overrides,
+      sweepId: opts.sweepId ?? null,
+    });
+  }
+
+  /** Validates and inserts a QUEUED FINETUNE run inside the caller's transaction. */
+  async createFineTuning(
+    m: EntityManager,
+    input: FineTuningRequest,
+    opts: { field: string; sweepId?: string; cohort?: Cohort; config?: RunConfig; trainingSubjects?: number; pretrainRun?: Run },
+  ): Promise<Run> {
+    const cohort = opts.cohort ?? (await requireCohort(m, input.cohortId));
+    requireContrast(cohort, input.contrast, 'input.contrast');
+    requireSeed(input.seed, 'input.seed');
+    const training = opts.trainingSubjects ?? (await m.getRepository(Subject).countBy({ cohortId: cohort.id, split: Split.TRAIN }));
+    if (!Number.isInteger(input.nLabeled) || input.nLabeled < 1 || input.nLabeled > training) {
+      throw badInput(`nLabeled must be between 1 and the ${training} training subjects of cohort ${cohort.name}, got ${input.nLabeled}`, 'input.nLabeled');
+    }
+    let pretrainRunId: string | null = null;
+    if (input.initialization === Initialization.CLC) {
+      const pretrain = opts.pretrainRun ?? (await this.requirePretrain(m, input.pretrainRunId, cohort, input.contrast));
+      pretrainRunId = pretrain.id;
+    } else if (input.pretrainRunId) {
+      throw badInput('pretrainRunId is only for initialization CLC (RANDOM starts from random weights)', 'input.pretrainRunId');
+    }
+    const config = opts.config ?? resolveOrBadInput(RunKind.FINETUNE, input.preset, input.overrides, opts.field);
+    return this.insertRun(m, {
+      kind: RunKind.FINETUNE,
+      cohort,
+      contrast: input.contrast,
+      preset: input.preset,
+      seed: input.seed,
+      config,
+      overrides: input.overrides,
+      sweepId: opts.sweepId ?? null,
+      initialization: input.initialization,
+      pretrainRunId,
+      nLabeled: input.nLabeled,
+    });
+  }
+
+  private async requirePretrain(m: EntityManager, id: string | null | undefined, cohort: Cohort, contrast: ContrastKind): Promise<Run> {
+    if (!id) throw badInput('initialization CLC needs pretrainRunId: the PRETRAIN run to start from', 'input.pretrainRunId');
+    const run = isUuid(id) ? await m.getRepository(Run).findOneBy({ id }) : null;
+    if (!run) throw notFound('run', id);
+    if (run.kind !== RunKind.PRETRAIN) throw badInput(`run ${id} is a ${run.kind} run, not a PRETRAIN run`, 'input.pretrainRunId');
+    if (run.cohortId !== cohort.id || run.contrast !== contrast) {
+      throw badInput(`PRETRAIN run ${id} was trained on another cohort or contrast (${run.contrast})`, 'input.pretrainRunId');
+    }
+    if (run.status === RunStatus.FAILED || run.status === RunStatus.CANCELLED) {
+      throw badInput(`PRETRAIN run ${id} is ${run.status}: it has no weights to start from`, 'input.pretrainRunId');
+    }
+    return run;
+  }
+
+  private async insertRun(
+    m: EntityManager,
+    v: {
+      kind: RunKind;
+      cohort: Cohort;
+      contrast: ContrastKind;
+      preset: Preset;
+      seed: number;
+      config: RunConfig;
+      overrides: unknown;
+      sweepId: string | null;
+      initialization?: Initialization;
+      pretrainRunId?: string | null;
+      nLabeled?: number;
+    },
+  ): Promise<Run> {
+    const repo = m.getRepository(Run);
+    const run = repo.create({
+      kind: v.kind,
+      status: RunStatus.QUEUED,
+      cohortId: v.cohort.id,
+      cohortFingerprint: v.cohort.fingerprint,
+      contrast: v.contrast,
+      initialization: v.initialization ?? null,
+      pretrainRunId: v.pretrainRunId ?? null,
+      nLabeled: v.nLabeled ?? null,
+      seed: v.seed,
+      preset: v.preset,
+      config: v.config as unknown as Record<string, unknown>,
+      overrides: (v.overrides ?? {}) as Record<string, unknown>,
+      sweepId: v.sweepId,
+      epoch: 0,
+      epochs: totalEpochs(v.kind, v.config),
+      codeVersion: codeVersion(),
+    });
+    return repo.save(run);
+  }
+
+  /**
+   * Cancels a QUEUED or RUNNING run (a RUNNING run's worker sees the status and stops). A finished run is CONFLICT.
+   */
+  async cancel(id: string): Promise<Run> {
+    const run = await this.ds.transaction(async (m) => {
+      const repo = m.getRepository(Run);
+      const current = isUuid(id) ? await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
+      if (!current) throw notFound('run', id);
+      if (FINISHED_STATUSES.includes(current.status)) {
+        throw conflict(`run ${id} is already ${current.status}: only QUEUED or RUNNING runs can be cancelled`);
+      }
+      await repo.update({ id }, { status: RunStatus.CANCELLED, finishedAt: () => 'now()', leaseExpiresAt: null } as never);
+      return repo.findOneByOrFail({ id });
+    });
+    await publishRunProgress(this.pubsub, progressEvent(run, run.phase ?? 'queue'));
+    return run;
+  }
+}
+
+async function requireCohort(m: EntityManager, id: string): Promise<Cohort> {
+  const cohort = isUuid(id) ? await m.getRepository(Cohort).findOneBy({ id }) : null;
+  if (!cohort) throw notFound('cohort', id);
+  return cohort;
+}
+
+export function requireContrast(cohort: Cohort, contrast: ContrastKind, field: string): void {
+  const kinds = cohort.contrasts.map((c) => c.kind);
+  if (!kinds.includes(contrast)) {
+    throw badInput(`cohort ${cohort.name} has no ${contrast} series (it has ${kinds.join(', ') || 'none'})`, field);
+  }
+}
+
+export function requireSeed(seed: number, field: string): void {
+  if (!Number.isInteger(seed) || seed < 0) throw badInput(`seed must be a non-negative integer, got ${seed}`, field);
+}

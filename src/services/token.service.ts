@@ -1,0 +1,42 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { IsNull, type DataSource } from 'typeorm';
+import { isUuid, notFound } from '../errors';
+import { ApiToken } from '../schema/api-token.entity';
+import { Role } from '../schema/enums';
+
+/** Tokens look like "nph_<43 base64url chars>" (256 random bits); the database keeps only their sha256. */
+export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
+export class TokenService {
+  constructor(private readonly ds: DataSource) {}
+
+  async create(role: Role, name?: string | null): Promise<{ token: string; apiToken: ApiToken }> {
+    const token = `nph_${randomBytes(32).toString('base64url')}`;
+    const repo = this.ds.getRepository(ApiToken);
+    const apiToken = repo.create({ hash: hashToken(token), role, name: name ?? null });
+    await repo.insert(apiToken);
+    return { token, apiToken: await repo.findOneByOrFail({ id: apiToken.id }) };
+  }
+
+  /** The live token with this secret, or null (unknown or revoked). */
+  verify(token: string): Promise<ApiToken | null> {
+    return this.ds.getRepository(ApiToken).findOneBy({ hash: hashToken(token), revokedAt: IsNull() });
+  }
+
+  /** Whether any live token exists: without one the server is in local zero-setup mode. */
+  async anyActive(): Promise<boolean> {
+    return (await this.ds.getRepository(ApiToken).countBy({ revokedAt: IsNull() })) > 0;
+  }
+
+  list(): Promise<ApiToken[]> {
+    return this.ds.getRepository(ApiToken).find({ order: { createdAt: 'ASC' } });
+  }
+
+  async revoke(id: string): Promise<ApiToken> {
+    const repo = this.ds.getRepository(ApiToken);
+    const token = isUuid(id) ? await repo.findOneBy({ id }) : null;
+    if (!token) throw notFound('token', id);
+    if (!token.revokedAt) await repo.update({ id }, { revokedAt: new Date() });
+    return repo.findOneByOrFail({ id });
+  }
+}
