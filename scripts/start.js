@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// `npm start`: build with tsc when dist/ is missing or older than the sources, then run `nephron serve`.
+'use strict';
+const { execFileSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const entry = path.join(root, 'dist', 'src', 'cli', 'index.js');
+
+function newestMtime(p) {
+  let newest = 0;
+  const stat = fs.statSync(p, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  for (const name of fs.readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, name)));
+  return newest;
+}
+
+const sources = Math.max(
+  ...['src', 'migrations', 'ormconfig.ts', 'tsconfig.json', 'package.json'].map((p) => newestMtime(path.join(root, p))),
+);
+const built = fs.statSync(entry, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+if (built < sources) {
+  process.stderr.write('nephron: building (tsc)…\n');
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  // tsc leaves unchanged outputs' mtimes alone: mark the build as fresh
+  const now = new Date();
+  fs.utimesSync(entry, now, now);
+}
+
+const child = spawn(process.execPath, [entry, 'serve', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

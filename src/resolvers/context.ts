@@ -1,0 +1,16 @@
+import type { Logger } from 'pino';
+import type { Role } from '../schema/enums';
+import type { PubSub } from '../server/pubsub';
+import type { Services } from '../services';
+import type { Loaders } from './loaders';
+
+/** What every resolver gets: the caller's role, this request's loaders, the services. */
+export interface Context {
+  /** null: not authenticated (only possible when tokens are configured). */
+  role: Role | null;
+  tokenId: string | null;
+  services: Services;
+  loaders: Loaders;
+  pubsub: PubSub;
+  log: Logger;
+}

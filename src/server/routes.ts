@@ -1,0 +1,39 @@
+/**
+ * Plain HTTP routes beside /graphql. Another module adds its routes (e.g. /files, /images) by appending a
+ * RouteInstaller to ROUTES, or a caller passes more in createNephronServer({ routes }). Installers run before the
+ * GraphQL middleware; use `deps.authenticate(req)` to apply the same token rules as the API.
+ */
+import type express from 'express';
+import type { Logger } from 'pino';
+import type { NephronDataSource } from '../../ormconfig';
+import type { Config } from '../config';
+import type { Services } from '../services';
+import type { Caller } from './auth';
+import type { PubSub } from './pubsub';
+
+export interface RouteDeps {
+  config: Config;
+  dataSource: NephronDataSource;
+  services: Services;
+  pubsub: PubSub;
+  log: Logger;
+  /** Resolves the caller like the GraphQL endpoint does; throws an AppError (UNAUTHENTICATED) otherwise. */
+  authenticate(req: express.Request): Promise<Caller>;
+}
+
+export type RouteInstaller = (app: express.Express, deps: RouteDeps) => void;
+
+/** GET /healthz: 200 when the database answers and no migration is pending, else 503. Public. */
+export const healthRoute: RouteInstaller = (app, { dataSource }) => {
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await dataSource.query('SELECT 1');
+      const pending = await dataSource.showMigrations();
+      res.status(pending ? 503 : 200).json({ status: pending ? 'migrations pending' : 'ok', database: 'ok', migrations: pending ? 'pending' : 'current' });
+    } catch (e) {
+      res.status(503).json({ status: 'database unreachable', database: 'down', error: (e as Error).message });
+    }
+  });
+};
+
+export const ROUTES: RouteInstaller[] = [healthRoute];

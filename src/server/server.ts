@@ -1,0 +1,197 @@
+/**
+ * The nephron server: express 5 + Apollo Server 5 for queries and mutations, graphql-ws for subscriptions, on one
+ * http server and one path (/graphql). createNephronServer() opens and migrates the database; listen() starts
+ * serving; stop() drains HTTP and WebSocket, closes the PubSub and the DataSource.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { buildDataSource, type NephronDataSource } from '../../ormconfig';
+import { databaseEnv, isLoopback, type Config } from '../config';
+import type { Context } from '../resolvers/context';
+import { buildNephronSchema } from '../resolvers';
+import { createLoaders } from '../resolvers/loaders';
+import { createServices, type Services } from '../services';
+import { authenticate, type Caller } from './auth';
+import { createFormatError } from './format-error';
+import { createLogger } from './logger';
+import { InProcessPubSub, type PubSub } from './pubsub';
+import { ROUTES, type RouteDeps, type RouteInstaller } from './routes';
+import { runStartupTasks } from './startup';
+
+export interface NephronServerOptions {
+  /** An existing DataSource (initialized or not); by default one is built from the config. */
+  dataSource?: NephronDataSource;
+  pubsub?: PubSub;
+  log?: Logger;
+  /** More routes, after ROUTES. */
+  routes?: RouteInstaller[];
+}
+
+export interface NephronServer {
+  app: express.Express;
+  httpServer: http.Server;
+  dataSource: NephronDataSource;
+  services: Services;
+  pubsub: PubSub;
+  log: Logger;
+  config: Config;
+  /** Starts listening on HOST:PORT (PORT 0: a free port); resolves to the GraphQL URL. */
+  listen(): Promise<string>;
+  /** http://host:port/graphql once listening. */
+  readonly url: string;
+  /** Drains HTTP and WebSocket, closes the PubSub and the DataSource. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function createNephronServer(config: Config, options: NephronServerOptions = {}): Promise<NephronServer> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const dataSource = options.dataSource ?? buildDataSource(databaseEnv(config), { onWarn: (m) => log.warn(m) });
+  if (!dataSource.isInitialized) await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length) log.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
+  } catch (e) {
+    await dataSource.destroy().catch(() => {});
+    throw e;
+  }
+  const pubsub = options.pubsub ?? new InProcessPubSub();
+  const services = createServices(dataSource, pubsub);
+  const schema = await buildNephronSchema();
+  const formatError = createFormatError(log, config.development);
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+
+  const makeContext = (caller: Caller): Context => ({
+    role: caller.role,
+    tokenId: caller.tokenId,
+    services,
+    loaders: createLoaders(services),
+    pubsub,
+    log,
+  });
+
+  // one log line per request
+  app.use((req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const body = req.body as { operationName?: string } | undefined;
+      log.info({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 10) / 10, operation: body?.operationName }, 'request');
+    });
+    next();
+  });
+
+  const deps: RouteDeps = {
+    config,
+    dataSource,
+    services,
+    pubsub,
+    log,
+    authenticate: (req) => authenticate(services.tokens, req.headers.authorization, req.socket.remoteAddress),
+  };
+  for (const install of [...ROUTES, ...(options.routes ?? [])]) install(app, deps);
+
+  // subscriptions: graphql-ws on the same server and path
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const formatWsErrors = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e));
+  const wsCleanup = useServer<Record<string, unknown>, { caller?: Caller; socket?: unknown; request?: http.IncomingMessage }>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        try {
+          ctx.extra.caller = await authenticate(services.tokens, ctx.connectionParams?.authorization, ctx.extra.request?.socket.remoteAddress);
+          return true;
+        } catch (e) {
+          log.info({ reason: (e as Error).message }, 'websocket connection refused');
+          return false; // closes with 4403 Forbidden
+        }
+      },
+      context: (ctx) => makeContext(ctx.extra.caller!),
+      onError: (_ctx, _id, _payload, errors) => formatWsErrors(errors),
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        const r = result as ExecutionResult;
+        if (r.errors?.length) return { ...r, errors: formatWsErrors(r.errors) } as unknown as ExecutionResult;
+        return undefined;
+      },
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<BaseContext>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: config.development,
+    introspection: true,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+    ],
+  });
+  await apollo.start();
+  app.use(
+    '/graphql',
+    express.json({ limit: '2mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => makeContext(await authenticate(services.tokens, req.headers.authorization, req.socket.remoteAddress)) as unknown as BaseContext,
+    }),
+  );
+
+  await runStartupTasks({ config, dataSource, services, pubsub, log });
+
+  let url = '';
+  let stopping: Promise<void> | undefined;
+  const server: NephronServer = {
+    app,
+    httpServer,
+    dataSource,
+    services,
+    pubsub,
+    log,
+    config,
+    get url() {
+      return url;
+    },
+    async listen() {
+      if (!isLoopback(config.host) && !(await services.tokens.anyActive())) {
+        throw new Error(
+          `refusing to listen on HOST=${config.host} without API tokens: anyone who can reach it would be ADMIN. ` +
+            'Create a token first (`nephron token create --role ADMIN`) or leave HOST at 127.0.0.1.',
+        );
+      }
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      const address = httpServer.address() as AddressInfo;
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      url = `http://${host}:${address.port}/graphql`;
+      log.info({ url, database: dataSource.target.engine }, 'nephron listening');
+      return url;
+    },
+    stop() {
+      stopping ??= (async () => {
+        await apollo.stop(); // drains HTTP (and disposes the WebSocket server through the plugin)
+        wsServer.close();
+        if (!httpServer.listening) await wsCleanup.dispose();
+        await pubsub.close();
+        if (dataSource.isInitialized) await dataSource.destroy();
+        log.info('nephron stopped');
+      })();
+      return stopping;
+    },
+  };
+  return server;
+}
