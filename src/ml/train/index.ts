@@ -1,0 +1,3 @@
+export * from './trainer';
+export * from './plateau';
+export * from './finetune';
