@@ -33,8 +33,24 @@ export class InProcessPubSub implements PubSub {
     for (const listener of this.listeners.get(topic) ?? []) listener(payload);
   }
 
+  private readonly watchers = new Set<() => void>();
+
   subscriberCount(topic: string): number {
     return this.listeners.get(topic)?.size ?? 0;
+  }
+
+  /** Resolves once `topic` has at least `n` subscribers (tests wait for this instead of sleeping). */
+  waitForSubscribers(topic: string, n = 1): Promise<void> {
+    if (this.subscriberCount(topic) >= n) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.subscriberCount(topic) >= n) {
+          this.watchers.delete(check);
+          resolve();
+        }
+      };
+      this.watchers.add(check);
+    });
   }
 
   subscribe<T = unknown>(topic: string): AsyncIterableIterator<T> {
@@ -66,6 +82,7 @@ export class InProcessPubSub implements PubSub {
     if (!set) this.listeners.set(topic, (set = new Set()));
     set.add(listener);
     this.closers.add(close);
+    for (const watch of [...this.watchers]) watch();
     const iterator: AsyncIterableIterator<T> = {
       next: () => {
         if (queue.length) return Promise.resolve({ value: queue.shift() as T, done: false });

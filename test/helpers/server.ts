@@ -1,0 +1,77 @@
+/**
+ * A throwaway nephron server on a free port (127.0.0.1:0) on in-memory PGlite or a fresh PostgreSQL database,
+ * with an HTTP GraphQL client (supertest against the real server) and graphql-ws clients with waitFor… helpers.
+ */
+import request from 'supertest';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/server/logger';
+import { InProcessPubSub } from '../../src/server/pubsub';
+import { createNephronServer, type NephronServer } from '../../src/server/server';
+import { freshDatabaseEnv, type DbKind } from './db';
+import { connectWs, type TestWsClient } from './ws';
+
+export interface GqlResponse<T = Record<string, any>> {
+  status: number;
+  data: T | null | undefined;
+  errors: { message: string; path?: string[]; extensions: { code: string; field?: string; [k: string]: unknown } }[] | undefined;
+  body: any;
+}
+
+export interface TestServer {
+  server: NephronServer;
+  url: string;
+  wsUrl: string;
+  pubsub: InProcessPubSub;
+  /** POST /graphql; `token` is sent as "Authorization: Bearer <token>". */
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse<T>>;
+  /** Like gql, but fails the test when the answer has errors. */
+  ok<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<T>;
+  http(): ReturnType<typeof request>;
+  ws(token?: string): Promise<TestWsClient>;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(kind: DbKind, env: Record<string, string> = {}): Promise<TestServer> {
+  const db = await freshDatabaseEnv(kind);
+  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', NEPHRON_DEFAULT_COHORT: 'off', NEPHRON_RUNNERS: '0', ...db.env, ...env });
+  const pubsub = new InProcessPubSub();
+  let server: NephronServer;
+  try {
+    server = await createNephronServer(config, { pubsub, log: createLogger(config.logLevel) });
+  } catch (e) {
+    await db.cleanup();
+    throw e;
+  }
+  const url = await server.listen();
+  const wsUrl = url.replace(/^http/, 'ws');
+  const clients: TestWsClient[] = [];
+  const gql = async <T>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse<T>> => {
+    let req = request(server.httpServer).post('/graphql').set('content-type', 'application/json');
+    if (token) req = req.set('authorization', `Bearer ${token}`);
+    const res = await req.send({ query, variables });
+    return { status: res.status, data: res.body?.data, errors: res.body?.errors, body: res.body };
+  };
+  return {
+    server,
+    url,
+    wsUrl,
+    pubsub,
+    gql,
+    async ok<T>(query: string, variables?: Record<string, unknown>, token?: string) {
+      const r = await gql<T>(query, variables, token);
+      if (r.errors?.length || !r.data) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors ?? r.body)}`);
+      return r.data;
+    },
+    http: () => request(server.httpServer),
+    async ws(token?: string) {
+      const c = await connectWs(wsUrl, token);
+      clients.push(c);
+      return c;
+    },
+    async stop() {
+      await Promise.all(clients.map((c) => c.close()));
+      await server.stop();
+      await db.cleanup();
+    },
+  };
+}

@@ -1,0 +1,126 @@
+/** graphql-ws client for tests: events are awaited (waitForNext / waitForError / waitForComplete), never slept for. */
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export interface TestSubscription<T = any> {
+  events: T[];
+  errors: unknown[];
+  completed: boolean;
+  /** Resolves with the first event (from now or already received, not yet taken) matching `pred`. */
+  waitForNext(pred?: (event: T) => boolean): Promise<T>;
+  waitForError(): Promise<unknown>;
+  waitForComplete(): Promise<void>;
+  unsubscribe(): void;
+}
+
+export interface TestWsClient {
+  client: Client;
+  subscribe<T = any>(query: string, variables?: Record<string, unknown>): TestSubscription<T>;
+  close(): Promise<void>;
+}
+
+/** Connects (and waits for the connection_ack); rejects with the close event when the server refuses. */
+export function connectWs(url: string, token?: string): Promise<TestWsClient> {
+  return new Promise((resolve, reject) => {
+    let connected = false;
+    const client = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 0,
+      connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+      on: {
+        connected: () => {
+          connected = true;
+          resolve(wrap(client));
+        },
+        closed: (event) => {
+          if (!connected) reject(Object.assign(new Error(`websocket closed: ${(event as { code?: number }).code}`), { event }));
+        },
+      },
+      onNonLazyError: (e) => {
+        if (!connected) reject(Object.assign(new Error(`websocket closed: ${(e as { code?: number }).code}`), { event: e }));
+      },
+    });
+  });
+}
+
+function wrap(client: Client): TestWsClient {
+  return {
+    client,
+    subscribe<T>(query: string, variables?: Record<string, unknown>): TestSubscription<T> {
+      const events: T[] = [];
+      const errors: unknown[] = [];
+      const taken = new Set<number>();
+      const waiters = new Set<() => void>();
+      const notify = () => waiters.forEach((w) => w());
+      const sub: TestSubscription<T> = {
+        events,
+        errors,
+        completed: false,
+        waitForNext(pred = () => true) {
+          return new Promise((resolve, reject) => {
+            const check = () => {
+              const i = events.findIndex((e, idx) => !taken.has(idx) && pred(e));
+              if (i >= 0) {
+                taken.add(i);
+                waiters.delete(check);
+                resolve(events[i]);
+              } else if (sub.completed || errors.length) {
+                waiters.delete(check);
+                reject(new Error(`subscription ended without the event: ${JSON.stringify(errors)}`));
+              }
+            };
+            waiters.add(check);
+            check();
+          });
+        },
+        waitForError() {
+          return new Promise((resolve) => {
+            const check = () => {
+              if (errors.length) {
+                waiters.delete(check);
+                resolve(errors[0]);
+              }
+            };
+            waiters.add(check);
+            check();
+          });
+        },
+        waitForComplete() {
+          return new Promise((resolve) => {
+            const check = () => {
+              if (sub.completed) {
+                waiters.delete(check);
+                resolve();
+              }
+            };
+            waiters.add(check);
+            check();
+          });
+        },
+        unsubscribe: () => dispose(),
+      };
+      const dispose = client.subscribe<T>(
+        { query, variables },
+        {
+          next: (value) => {
+            if ((value as { errors?: unknown[] }).errors?.length) errors.push(...(value as { errors: unknown[] }).errors);
+            else events.push((value as { data: T }).data);
+            notify();
+          },
+          error: (e) => {
+            errors.push(e);
+            notify();
+          },
+          complete: () => {
+            sub.completed = true;
+            notify();
+          },
+        },
+      );
+      return sub;
+    },
+    close: () => client.dispose() as Promise<void>,
+  };
+}
