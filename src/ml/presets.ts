@@ -36,6 +36,11 @@ export interface ConstraintConfig {
   /** Mask components with a kidney bounding box from the labels. Leaks labels into pretraining: off by default. */
   maskWithLabels: boolean;
   kmeansIterations: number;
+  /**
+   * 'each' rescales every PCA component to [0, 1] (method.md); 'joint' uses one min/max over all components (the
+   * reference code). 'each' stretches the low-variance, noise-dominated components: keep denoising on with it.
+   */
+  componentScaling: 'each' | 'joint';
   clipLowPercentile: number;
   clipHighPercentile: number;
 }
@@ -130,6 +135,7 @@ const PAPER_CONSTRAINTS: ConstraintConfig = {
   tvIterations: 50,
   maskWithLabels: false,
   kmeansIterations: 50,
+  componentScaling: 'each',
   clipLowPercentile: 0.01,
   clipHighPercentile: 99.9,
 };
@@ -197,7 +203,7 @@ const QUICK = mergeDeep(PAPER, {
 const SMOKE = mergeDeep(PAPER, {
   image: { size: 32 },
   model: { filters: [4, 8, 16], globalDense: 32, globalProjection: 16, localChannels: 8 },
-  constraints: { clusters: 6, denoise: false, kmeansIterations: 10 },
+  constraints: { clusters: 6, denoise: false, componentScaling: 'joint', kmeansIterations: 10 },
   global: { epochs: 1, volumesPerBatch: 2, maxBatchesPerEpoch: 2 },
   clc: { epochs: 2, batchSize: 4, topK: 10, anchors: 4, maxBatchesPerEpoch: 2 },
   finetune: { epochs: 2, batchSize: 4, maxBatchesPerEpoch: 2 },
@@ -301,6 +307,10 @@ function validateRanges(config: Record<string, Record<string, unknown>>): void {
   const levels = Math.log2(size / 8) + 1;
   if (filters && filters.length < levels) {
     throw new ConfigError('model.filters', `need ${levels} levels for image.size ${size}, got ${filters.length}`);
+  }
+  const scaling = get('constraints.componentScaling');
+  if (scaling !== undefined && scaling !== 'each' && scaling !== 'joint') {
+    throw new ConfigError('constraints.componentScaling', "expected 'each' or 'joint'");
   }
   const ft = config.finetune as unknown as FinetuneConfig | undefined;
   if (ft) {

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, PRESETS, resolveConfig, unetLevels, type FinetuneRunConfig, type PretrainConfig } from '../../src/ml/presets';
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('presets', () => {
+  it('PAPER holds the numbers of method.md', () => {
+    const p = PRESETS.PAPER;
+    expect(p.model.filters).toEqual([16, 32, 64, 128, 128, 128]);
+    expect(p.constraints).toMatchObject({ components: 4, clusters: 20, denoise: true, maskWithLabels: false });
+    expect(p.global).toMatchObject({ epochs: 10, partitions: 4, tau: 0.1 });
+    expect(p.clc).toMatchObject({ epochs: 150, batchSize: 16, lr: 1e-4, tau: 0.1, topK: 100, anchors: 20, patchSize: 4 });
+    expect(p.finetune).toMatchObject({ epochs: 200, batchSize: 20, lr: 1e-3, alpha: [0.5, 0.7, 0.7], weights: [0.1, 1, 1] });
+    expect(p.finetune.gamma).toBeCloseTo(4 / 3, 12);
+    expect(p.clc.plateau).toEqual({ factor: 0.5, patience: 10, minLr: 1e-7 });
+  });
+
+  it('U-Net depth follows log2(size / 8) + 1', () => {
+    expect([256, 128, 64, 32].map(unetLevels)).toEqual([6, 5, 4, 3]);
+  });
+
+  it('resolves only the sections a run kind uses', () => {
+    expect(Object.keys(resolveConfig('PRETRAIN', 'QUICK'))).toEqual(['image', 'model', 'constraints', 'global', 'clc']);
+    expect(Object.keys(resolveConfig('FINETUNE', 'QUICK'))).toEqual(['image', 'model', 'finetune']);
+  });
+
+  it('merges nested overrides without touching the presets', () => {
+    const c = resolveConfig('FINETUNE', 'SMOKE', { finetune: { epochs: 5, plateau: { patience: 3 } } }) as FinetuneRunConfig;
+    expect(c.finetune.epochs).toBe(5);
+    expect(c.finetune.plateau).toEqual({ factor: 0.5, patience: 3, minLr: 1e-7 });
+    expect(PRESETS.SMOKE.finetune.epochs).toBe(2);
+    expect(PRESETS.SMOKE.finetune.plateau.patience).toBe(10);
+  });
+
+  it('names the offending key of a bad override', () => {
+    expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { clc: { epochz: 3 } })).path).toBe('clc.epochz');
+    expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { clc: { epochs: '3' } })).path).toBe('clc.epochs');
+    expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { clc: { epochs: -1 } })).path).toBe('clc.epochs');
+    expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { finetune: {} })).path).toBe('finetune');
+    expect(configError(() => resolveConfig('FINETUNE', 'QUICK', { finetune: { alpha: [0.5, 2, 0.7] } })).path).toBe('finetune.alpha');
+    expect(configError(() => resolveConfig('FINETUNE', 'QUICK', { image: { size: 100 } })).path).toBe('image.size');
+    expect(configError(() => resolveConfig('FINETUNE', 'SMOKE', { image: { size: 128 } })).path).toBe('model.filters');
+    expect(configError(() => resolveConfig('FINETUNE', 'QUICK', [1])).path).toBe('overrides');
+    expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { constraints: { componentScaling: 'both' } })).path).toBe(
+      'constraints.componentScaling',
+    );
+  });
+
+  it('accepts a valid override and keeps it', () => {
+    const c = resolveConfig('PRETRAIN', 'PAPER', { constraints: { denoise: false, componentScaling: 'joint' } }) as PretrainConfig;
+    expect(c.constraints.denoise).toBe(false);
+    expect(c.constraints.componentScaling).toBe('joint');
+  });
+});
