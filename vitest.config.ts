@@ -1,7 +1,13 @@
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // Tests run in forked processes: tfjs backends and PGlite instances are per-process state.
 export default defineConfig({
+  resolve: {
+    // graphql ships index.mjs beside index.js; vite would give our sources the .mjs copy while Apollo and type-graphql
+    // require() the .js one, and graphql refuses objects from "another realm". One instance for everyone:
+    alias: { graphql: path.resolve(__dirname, 'node_modules/graphql/index.js') },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',

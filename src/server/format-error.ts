@@ -4,7 +4,7 @@
  * for bad input where it is known; never a stack trace or an internal message unless NODE_ENV=development.
  */
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, parse, visit, type ASTNode, type GraphQLFormattedError } from 'graphql';
+import { parse, visit, type ASTNode, type GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { EntityNotFoundError, QueryFailedError } from 'typeorm';
 import { ConfigError } from '../ml/presets';
@@ -64,16 +64,19 @@ export function createFormatError(log: Logger, development: boolean) {
 
 /** For a validation error on a literal value, the argument path it sits in (e.g. "filter.status"), if any. */
 function argumentPath(error: unknown): string | undefined {
-  if (!(error instanceof GraphQLError) || !error.source || !error.nodes?.length) return undefined;
-  const target = error.nodes[0].loc?.start;
+  const e = error as Partial<GraphQLError> | undefined;
+  if (!e?.nodes?.length) return undefined;
+  const source = e.source ?? e.nodes[0].loc?.source;
+  if (!source) return undefined;
+  const target = e.nodes[0].loc?.start;
   if (target === undefined) return undefined;
   let found: string | undefined;
   try {
-    visit(parse(error.source), {
-      enter(node, _key, _parent, _path, ancestors) {
+    visit(parse(source.body), {
+      enter(node, _key, parent, _path, ancestors) {
         if (found || node.loc?.start !== target || (node.kind !== 'EnumValue' && node.kind !== 'StringValue' && node.kind !== 'IntValue' && node.kind !== 'ObjectField' && node.kind !== 'Argument')) return undefined;
-        const names = [...(ancestors as ASTNode[]), node]
-          .filter((a) => !Array.isArray(a) && (a.kind === 'Argument' || a.kind === 'ObjectField'))
+        const names = [...(ancestors as ASTNode[]), parent as ASTNode, node]
+          .filter((a) => !!a && !Array.isArray(a) && (a.kind === 'Argument' || a.kind === 'ObjectField'))
           .map((a) => (a as unknown as { name: { value: string } }).name.value);
         if (names.length) found = names.join('.');
         return undefined;

@@ -183,9 +183,7 @@ export async function createNephronServer(config: Config, options: NephronServer
     },
     stop() {
       stopping ??= (async () => {
-        await apollo.stop(); // drains HTTP (and disposes the WebSocket server through the plugin)
-        wsServer.close();
-        if (!httpServer.listening) await wsCleanup.dispose();
+        await apollo.stop(); // drains HTTP and, through the plugin above, closes the WebSocket server
         await pubsub.close();
         if (dataSource.isInitialized) await dataSource.destroy();
         log.info('nephron stopped');
