@@ -10,6 +10,8 @@ export interface TestSubscription<T = any> {
   waitForNext(pred?: (event: T) => boolean): Promise<T>;
   waitForError(): Promise<unknown>;
   waitForComplete(): Promise<void>;
+  /** Resolves when the subscription ends either way: completed, or an error (e.g. the server going away). */
+  waitForEnd(): Promise<void>;
   unsubscribe(): void;
 }
 
@@ -91,6 +93,18 @@ function wrap(client: Client): TestWsClient {
           return new Promise((resolve) => {
             const check = () => {
               if (sub.completed) {
+                waiters.delete(check);
+                resolve();
+              }
+            };
+            waiters.add(check);
+            check();
+          });
+        },
+        waitForEnd() {
+          return new Promise((resolve) => {
+            const check = () => {
+              if (sub.completed || errors.length) {
                 waiters.delete(check);
                 resolve();
               }
