@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerTrainingKernels } from './kernels';
+import { registerGroupNormKernels } from './kernels/groupNorm';
 import { prepareWasmThreads, wasmThreadsSupported } from './wasmThreads';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -67,7 +68,11 @@ export function initBackend(options: BackendOptions = {}): Promise<BackendInfo> 
     });
   }
   pending = start(wanted, options.threads ?? parseThreadsEnv(process.env.NEPHRON_WASM_THREADS)).then(
-    (info) => (current = info),
+    (info) => {
+      // The cpu backend is always present (tests compare against it): give it the GroupNorm kernel too.
+      registerGroupNormKernels('cpu');
+      return (current = info);
+    },
     (err: unknown) => {
       pending = null;
       throw err;

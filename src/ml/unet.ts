@@ -6,7 +6,9 @@
  * always 8 × 8. Encoder level l (filters f_l = model.filters[l]): 2 × (3×3 conv → GroupNorm(f_l / groupDivisor)
  * → ReLU), then 2×2 max-pool before level l + 1. Decoder level l = L−2 … 0: up-sampling ×2 by a 2×2 stride-2
  * transposed conv to f_l → GN → ReLU, concatenate the encoder's level-l output, 2 × (3×3 conv → GN → ReLU).
- * Segmentation head: 1×1 conv to 3 classes + softmax. He-normal init for every conv, seeded per layer.
+ * Segmentation head: 1×1 conv to 3 classes + softmax. He-normal init for every conv, seeded per layer. Convs
+ * followed by GroupNorm have no bias (GN's per-channel β plays its role, and the graph is leaner); GN and its ReLU
+ * run as one fused layer.
  *
  * Pretraining heads (method.md): global head on the encoder bottleneck (flatten → dense globalDense ReLU → dense
  * globalProjection); local head on the last decoder features (1×1 conv localChannels → GN → ReLU → 1×1 conv
@@ -109,6 +111,7 @@ class Builder {
           kernelSize: 2,
           strides: 2,
           padding: 'same',
+          useBias: false,
           kernelInitializer: this.init(`dec${l}_up`),
           name: `dec${l}_up`,
         })
@@ -121,18 +124,18 @@ class Builder {
     return x;
   }
 
+  /** conv (no bias: GroupNorm's β takes its place) → GN → ReLU. */
   convGnRelu(x: tf.SymbolicTensor, filters: number, kernel: number, convName: string, gnName: string): tf.SymbolicTensor {
-    return this.gnRelu(this.conv(x, filters, kernel, convName), filters, gnName);
+    return this.gnRelu(this.conv(x, filters, kernel, convName, false), filters, gnName);
   }
 
   gnRelu(x: tf.SymbolicTensor, filters: number, gnName: string): tf.SymbolicTensor {
-    const gn = new GroupNorm({ groups: filters / this.opts.model.groupDivisor, name: gnName }).apply(x) as tf.SymbolicTensor;
-    return tf.layers.reLU({ name: `${gnName}_relu` }).apply(gn) as tf.SymbolicTensor;
+    return new GroupNorm({ groups: filters / this.opts.model.groupDivisor, relu: true, name: gnName }).apply(x) as tf.SymbolicTensor;
   }
 
-  conv(x: tf.SymbolicTensor, filters: number, kernel: number, name: string): tf.SymbolicTensor {
+  conv(x: tf.SymbolicTensor, filters: number, kernel: number, name: string, useBias = true): tf.SymbolicTensor {
     return tf.layers
-      .conv2d({ filters, kernelSize: kernel, padding: 'same', kernelInitializer: this.init(name), name })
+      .conv2d({ filters, kernelSize: kernel, padding: 'same', useBias, kernelInitializer: this.init(name), name })
       .apply(x) as tf.SymbolicTensor;
   }
 

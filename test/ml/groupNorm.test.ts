@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/ml/backend';
-import { GroupNorm, groupNorm } from '../../src/ml/layers/groupNorm';
+import { GroupNorm, groupNorm, groupNormOps } from '../../src/ml/layers/groupNorm';
 import { mulberry32 } from '../../src/ml/random';
 
 /** Group norm written out with loops over a flat NHWC array: the reference. */
@@ -52,7 +52,10 @@ describe('GroupNorm', () => {
     ref.forEach((v, i) => expect(y[i]).toBeCloseTo(v, 4));
   });
 
-  it('hand-written gradient equals autodiff of the plain formula', () => {
+  it.each([
+    ['wasm kernel', false],
+    ['wasm kernel + relu', true],
+  ])('%s: gradient equals autodiff of the plain formula', (_label, relu) => {
     const shape = [2, 2, 3, 6];
     const rng = mulberry32(5);
     const rand = (n: number) => Float32Array.from({ length: n }, () => rng() * 2 - 1);
@@ -67,13 +70,47 @@ describe('GroupNorm', () => {
     };
     const loss = (f: (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
       tf.sum(tf.mul(f(a, g, b), proj));
-    const ours = tf.grads(loss((a, g, b) => groupNorm(a, g, b, 3, 1e-5)))([x, gamma, beta]);
-    const ref = tf.grads(loss(plain))([x, gamma, beta]);
-    ours.forEach((t, k) => {
-      const a = t.dataSync();
-      const r = ref[k].dataSync();
-      r.forEach((v, i) => expect(a[i]).toBeCloseTo(v, 4));
-    });
+    const act = (t: tf.Tensor) => (relu ? tf.relu(t) : t);
+    const ref = tf.grads(loss((a, g, b) => act(plain(a, g, b))))([x, gamma, beta]);
+    const kernel = tf.grads(loss((a, g, b) => groupNorm(a, g, b, 3, 1e-5, relu as boolean)))([x, gamma, beta]);
+    const ops = tf.grads(loss((a, g, b) => act(groupNormOps(a, g, b, 3, 1e-5))))([x, gamma, beta]);
+    const value = groupNorm(x, gamma, beta, 3, 1e-5, relu as boolean).dataSync();
+    act(plain(x, gamma, beta)).dataSync().forEach((v, i) => expect(value[i]).toBeCloseTo(v, 5));
+    for (const ours of [kernel, ops]) {
+      ours.forEach((t, k) => {
+        const a = t.dataSync();
+        const r = ref[k].dataSync();
+        r.forEach((v, i) => expect(a[i]).toBeCloseTo(v, 4));
+      });
+    }
+  });
+
+  it('γ and β gradients alone (x constant) equal those of the full gradient', () => {
+    const rng = mulberry32(11);
+    const x = tf.tensor(Float32Array.from({ length: 2 * 3 * 3 * 4 }, () => rng() - 0.5), [2, 3, 3, 4]);
+    const gamma = tf.tensor1d([1, 0.5, 2, 1.5]);
+    const beta = tf.tensor1d([0.1, -0.2, 0, 0.3]);
+    const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(groupNorm(a, g, b, 2, 1e-5, true), tf.range(0, 72).reshape([2, 3, 3, 4])));
+    const all = tf.grads(f)([x, gamma, beta]);
+    const params = tf.grads((g: tf.Tensor, b: tf.Tensor) => f(x, g, b))([gamma, beta]);
+    params.forEach((t, k) => t.dataSync().forEach((v, i) => expect(v).toBeCloseTo(all[k + 1].dataSync()[i], 4)));
+  });
+
+  it('cpu kernel equals the wasm kernel', async () => {
+    const rng = mulberry32(9);
+    const vals = Float32Array.from({ length: 2 * 4 * 4 * 8 }, () => rng() * 3 - 1);
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const x = tf.tensor(vals, [2, 4, 4, 8]);
+        const g = tf.grad((a: tf.Tensor) => tf.sum(tf.square(groupNorm(a, tf.fill([8], 1.3), tf.fill([8], 0.1), 4, 1e-5, true))))(x);
+        return Array.from(g.dataSync());
+      });
+    };
+    const w = await run('wasm');
+    const c = await run('cpu');
+    await tf.setBackend('wasm');
+    c.forEach((v, i) => expect(w[i]).toBeCloseTo(v, 5));
   });
 
   it('serialises through a model config', () => {

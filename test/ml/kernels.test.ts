@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/ml/backend';
+import { setColumnBudget } from '../../src/ml/kernels/conv2dBackpropFilter';
 import { mulberry32 } from '../../src/ml/random';
 
 /** Values of `f(...inputs)` and of its gradients w.r.t. every input, on one backend. */
@@ -50,8 +51,17 @@ describe('wasm training kernels against the cpu backend', () => {
     expect(info.device).toMatch(/^wasm-/);
   });
 
-  it('conv2d 3×3 stride 1 same (filter grad via conv, input grad via flipped-filter conv)', async () => {
+  it('conv2d 3×3 stride 1 same (filter grad via framed im2col + matmul, input grad via flipped-filter conv)', async () => {
     await compare((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), [input([2, 7, 6, 3], 1), input([3, 3, 3, 4], 2)]);
+  });
+
+  it('conv2d filter gradient in batch chunks equals the one-shot result', async () => {
+    const previous = setColumnBudget(2 * 3 * 3 * 3 * 8 * 7); // two samples per chunk, the last chunk of one
+    try {
+      await compare((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), [input([5, 6, 5, 3], 21), input([3, 3, 3, 2], 22)]);
+    } finally {
+      setColumnBudget(previous);
+    }
   });
 
   it('conv2d 3×3 stride 1 valid and 1×1', async () => {

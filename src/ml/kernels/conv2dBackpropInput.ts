@@ -6,7 +6,7 @@
  *    dx = conv2d(dy, reverse(W, [0,1]) transposed to [kh,kw,Co,Ci], stride 1,
  *                padding (kh−1−pt, kh−1−pb) × (kw−1−pl, kw−1−pr)).
  * 2. Non-overlapping windows (kernel = stride, no padding; the 2×2 stride-2 up-sampling of the U-Net):
- *    dx[b, kh·i+p, kw·j+q, ci] = Σ_co dy[b,i,j,co] · W[p,q,ci,co], i.e. dy [N,Co] · W[(p,q,ci),co]ᵀ → [N, kh·kw·Ci],
+ *    dx[b, kh·i+p, kw·j+q, ci] = Σ_co dy[b,i,j,co] · W[p,q,ci,co], i.e. dy [N,Co] · Wᵀ[co,(p,q,ci)] → [N, kh·kw·Ci],
  *    then DepthToSpace(kh) when kh = kw (or a transpose otherwise).
  * 3. Anything else falls back to the backend's own kernel (naive on wasm).
  */
@@ -81,10 +81,12 @@ function nonOverlapping(
   [kh, kw, ci, co]: number[],
 ): tf.TensorInfo {
   const n = batch * h * w;
-  const a = reshape(name, b, dy, [1, n, co]);
-  const wt = reshape(name, b, filter, [1, kh * kw * ci, co]);
-  const prod = runKernel(name, 'BatchMatMul', b, { a, b: wt }, { transposeA: false, transposeB: true });
-  free(b, a, wt);
+  // wasm's BatchMatMul is fast only without transposes: transpose the (small) filter to [Co, (p, q, ci)] first.
+  const a = reshape(name, b, dy, [n, co]);
+  const ft = runKernel(name, 'Transpose', b, { x: filter }, { perm: [3, 0, 1, 2] });
+  const wt = reshape(name, b, ft, [co, kh * kw * ci]);
+  const prod = runKernel(name, 'BatchMatMul', b, { a, b: wt }, { transposeA: false, transposeB: false });
+  free(b, a, ft, wt);
   if (kh === kw) {
     const d = reshape(name, b, prod, [batch, h, w, kh * kw * ci]);
     const out = runKernel(name, 'DepthToSpace', b, { x: d }, { blockSize: kh, dataFormat: 'NHWC' });

@@ -31,3 +31,38 @@ export function free(backend: Backend, ...infos: tf.TensorInfo[]): void {
 export function reshape(backendName: string, backend: Backend, x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
   return runKernel(backendName, 'Reshape', backend, { x }, { shape });
 }
+
+/** Access to a backend's float32 data as typed arrays. */
+export interface Memory {
+  read(info: tf.TensorInfo): Float32Array;
+  /** Allocate outputs first, then read inputs (wasm views are invalidated when its heap grows). */
+  alloc(shape: number[]): { info: tf.TensorInfo; view: () => Float32Array };
+}
+
+export function memoryOf(backendName: string, backend: tf.KernelBackend): Memory {
+  if (backendName === 'wasm') {
+    const b = backend as unknown as {
+      typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+      makeOutput(shape: number[], dtype: string): tf.TensorInfo;
+    };
+    return {
+      read: (info) => b.typedArrayFromHeap(info),
+      alloc: (shape) => {
+        const info = b.makeOutput(shape, 'float32');
+        return { info, view: () => b.typedArrayFromHeap(info) };
+      },
+    };
+  }
+  const b = backend as unknown as {
+    data: { get(id: tf.DataId): { values: Float32Array } };
+    makeTensorInfo(shape: number[], dtype: string, values?: Float32Array): tf.TensorInfo;
+  };
+  return {
+    read: (info) => b.data.get(info.dataId).values,
+    alloc: (shape) => {
+      const values = new Float32Array(shape.reduce((p, d) => p * d, 1));
+      return { info: b.makeTensorInfo(shape, 'float32', values), view: () => values };
+    },
+  };
+}
+

@@ -8,9 +8,26 @@
  *   dx = (g − mean(g) − x̂ · mean(g · x̂)) / √(σ² + ε),  dγ = Σ_{b,h,w} dy · x̂,  dβ = Σ_{b,h,w} dy.
  */
 import * as tf from '@tensorflow/tfjs';
+import { GROUP_NORM, hasGroupNormKernel } from '../kernels/groupNorm';
 
-/** Functional group norm; x is rank 4 (NHWC) or rank 2 ([B, C], one "pixel"). */
-export function groupNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, groups: number, epsilon: number): tf.Tensor {
+/**
+ * Functional group norm (optionally followed by ReLU); x is rank 4 (NHWC) or rank 2 ([B, C], one "pixel").
+ * On wasm and cpu it runs as one kernel (../kernels/groupNorm.ts); elsewhere as tfjs ops with the gradient below.
+ */
+export function groupNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, groups: number, epsilon: number, relu = false): tf.Tensor {
+  const c = x.shape[x.shape.length - 1];
+  if (c % groups !== 0) throw new Error(`groupNorm: ${c} channels are not divisible into ${groups} groups`);
+  if (hasGroupNormKernel()) {
+    // `stash` keeps this call's mean and 1/σ for the backward pass (see ../kernels/groupNorm.ts).
+    const attrs = { groups, epsilon, relu, stash: {} } as unknown as tf.NamedAttrMap;
+    return tf.engine().runKernel(GROUP_NORM, { x, gamma, beta }, attrs) as tf.Tensor;
+  }
+  const y = groupNormOps(x, gamma, beta, groups, epsilon);
+  return relu ? tf.relu(y) : y;
+}
+
+/** GroupNorm from tfjs ops with a hand-written gradient (the backends without the kernel, and a test reference). */
+export function groupNormOps(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, groups: number, epsilon: number): tf.Tensor {
   const shape = x.shape;
   const c = shape[shape.length - 1];
   if (c % groups !== 0) throw new Error(`groupNorm: ${c} channels are not divisible into ${groups} groups`);
@@ -44,6 +61,8 @@ export function groupNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, group
 export interface GroupNormArgs {
   groups: number;
   epsilon?: number;
+  /** Fuse a ReLU after the normalisation (default false). */
+  relu?: boolean;
   name?: string;
   trainable?: boolean;
 }
@@ -53,6 +72,7 @@ export class GroupNorm extends tf.layers.Layer {
   static className = 'GroupNorm';
   readonly groups: number;
   readonly epsilon: number;
+  readonly relu: boolean;
   private gamma!: tf.LayerVariable;
   private beta!: tf.LayerVariable;
 
@@ -60,6 +80,7 @@ export class GroupNorm extends tf.layers.Layer {
     super(args);
     this.groups = args.groups;
     this.epsilon = args.epsilon ?? 1e-5;
+    this.relu = args.relu ?? false;
     this.supportsMasking = false;
   }
 
@@ -77,7 +98,7 @@ export class GroupNorm extends tf.layers.Layer {
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      return groupNorm(x, this.gamma.read(), this.beta.read(), this.groups, this.epsilon);
+      return groupNorm(x, this.gamma.read(), this.beta.read(), this.groups, this.epsilon, this.relu);
     });
   }
 
@@ -86,7 +107,7 @@ export class GroupNorm extends tf.layers.Layer {
   }
 
   getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), groups: this.groups, epsilon: this.epsilon };
+    return { ...super.getConfig(), groups: this.groups, epsilon: this.epsilon, relu: this.relu };
   }
 }
 
