@@ -87,6 +87,32 @@ describe('wasm training kernels against the cpu backend', () => {
     );
   });
 
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ])('batched matMul, transposeA=%s transposeB=%s, with broadcasting, and its gradients', async (ta, tb) => {
+    const shapeA = (batch: number[]) => [...batch, ...(ta ? [5, 3] : [3, 5])];
+    const shapeB = (batch: number[]) => [...batch, ...(tb ? [4, 5] : [5, 4])];
+    const mm = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, ta, tb);
+    await compare(mm, [input(shapeA([3]), 31), input(shapeB([3]), 32)]);
+    // Broadcasting a batch of 1 (value only: tfjs has no gradient for broadcast matMul on any backend).
+    const va = input(shapeA([1]), 33);
+    const vb = input(shapeB([2]), 34);
+    const value = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => Array.from(mm(tf.tensor(va.values, va.shape), tf.tensor(vb.values, vb.shape)).dataSync()));
+    };
+    const w = await value('wasm');
+    const c = await value('cpu');
+    await tf.setBackend('wasm');
+    c.forEach((v, i) => expect(w[i]).toBeCloseTo(v, 4));
+    await compare(mm, [input(shapeA([]), 35), input(shapeB([]), 36)]);
+    // A large, lopsided case where the swapped plan (transposing the small operands) wins.
+    await compare((x, y) => tf.matMul(x, y, false, true), [input([2, 40], 37), input([300, 40], 38)]);
+  });
+
   it('gather gradient (UnsortedSegmentSum)', async () => {
     const idx = [3, 0, 3, 1, 4];
     await compare((x) => tf.gather(x, tf.tensor1d(idx, 'int32')), [input([6, 4], 13)]);

@@ -1,11 +1,13 @@
 /**
  * Training kernels nephron adds to a backend (wasm): Conv2DBackpropFilter (missing in tfjs-backend-wasm 4.22),
  * a fast Conv2DBackpropInput (wasm's own is a naive loop; kept as the fallback for cases the fast one does not
- * cover) and UnsortedSegmentSum (the gradient of tf.gather). Each is composed of Conv2D / BatchMatMul /
+ * cover), UnsortedSegmentSum (the gradient of tf.gather) and a BatchMatMul that keeps batched and transposed
+ * products on XNNPACK's fast path. Each is composed of Conv2D / BatchMatMul /
  * Transpose / DepthToSpace kernels that wasm runs with XNNPACK. Plus GroupNorm (+ReLU) as JS kernels over the
  * backend memory (./groupNorm.ts). Idempotent.
  */
 import * as tf from '@tensorflow/tfjs';
+import { makeBatchMatMul } from './batchMatMul';
 import { makeConv2dBackpropFilter } from './conv2dBackpropFilter';
 import { makeConv2dBackpropInput } from './conv2dBackpropInput';
 import { registerGroupNormKernels } from './groupNorm';
@@ -19,6 +21,10 @@ export function registerTrainingKernels(backendName: string): void {
   replaceKernel(backendName, 'Conv2DBackpropInput', makeConv2dBackpropInput(backendName, original?.kernelFunc ?? null));
   replaceKernel(backendName, 'Conv2DBackpropFilter', makeConv2dBackpropFilter(backendName));
   replaceKernel(backendName, 'UnsortedSegmentSum', makeUnsortedSegmentSum(backendName));
+  if (backendName === 'wasm') {
+    const matMul = tf.getKernel('BatchMatMul', backendName);
+    if (matMul) replaceKernel(backendName, 'BatchMatMul', makeBatchMatMul(backendName, matMul.kernelFunc));
+  }
   registerGroupNormKernels(backendName);
   registered.add(backendName);
 }

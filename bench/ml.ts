@@ -1,0 +1,155 @@
+/**
+ * ml engine benchmark (by hand, never in CI): ms per training step of the PAPER U-Net on the backend that
+ * initBackend picks (NEPHRON_BACKEND / NEPHRON_WASM_THREADS are honoured).
+ *
+ *   npx tsx bench/ml.ts [steps=4] [--profile] [--write]
+ *
+ * Rows: fine-tuning step (forward + backward + Adam, focal Tversky) at 64²×16, 128²×8, 128²×16; CLC pretraining step
+ * (local model + clcLoss, PAPER τ/topK/anchors, random patch labels of 20 clusters) at 64²×16; global warm-up step
+ * (encoder + global head + G^D loss, 4 partitions × 4 slices) at 64²×16. Each row: 2 warm-up steps, then the median
+ * of `steps`. --profile prints the top kernels of one step per row; --write replaces the "ml engine" section of
+ * BENCHMARKS.md with the table.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/ml/backend';
+import { clcLoss, focalTversky, globalContrastiveLoss } from '../src/ml/losses';
+import { PRESETS } from '../src/ml/presets';
+import { createRng } from '../src/ml/random';
+import { Trainer, type LossFn } from '../src/ml/train';
+import { buildGlobalPretrainModel, buildLocalPretrainModel, buildSegmentationModel, type UnetOptions } from '../src/ml/unet';
+
+interface Row {
+  name: string;
+  ms: number[];
+  kernels?: string;
+}
+
+type Batch = Record<string, tf.Tensor>;
+
+async function measure(
+  name: string,
+  build: (o: UnetOptions) => tf.LayersModel,
+  size: number,
+  makeBatch: () => Batch,
+  loss: LossFn<Batch>,
+  steps: number,
+  profile: boolean,
+): Promise<Row> {
+  const model = build({ size, model: PRESETS.PAPER.model, seed: 1 });
+  const trainer = new Trainer<Batch>({ model, loss, train: () => [], epochs: 1, lr: 1e-4, seed: 1 });
+  const batch = makeBatch();
+  const ctx = (i: number) => ({ epoch: 0, batch: i, seed: i, training: true });
+  for (let i = 0; i < 2; i++) trainer.step(batch, ctx(i));
+  const ms: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    trainer.step(batch, ctx(i + 2));
+    ms.push(performance.now() - t0);
+  }
+  let kernels: string | undefined;
+  if (profile) {
+    const info = await tf.profile(() => {
+      trainer.step(batch, ctx(99));
+    });
+    const byKernel = new Map<string, number>();
+    for (const k of info.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+    kernels = [...byKernel]
+      .filter(([k]) => !k.endsWith('__op') && k !== 'unnamed scope')
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+      .join(', ');
+  }
+  tf.dispose(Object.values(batch));
+  trainer.dispose();
+  model.dispose();
+  const row = { name, ms, kernels };
+  console.log(`${name.padEnd(34)} median ${median(ms).toFixed(0)} ms  (${ms.map((m) => m.toFixed(0)).join(', ')})${kernels ? `\n    ${kernels}` : ''}`);
+  return row;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function segBatch(size: number, batch: number): () => Batch {
+  return () => {
+    const rng = createRng(7);
+    const labels = Int32Array.from({ length: batch * size * size }, () => Math.floor(rng() * 3));
+    return {
+      images: tf.tensor4d(Float32Array.from({ length: batch * size * size }, () => rng()), [batch, size, size, 1]),
+      oneHot: tf.cast(tf.oneHot(tf.tensor3d(labels, [batch, size, size], 'int32'), 3), 'float32'),
+    };
+  };
+}
+
+const finetune: LossFn<Batch> = (model, b) => focalTversky(b.oneHot, model.apply(b.images, { training: true }) as tf.Tensor);
+
+function clcBatch(size: number, batch: number): () => Batch {
+  return () => {
+    const rng = createRng(8);
+    const p = PRESETS.PAPER.clc.patchSize;
+    const n = batch * (size / p) * (size / p);
+    return {
+      images: tf.tensor4d(Float32Array.from({ length: batch * size * size }, () => rng()), [batch, size, size, 1]),
+      patchLabels: tf.tensor3d(Int32Array.from({ length: n }, () => Math.floor(rng() * 20)), [batch, size / p, size / p], 'int32'),
+    };
+  };
+}
+
+const clc: LossFn<Batch> = (model, b, ctx) => {
+  const c = PRESETS.PAPER.clc;
+  const features = model.apply(b.images, { training: true }) as tf.Tensor;
+  return clcLoss(features, b.patchLabels, { tau: c.tau, topK: c.topK, anchors: c.anchors, patchSize: c.patchSize, seed: ctx.seed });
+};
+
+const PARTITIONS = Int32Array.from({ length: 16 }, (_, i) => i % 4);
+const global: LossFn<Batch> = (model, b) =>
+  globalContrastiveLoss(model.apply(b.images, { training: true }) as tf.Tensor, PARTITIONS, { tau: PRESETS.PAPER.global.tau });
+
+function writeSection(device: string, rows: Row[], steps: number): void {
+  const file = path.join(__dirname, '..', 'BENCHMARKS.md');
+  const date = new Date().toISOString().slice(0, 10);
+  const lines = [
+    '## ml engine',
+    '',
+    `\`npx tsx bench/ml.ts ${steps} --write\` — ms per training step of the PAPER U-Net (filters 16-32-64-128-128-128,`,
+    'GroupNorm, depth from the size), forward + backward + Adam through `Trainer.step`; median of the timed steps after',
+    `2 warm-up steps. Device \`${device}\`, ${os.cpus().length} shared cores, ${date}.`,
+    '',
+    '| step | ms (median) | runs |',
+    '|---|---|---|',
+    ...rows.map((r) => `| ${r.name} | ${median(r.ms).toFixed(0)} | ${r.ms.map((m) => m.toFixed(0)).join(', ')} |`),
+    '',
+  ];
+  const text = fs.readFileSync(file, 'utf8');
+  const start = text.indexOf('## ml engine');
+  let next = start >= 0 ? text.indexOf('\n## ', start + 1) : -1;
+  if (next >= 0) next += 1;
+  const section = lines.join('\n');
+  const updated =
+    start < 0 ? `${text.trimEnd()}\n\n${section}` : `${text.slice(0, start)}${section}${next >= 0 ? `\n${text.slice(next)}` : ''}`;
+  fs.writeFileSync(file, updated.endsWith('\n') ? updated : `${updated}\n`);
+  console.log(`wrote the "ml engine" section of ${file}`);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const steps = Number(args.find((a) => /^\d+$/.test(a)) ?? 4);
+  const profile = args.includes('--profile');
+  const info = await initBackend();
+  console.log(`backend ${info.device}`);
+  const rows: Row[] = [];
+  rows.push(await measure('fine-tune 64²×16', buildSegmentationModel, 64, segBatch(64, 16), finetune, steps, profile));
+  rows.push(await measure('fine-tune 128²×8', buildSegmentationModel, 128, segBatch(128, 8), finetune, steps, profile));
+  rows.push(await measure('fine-tune 128²×16', buildSegmentationModel, 128, segBatch(128, 16), finetune, steps, profile));
+  rows.push(await measure('CLC pretrain 64²×16 (topK 100)', buildLocalPretrainModel, 64, clcBatch(64, 16), clc, steps, profile));
+  rows.push(await measure('global warm-up 64²×16', buildGlobalPretrainModel, 64, clcBatch(64, 16), global, steps, profile));
+  if (args.includes('--write')) writeSection(info.device, rows, steps);
+}
+
+void main();
