@@ -23,10 +23,16 @@ const sources = Math.max(
 const built = fs.statSync(entry, { throwIfNoEntry: false })?.mtimeMs ?? 0;
 if (built < sources) {
   process.stderr.write('nephron: building (tsc)…\n');
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  try {
+    execFileSync(process.execPath, [path.join(path.dirname(require.resolve('typescript/package.json')), 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.json')], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+  } catch {
+    // tsc still emits JavaScript for files with type errors; serve if the server was built, but say so loudly
+    if (!fs.existsSync(entry)) process.exit(1);
+    process.stderr.write('nephron: WARNING: tsc reported type errors (above); starting the server anyway\n');
+  }
   // tsc leaves unchanged outputs' mtimes alone: mark the build as fresh
   const now = new Date();
   fs.utimesSync(entry, now, now);

@@ -131,6 +131,7 @@ export async function createNephronServer(config: Config, options: NephronServer
     schema,
     formatError,
     includeStacktraceInErrorResponses: config.development,
+    stopOnTerminationSignals: false, // the CLI's own SIGTERM handler calls stop() (drain HTTP + WS, close the DataSource)
     introspection: true,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config';
+import { databaseTarget } from '../../ormconfig';
+
+describe('configuration from the environment', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig({})).toMatchObject({ host: '127.0.0.1', port: 4000, databaseUrl: undefined, dataDir: './data', defaultCohort: true, runners: 1, backend: undefined, logLevel: 'info' });
+  });
+
+  it('names every bad value in one error', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ PORT: '99999', NEPHRON_DEFAULT_COHORT: 'maybe', NEPHRON_BACKEND: 'cuda', DATABASE_URL: 'mysql://x', NEPHRON_RUNNERS: 'two' });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.problems.map((p) => p.split('=')[0])).toEqual(['PORT', 'DATABASE_URL', 'NEPHRON_DEFAULT_COHORT', 'NEPHRON_RUNNERS', 'NEPHRON_BACKEND']);
+  });
+
+  it('picks the database from DATABASE_URL and NEPHRON_DATA_DIR', () => {
+    expect(databaseTarget({ DATABASE_URL: 'postgres://u@h/db' })).toEqual({ engine: 'postgres', url: 'postgres://u@h/db' });
+    expect(databaseTarget({ DATABASE_URL: 'memory' })).toEqual({ engine: 'pglite', dataDir: null });
+    expect(databaseTarget({ NEPHRON_DATA_DIR: '/tmp/x' })).toEqual({ engine: 'pglite', dataDir: '/tmp/x/pglite', lockFile: '/tmp/x/nephron.lock' });
+  });
+});
