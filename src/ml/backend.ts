@@ -5,7 +5,7 @@
  * `@tensorflow/tfjs-node`, both optional and usually absent here) → `wasm` (SIMD, XNNPACK) → `cpu` (pure JS,
  * ~1000× slower: only tiny tests). `NEPHRON_BACKEND=tensorflow|wasm|cpu` forces one; a forced backend that
  * cannot start is an error, never a silent fallback. `NEPHRON_WASM_THREADS` sets the wasm thread count
- * (default: the number of cores; see ./wasmThreads.ts for how threads are started under Node).
+ * (default 1; see ./wasmThreads.ts for how threads are started under Node, also inside worker_threads).
  *
  * Works the same on the main thread and inside a `worker_threads` Worker: every thread has its own tfjs engine,
  * so each Worker calls `initBackend` once before building models.
@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerTrainingKernels } from './kernels';
 import { registerGroupNormKernels } from './kernels/groupNorm';
-import { prepareWasmThreads, wasmThreadsSupported } from './wasmThreads';
+import { prepareWasmThreads, wasmThreadsSupported, withCoreCountFor } from './wasmThreads';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -23,7 +23,11 @@ export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu
 export interface BackendOptions {
   /** Force a backend (default: `NEPHRON_BACKEND`, else the automatic order). */
   backend?: BackendName;
-  /** wasm threads (default: `NEPHRON_WASM_THREADS`, else `os.availableParallelism()`). 1 = the SIMD build. */
+  /**
+   * wasm threads (default: `NEPHRON_WASM_THREADS`, else 1). 1 = the SIMD build; more starts the threaded SIMD build
+   * (./wasmThreads.ts). One thread is the default because on this 2-core machine, shared with the server and other
+   * runs, 2 threads measured no faster per training step (see BENCHMARKS.md, "ml engine").
+   */
   threads?: number;
 }
 
@@ -144,19 +148,19 @@ async function startWasm(threads: number | undefined): Promise<BackendInfo> {
     throw new BackendUnavailableError('wasm', firstLine(err));
   }
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  let want = Math.max(1, threads ?? os.availableParallelism());
+  let want = Math.max(1, threads ?? 1);
   if (want > 1 && !(simd && wasmThreadsSupported())) want = 1;
   const dir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
   wasm.setWasmPaths(dir);
   if (want > 1) {
-    prepareWasmThreads(dir, want);
+    prepareWasmThreads();
   } else {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   }
   wasm.setThreadsCount(want);
   let ok = false;
   try {
-    ok = await tf.setBackend('wasm');
+    ok = want > 1 ? await withCoreCountFor(want, () => tf.setBackend('wasm')) : await tf.setBackend('wasm');
   } catch (err) {
     throw new BackendUnavailableError('wasm', firstLine(err));
   }
