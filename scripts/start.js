@@ -38,6 +38,8 @@ if (built < sources) {
   fs.utimesSync(entry, now, now);
 }
 
-const child = spawn(process.execPath, [entry, 'serve', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+// graphql-js runs its development-only checks unless NODE_ENV=production (NODE_ENV=development adds stack traces)
+const env = { ...process.env, NODE_ENV: process.env.NODE_ENV || 'production' };
+const child = spawn(process.execPath, [entry, 'serve', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -5,14 +5,15 @@
  * per test server and drops it afterwards. Unreachable: skipped with a visible message, but under CI=true the
  * probe throws, so the run fails.
  */
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { buildDataSource, type NephronDataSource } from '../../ormconfig';
+import { freshPostgresDatabase, POSTGRES_ADMIN_URL } from './postgres';
+
+export { freshPostgresDatabase, POSTGRES_ADMIN_URL };
 
 export const DB_KINDS = ['pglite', 'postgres'] as const;
 export type DbKind = (typeof DB_KINDS)[number];
 
-export const POSTGRES_ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function probe(): Promise<boolean> {
   const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
@@ -34,36 +35,6 @@ export const POSTGRES_AVAILABLE: boolean = await probe();
 
 export function engineAvailable(kind: DbKind): boolean {
   return kind === 'pglite' || POSTGRES_AVAILABLE;
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
-/** A fresh, empty PostgreSQL database; `drop()` removes it (terminating leftover connections). */
-export async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `nephron_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  return {
-    url: withDatabase(POSTGRES_ADMIN_URL, name),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
 }
 
 /** The env (DATABASE_URL) of a fresh database of this engine, and its cleanup. */
