@@ -2,14 +2,16 @@
  * ml engine benchmark (by hand, never in CI): ms per training step of the PAPER U-Net on the backend that
  * initBackend picks (NEPHRON_BACKEND / NEPHRON_WASM_THREADS are honoured).
  *
- *   npx tsx bench/ml.ts [steps=4] [--profile] [--write]
+ *   npx tsx bench/ml.ts [steps=4] [--profile] [--threads=1,2] [--write]
  *
  * Rows: fine-tuning step (forward + backward + Adam, focal Tversky) at 64²×16, 128²×8, 128²×16; CLC pretraining step
  * (local model + clcLoss, PAPER τ/topK/anchors, random patch labels of 20 clusters) at 64²×16; global warm-up step
  * (encoder + global head + G^D loss, 4 partitions × 4 slices) at 64²×16. Each row: 2 warm-up steps, then the median
- * of `steps`. --profile prints the top kernels of one step per row; --write replaces the "ml engine" section of
- * BENCHMARKS.md with the table.
+ * of `steps`. --profile prints the top kernels of one step per row; --threads=1,2 runs the rows once per wasm thread
+ * count, each in its own process (NEPHRON_WASM_THREADS); --write replaces the "ml engine" section of BENCHMARKS.md
+ * with the table.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -111,19 +113,22 @@ const PARTITIONS = Int32Array.from({ length: 16 }, (_, i) => i % 4);
 const global: LossFn<Batch> = (model, b) =>
   globalContrastiveLoss(model.apply(b.images, { training: true }) as tf.Tensor, PARTITIONS, { tau: PRESETS.PAPER.global.tau });
 
-function writeSection(device: string, rows: Row[], steps: number): void {
+function writeSection(runs: { device: string; rows: Row[] }[], steps: number, threads: string | undefined): void {
   const file = path.join(__dirname, '..', 'BENCHMARKS.md');
   const date = new Date().toISOString().slice(0, 10);
   const lines = [
     '## ml engine',
     '',
-    `\`npx tsx bench/ml.ts ${steps} --write\` — ms per training step of the PAPER U-Net (filters 16-32-64-128-128-128,`,
-    'GroupNorm, depth from the size), forward + backward + Adam through `Trainer.step`; median of the timed steps after',
-    `2 warm-up steps. Device \`${device}\`, ${os.cpus().length} shared cores, ${date}.`,
+    `\`npx tsx bench/ml.ts ${steps}${threads ? ` --threads=${threads}` : ''} --write\` — ms per training step of the PAPER U-Net`,
+    '(filters 16-32-64-128-128-128, GroupNorm, depth from the size), forward + backward + Adam through `Trainer.step`;',
+    `median of ${steps} timed steps after 2 warm-up steps (all runs in brackets). ${os.cpus().length} shared cores, ${date}.`,
     '',
-    '| step | ms (median) | runs |',
-    '|---|---|---|',
-    ...rows.map((r) => `| ${r.name} | ${median(r.ms).toFixed(0)} | ${r.ms.map((m) => m.toFixed(0)).join(', ')} |`),
+    `| step | ${runs.map((r) => `\`${r.device}\``).join(' | ')} |`,
+    `|---|${runs.map(() => '---|').join('')}`,
+    ...runs[0].rows.map(
+      (row, i) =>
+        `| ${row.name} | ${runs.map((r) => `${median(r.rows[i].ms).toFixed(0)} (${r.rows[i].ms.map((m) => m.toFixed(0)).join(', ')})`).join(' | ')} |`,
+    ),
     '',
   ];
   const text = fs.readFileSync(file, 'utf8');
@@ -141,6 +146,20 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const steps = Number(args.find((a) => /^\d+$/.test(a)) ?? 4);
   const profile = args.includes('--profile');
+  const threads = args.find((a) => a.startsWith('--threads='))?.slice('--threads='.length);
+  if (threads) {
+    const runs = threads.split(',').map((t) => {
+      const out = execFileSync(process.execPath, [...process.execArgv, __filename, String(steps), '--json', ...(profile ? ['--profile'] : [])], {
+        env: { ...process.env, NEPHRON_BACKEND: 'wasm', NEPHRON_WASM_THREADS: t },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      process.stdout.write(out.split('\n').filter((l) => !l.startsWith('{')).join('\n'));
+      return JSON.parse(out.split('\n').find((l) => l.startsWith('{')) as string) as { device: string; rows: Row[] };
+    });
+    if (args.includes('--write')) writeSection(runs, steps, threads);
+    return;
+  }
   const info = await initBackend();
   console.log(`backend ${info.device}`);
   const rows: Row[] = [];
@@ -149,7 +168,8 @@ async function main(): Promise<void> {
   rows.push(await measure('fine-tune 128²×16', buildSegmentationModel, 128, segBatch(128, 16), finetune, steps, profile));
   rows.push(await measure('CLC pretrain 64²×16 (topK 100)', buildLocalPretrainModel, 64, clcBatch(64, 16), clc, steps, profile));
   rows.push(await measure('global warm-up 64²×16', buildGlobalPretrainModel, 64, clcBatch(64, 16), global, steps, profile));
-  if (args.includes('--write')) writeSection(info.device, rows, steps);
+  if (args.includes('--json')) console.log(JSON.stringify({ device: info.device, rows }));
+  else if (args.includes('--write')) writeSection([{ device: info.device, rows }], steps, undefined);
 }
 
 void main();

@@ -5,7 +5,8 @@
  * `@tensorflow/tfjs-node`, both optional and usually absent here) → `wasm` (SIMD, XNNPACK) → `cpu` (pure JS,
  * ~1000× slower: only tiny tests). `NEPHRON_BACKEND=tensorflow|wasm|cpu` forces one; a forced backend that
  * cannot start is an error, never a silent fallback. `NEPHRON_WASM_THREADS` sets the wasm thread count
- * (default 1; see ./wasmThreads.ts for how threads are started under Node, also inside worker_threads).
+ * (default: the number of cores; see ./wasmThreads.ts for how threads are started under Node, also inside
+ * worker_threads).
  *
  * Works the same on the main thread and inside a `worker_threads` Worker: every thread has its own tfjs engine,
  * so each Worker calls `initBackend` once before building models.
@@ -24,9 +25,9 @@ export interface BackendOptions {
   /** Force a backend (default: `NEPHRON_BACKEND`, else the automatic order). */
   backend?: BackendName;
   /**
-   * wasm threads (default: `NEPHRON_WASM_THREADS`, else 1). 1 = the SIMD build; more starts the threaded SIMD build
-   * (./wasmThreads.ts). One thread is the default because on this 2-core machine, shared with the server and other
-   * runs, 2 threads measured no faster per training step (see BENCHMARKS.md, "ml engine").
+   * wasm threads (default: `NEPHRON_WASM_THREADS`, else the number of cores). 1 = the SIMD build; more starts the
+   * threaded SIMD build (./wasmThreads.ts). On this 2-core machine 2 threads gave 0.7–1.5× the speed of 1 depending
+   * on what else ran (BENCHMARKS.md, "ml engine"): runners that train several models at once should pass 1.
    */
   threads?: number;
 }
@@ -148,7 +149,7 @@ async function startWasm(threads: number | undefined): Promise<BackendInfo> {
     throw new BackendUnavailableError('wasm', firstLine(err));
   }
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  let want = Math.max(1, threads ?? 1);
+  let want = Math.max(1, threads ?? os.availableParallelism());
   if (want > 1 && !(simd && wasmThreadsSupported())) want = 1;
   const dir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
   wasm.setWasmPaths(dir);

@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -48,8 +49,8 @@ describe('backend choice', () => {
     two.grad!.forEach((v, i) => expect(v).toBeCloseTo(one.grad![i], 2));
   });
 
-  it('the default order skips tensorflow and lands on wasm inside a Worker', async () => {
+  it('the default order skips tensorflow and lands on wasm, one thread per core, inside a Worker', async () => {
     const r = await inWorker({ NEPHRON_BACKEND: '', NEPHRON_WASM_THREADS: '' });
-    expect(r.device).toBe('wasm-simd-1t');
+    expect(r.device).toBe(`wasm-simd-${os.availableParallelism()}t`);
   });
 });
