@@ -1,3 +1,4 @@
 export * from './trainer';
 export * from './plateau';
 export * from './finetune';
+export * from './pretrain';
