@@ -5,7 +5,7 @@
  * Target (issue 3): ≤ 2 s per subject. Prints the per-stage times of each repeat and the median total.
  */
 import { buildConstraintMaps } from '../src/ml/constraintMaps';
-import { seededRng } from '../src/ml/seededRng';
+import { seededRng } from '../src/ml/random';
 
 const width = 128;
 const height = 128;

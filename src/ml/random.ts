@@ -64,3 +64,18 @@ export function deriveSeed(seed: number, label: string): number {
   }
   return h >>> 0;
 }
+
+/** An Rng with an integer helper, for code that draws indices (k-means++ seeding, CLC anchors). */
+export interface SeededRng {
+  /** Uniform float in [0, 1). */
+  next(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+}
+
+/** The same mulberry32 stream, seeded through a golden-ratio mix so that small seeds (0, 1, 2) start far apart. */
+export function seededRng(seed: number): SeededRng {
+  if (!Number.isFinite(seed)) throw new RangeError(`seededRng: seed must be a finite number, got ${seed}`);
+  const rng = createRng((Math.trunc(seed) ^ 0x9e3779b9) >>> 0);
+  return { next: rng, int: (n: number) => randInt(rng, n) };
+}

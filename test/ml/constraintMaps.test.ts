@@ -12,7 +12,7 @@ import {
   type MultiChannelImage,
 } from '../../src/ml/constraintMaps';
 import { adjustedRandIndex } from '../../src/ml/metrics';
-import { seededRng } from '../../src/ml/seededRng';
+import { seededRng } from '../../src/ml/random';
 
 /**
  * A synthetic subject: `classes` planted tissues laid out as vertical bands whose boundaries shift per slice, each

@@ -19,7 +19,7 @@
  * Speed: points of d < 4 are zero-padded to 4 dimensions (distances unchanged) so the hot loops run an unrolled
  * 4-D kernel; d > 4 runs a generic loop.
  */
-import { seededRng, type SeededRng } from '../seededRng';
+import { seededRng, type SeededRng } from '../random';
 
 export interface KMeansResult {
   labels: Int32Array;

@@ -40,7 +40,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PRESETS, type ClcConfig } from '../presets';
-import { seededRng } from '../seededRng';
+import { seededRng } from '../random';
 import { requirePositive, requirePositiveInteger, requireRank, shapeText } from './validate';
 
 export type ClcOptions = Partial<Pick<ClcConfig, 'tau' | 'topK' | 'anchors' | 'patchSize'>> & { seed?: number };
