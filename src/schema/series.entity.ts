@@ -57,9 +57,13 @@ export class Series {
   @Field(() => [Float])
   spacingMm: number[];
 
-  /** e.g. "RAS", "LPS" (NIfTI orientation code). */
+  /** Axis codes of the voxel axes (nibabel's aff2axcodes), e.g. "LIP" for the coronal phantom, "LPS" axial. */
   @Column({ type: 'text', default: 'RAS' })
   orientation: string;
+
+  /** 4×4 voxel → RAS+ mm (rows) of the source, written back on export so viewers place the volume as imported. */
+  @Column({ type: 'jsonb', nullable: true })
+  affine: number[][] | null;
 
   /** Voxel type of the stored blob, e.g. "float32". */
   @Column({ type: 'text', default: 'float32' })
