@@ -253,6 +253,8 @@ export class Trainer<B> {
     }
     const optWeights = await this.optimizer.getWeights();
     optWeights.forEach((nt, i) => arrays.push({ name: `opt/${i}`, shape: nt.tensor.shape, values: Float32Array.from(nt.tensor.dataSync()) }));
+    // getWeights() makes a fresh scalar for the iteration count (the moments are the optimiser's own variables).
+    optWeights.filter((nt) => nt.name === 'iter').forEach((nt) => nt.tensor.dispose());
     // Adam's running β powers: setWeights recomputes them with pow(), which differs in the last bits from the
     // running product; store them so that a resumed run is bit-identical.
     const betas = adamBetaPowers(this.optimizer);
