@@ -1,0 +1,123 @@
+/**
+ * The PRETRAIN job (method.md, "Pretraining (CLC)"): phase "constraints" (constraint maps of the TRAIN and
+ * VALIDATION subjects, ./constraints.ts), phase "global" (G^D warm-up of encoder + global head, constant lr
+ * `global.lr`, `global.epochs`), phase "clc" (CLC loss on the local head over the whole encoder-decoder,
+ * `clc.epochs`, the validation CLC loss on the VALIDATION subjects driving reduce-on-plateau and the best checkpoint).
+ * Between the two training phases the encoder goes from the global model to the local one by layer name; the local
+ * model's decoder and head start from their seeded initialisation.
+ *
+ * Reports: epochs 1…G are "global" ({ global_loss, lr }), G+1…G+C are "clc" ({ clc_loss, val_clc_loss, lr }); a
+ * checkpoint after every epoch. Resume continues the checkpoint's phase after its epoch; a run resumed anywhere ends
+ * with the same weights as an uninterrupted one on the same backend (the Trainer is deterministic per seed).
+ *
+ * Result: the encoder-decoder weights (heads removed) of the best validation CLC loss.
+ */
+import { initBackend } from '../../ml/backend';
+import type { PretrainConfig } from '../../ml/presets';
+import { deriveSeed } from '../../ml/random';
+import { Trainer, clcLossFn, globalLoss, type ClcBatch, type GlobalBatch } from '../../ml/train';
+import { buildGlobalPretrainModel, buildLocalPretrainModel, isHeadName } from '../../ml/unet';
+import { decodeBundle, encodeBundle, exportWeights, loadEncoderDecoder } from '../../ml/weights';
+import type { Job, JobIO, JobResult, JobSpec } from '../job';
+import { buildConstraintIndex, loadPatchLabels } from './constraints';
+import { SubjectLoader, splitSubjects } from './dataset';
+import { decodeJobCheckpoint, epochReporter, runPhase, throwIfCancelled, type JobCheckpoint } from './phase';
+import { clcSource, globalSource } from './pretrainData';
+
+export const pretrainJob: Job = async (spec: JobSpec, io: JobIO): Promise<JobResult> => {
+  const { device } = await initBackend();
+  const cfg = pretrainConfig(spec);
+  const size = cfg.image.size;
+  const G = cfg.global.epochs;
+  const C = cfg.clc.epochs;
+  const total = G + C;
+  const resume: JobCheckpoint | null = spec.resumeCheckpointKey ? decodeJobCheckpoint(await io.getBlob(spec.resumeCheckpointKey), 'PRETRAIN', spec.seed) : null;
+
+  const loader = new SubjectLoader(io, size);
+  const train = await loader.loadAll(splitSubjects(spec.subjects, 'TRAIN'));
+  const val = await loader.loadAll(splitSubjects(spec.subjects, 'VALIDATION'));
+  if (train.length === 0) throw new Error(`pretraining needs TRAIN subjects with a ${spec.contrast} series; the run has none`);
+
+  io.phase('constraints', total);
+  throwIfCancelled(io);
+  const constraintsKey = resume?.meta.constraintsKey ?? (await buildConstraintIndex(io, [...train, ...val], cfg.constraints, size));
+  const patchLabels = await loadPatchLabels(io, constraintsKey, [...train, ...val], cfg.clc.patchSize);
+  const meta = { kind: 'PRETRAIN' as const, seed: spec.seed, constraintsKey };
+  const unet = { size, model: cfg.model, seed: spec.seed };
+
+  // Global warm-up (skipped when resuming in the CLC phase: its result lives in the CLC checkpoint).
+  let encoder: Uint8Array | null = null;
+  if (!resume || resume.meta.phase === 'global') {
+    const gModel = buildGlobalPretrainModel(unet);
+    const gTrainer = new Trainer<GlobalBatch>({
+      model: gModel,
+      loss: globalLoss(cfg.global),
+      train: globalSource(train, cfg.global),
+      epochs: G,
+      lr: cfg.global.lr,
+      seed: deriveSeed(spec.seed, 'global'),
+      maxBatchesPerEpoch: cfg.global.maxBatchesPerEpoch,
+      keepBest: false,
+      signal: io.signal,
+      onEpoch: epochReporter({ io, phase: 'global', offset: 0, total, meta, reportBest: false, metrics: (m) => ({ global_loss: m.train_loss, lr: m.lr }) }),
+    });
+    try {
+      if (resume) await gTrainer.restoreState(resume.trainerState);
+      io.phase('global', total);
+      await runPhase(gTrainer, { io, phase: 'global', offset: 0 });
+      encoder = exportWeights(gModel);
+    } finally {
+      gTrainer.dispose();
+      gModel.dispose();
+    }
+  }
+
+  const lModel = buildLocalPretrainModel(unet);
+  const cTrainer = new Trainer<ClcBatch>({
+    model: lModel,
+    loss: clcLossFn(cfg.clc),
+    train: clcSource(train, patchLabels, cfg.clc, true),
+    validation: val.length > 0 ? clcSource(val, patchLabels, cfg.clc, false) : undefined,
+    epochs: C,
+    lr: cfg.clc.lr,
+    plateau: cfg.clc.plateau,
+    seed: deriveSeed(spec.seed, 'clc'),
+    maxBatchesPerEpoch: cfg.clc.maxBatchesPerEpoch,
+    signal: io.signal,
+    onEpoch: epochReporter({
+      io,
+      phase: 'clc',
+      offset: G,
+      total,
+      meta,
+      reportBest: true,
+      metrics: (m): Record<string, number> => (m.val_loss === null ? { clc_loss: m.train_loss, lr: m.lr } : { clc_loss: m.train_loss, val_clc_loss: m.val_loss, lr: m.lr }),
+    }),
+  });
+  try {
+    if (encoder) loadEncoderDecoder(lModel, encoder, true);
+    else if (resume) await cTrainer.restoreState(resume.trainerState);
+    io.phase('clc', total);
+    await runPhase(cTrainer, { io, phase: 'clc', offset: G });
+    const best = cTrainer.bestWeights() ?? exportWeights(lModel);
+    const finalWeightsKey = await io.putBlob(withoutHeads(best));
+    return { finalWeightsKey, evaluation: null, device };
+  } finally {
+    cTrainer.dispose();
+    lModel.dispose();
+  }
+};
+
+function pretrainConfig(spec: JobSpec): PretrainConfig {
+  const cfg = spec.config as Partial<PretrainConfig>;
+  for (const section of ['image', 'model', 'constraints', 'global', 'clc'] as const) {
+    if (!cfg[section]) throw new Error(`PRETRAIN run config lacks the "${section}" section`);
+  }
+  return cfg as PretrainConfig;
+}
+
+/** Checkpoint bytes with the pretraining heads dropped: what fine-tuning loads (loadEncoderDecoder). */
+function withoutHeads(bytes: Uint8Array): Uint8Array {
+  const { meta, arrays } = decodeBundle(bytes);
+  return encodeBundle(arrays.filter((a) => !isHeadName(a.name)), meta);
+}

@@ -1,0 +1,65 @@
+/**
+ * Batches of the two pretraining phases (method.md, "Pretraining (CLC)"), as Trainer data sources. All draws use
+ * the epoch's Rng, so an epoch's batches are a function of (seed, epoch) and a resumed run sees the same ones.
+ *
+ * Global warm-up (Chaitanya et al. 2020, G^D): a "volume" is one channel of one TRAIN subject (a 3D stack). Each
+ * epoch shuffles the subjects; a batch takes `volumesPerBatch` of them, a random channel of each, and from each of
+ * its `partitions` equal slice ranges one random slice; a row's label is its partition. The two augmented views are
+ * made inside the loss (src/ml/train/pretrain.ts). Partitions with no slice (a volume with fewer slices than
+ * partitions) are skipped.
+ *
+ * CLC: every (slice, channel) image of the TRAIN subjects, shuffled each epoch, in batches of `clc.batchSize`, with
+ * the images' patch labels (./constraints.ts). Validation: the VALIDATION subjects' images in a fixed order.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ClcConfig, GlobalConfig } from '../../ml/presets';
+import { randInt, shuffle } from '../../ml/random';
+import type { ClcBatch, DataSource, EpochContext, GlobalBatch } from '../../ml/train';
+import { chunks, gatherImages, imageSamples, type LoadedSubject, type SampleRef } from './dataset';
+
+export function globalSource(subjects: LoadedSubject[], cfg: Pick<GlobalConfig, 'partitions' | 'volumesPerBatch'>): DataSource<GlobalBatch> {
+  return function* ({ rng }: EpochContext) {
+    const order = shuffle(rng, subjects.map((_, i) => i));
+    for (const group of chunks(order, cfg.volumesPerBatch)) {
+      const refs: SampleRef[] = [];
+      const partitions: number[] = [];
+      for (const i of group) {
+        const { slices, channels } = subjects[i].volume;
+        const channel = randInt(rng, channels);
+        for (let k = 0; k < cfg.partitions; k++) {
+          const lo = Math.floor((k * slices) / cfg.partitions);
+          const hi = Math.floor(((k + 1) * slices) / cfg.partitions);
+          if (hi <= lo) continue;
+          refs.push({ subject: i, slice: lo + randInt(rng, hi - lo), channel });
+          partitions.push(k);
+        }
+      }
+      const size = subjects[0].volume.width;
+      yield { images: tf.tensor4d(gatherImages(subjects, refs), [refs.length, size, size, 1]), partitions: Int32Array.from(partitions) };
+    }
+  };
+}
+
+/** CLC batches; `shuffled` = training (a new order each epoch), else the fixed validation order. */
+export function clcSource(subjects: LoadedSubject[], patchLabels: Map<string, Int32Array>, cfg: Pick<ClcConfig, 'batchSize' | 'patchSize'>, shuffled: boolean): DataSource<ClcBatch> {
+  const samples = imageSamples(subjects);
+  return function* ({ rng }: EpochContext) {
+    const order = shuffled ? shuffle(rng, [...samples]) : samples;
+    for (const refs of chunks(order, cfg.batchSize)) {
+      const size = subjects[0].volume.width;
+      const hp = size / cfg.patchSize;
+      const labels = new Int32Array(refs.length * hp * hp);
+      refs.forEach((r, i) => {
+        const s = subjects[r.subject];
+        const all = patchLabels.get(s.subject.id);
+        if (!all) throw new Error(`no patch labels for subject ${s.subject.code}`);
+        const off = (r.channel * s.volume.slices + r.slice) * hp * hp;
+        labels.set(all.subarray(off, off + hp * hp), i * hp * hp);
+      });
+      yield {
+        images: tf.tensor4d(gatherImages(subjects, refs), [refs.length, size, size, 1]),
+        patchLabels: tf.tensor3d(labels, [refs.length, hp, hp], 'int32'),
+      };
+    }
+  };
+}
