@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { labelEfficiencyTable, type EvaluatedRun } from '../../src/analysis/labelEfficiency';
+
+const run = (nLabeled: number, initialization: 'RANDOM' | 'CLC', seed: number, dice: [number, number][]): EvaluatedRun => ({
+  contrast: 'DIXON',
+  nLabeled,
+  initialization,
+  seed,
+  scores: dice.map(([right, left], i) => ({ subjectId: `s${i + 1}`, dice: { right, left } })),
+});
+
+// Three test subjects. N = 2: RANDOM over two seeds averages to (0.7, 0.6) for every subject;
+// CLC is (0.8, 0.7), (0.9, 0.8), (1.0, 0.8) on both seeds. N = 20: one seed each.
+const runs: EvaluatedRun[] = [
+  run(2, 'RANDOM', 1, [[0.6, 0.5], [0.7, 0.6], [0.8, 0.7]]),
+  run(2, 'RANDOM', 2, [[0.8, 0.7], [0.7, 0.6], [0.6, 0.5]]),
+  run(2, 'CLC', 1, [[0.8, 0.7], [0.9, 0.8], [1.0, 0.8]]),
+  run(2, 'CLC', 2, [[0.8, 0.7], [0.9, 0.8], [1.0, 0.8]]),
+  run(20, 'RANDOM', 1, [[0.7, 0.7], [0.7, 0.7], [0.7, 0.7]]),
+  run(20, 'CLC', 1, [[0.8, 0.8], [0.81, 0.81], [0.82, 0.82]]),
+];
+
+// t(2) has a closed-form cdf, F(t) = 1/2 + t / (2√(2 + t²)), so a two-sided p = 1 − |t| / √(2 + t²).
+const pT2 = (t: number) => 1 - Math.abs(t) / Math.sqrt(2 + t * t);
+
+describe('labelEfficiencyTable', () => {
+  const { rows, reductions } = labelEfficiencyTable(runs, 20);
+
+  it('averages seeds per subject, then subjects', () => {
+    expect(rows.map((r) => r.nLabeled)).toEqual([2, 20]);
+    expect(rows[0].random!.right).toBeCloseTo(0.7, 12);
+    expect(rows[0].random!.left).toBeCloseTo(0.6, 12);
+    expect(rows[0].clc!.right).toBeCloseTo(0.9, 12);
+    expect(rows[0].clc!.left).toBeCloseTo(2.3 / 3, 12);
+  });
+
+  it('Bonferroni-corrects the paired t-tests over all four comparisons', () => {
+    // N = 2, right: d = (0.1, 0.2, 0.3), t = 0.2 / (0.1/√3) = 2√3.   left: d = (0.1, 0.2, 0.2), t = 5.
+    // N = 20, both kidneys: d = (0.1, 0.11, 0.12), t = 0.11 / (0.01/√3) = 11√3.
+    expect(rows[0].pValue!.right).toBeCloseTo(4 * pT2(2 * Math.sqrt(3)), 6); // 0.2967
+    expect(rows[0].pValue!.left).toBeCloseTo(4 * pT2(5), 6); // 0.1510
+    expect(rows[1].pValue!.right).toBeCloseTo(4 * pT2(11 * Math.sqrt(3)), 5); // 0.0110
+    expect(rows[0].significant).toBe(false);
+    expect(rows[1].significant).toBe(true);
+  });
+
+  it('finds the annotation reduction on the mean of both kidneys', () => {
+    // RANDOM at N = 20: 0.7. CLC at N = 2: (0.9 + 0.7667) / 2 = 0.833 ≥ 0.7, so N_CLC = 2 and 1 − 2/20 = 0.9.
+    expect(reductions).toEqual([{ contrast: 'DIXON', referenceN: 20, matchingN: 2, reduction: 0.9 }]);
+  });
+
+  it('leaves p-values out where a side is missing or too few subjects pair', () => {
+    const partial = labelEfficiencyTable([runs[0], run(8, 'CLC', 1, [[0.9, 0.9]]), run(8, 'RANDOM', 1, [[0.5, 0.5]])], 20);
+    expect(partial.rows[0]).toMatchObject({ nLabeled: 2, clc: null, pValue: null, significant: false });
+    expect(partial.rows[1]).toMatchObject({ nLabeled: 8, pValue: null });
+    expect(partial.reductions[0]).toMatchObject({ matchingN: null, reduction: null });
+  });
+});
