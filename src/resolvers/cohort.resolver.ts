@@ -21,14 +21,14 @@ export class CohortResolver {
 
   @Authorized(Role.OPERATOR)
   @Mutation(() => Cohort, { description: 'name, subjects (79), seed, size, slices' })
-  createSyntheticCohort(@Arg('input', () => SyntheticCohortInput) _input: SyntheticCohortInput, @Ctx() ctx: Context): Promise<Cohort> {
-    return ctx.services.cohorts.createSynthetic();
+  createSyntheticCohort(@Arg('input', () => SyntheticCohortInput) input: SyntheticCohortInput, @Ctx() ctx: Context): Promise<Cohort> {
+    return ctx.services.cohorts.createSynthetic(input);
   }
 
   @Authorized(Role.OPERATOR)
   @Mutation(() => Cohort, { description: 'NIfTI directory under the import root' })
-  importCohort(@Arg('input', () => ImportCohortInput) _input: ImportCohortInput, @Ctx() ctx: Context): Promise<Cohort> {
-    return ctx.services.cohorts.importCohort();
+  importCohort(@Arg('input', () => ImportCohortInput) input: ImportCohortInput, @Ctx() ctx: Context): Promise<Cohort> {
+    return ctx.services.cohorts.importCohort(input);
   }
 
   @FieldResolver(() => [Contrast])

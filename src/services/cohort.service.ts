@@ -1,11 +1,14 @@
 import { In, type DataSource, type EntityManager } from 'typeorm';
-import { isUuid, notFound, notImplemented } from '../errors';
+import { isUuid, notFound } from '../errors';
 import { Cohort, type StoredContrast } from '../schema/cohort.entity';
 import { ContrastKind, Split, SubjectGroup } from '../schema/enums';
 import { Series } from '../schema/series.entity';
 import { Subject } from '../schema/subject.entity';
 import type { SubjectConnection } from '../schema/types';
+import type { CohortDataDeps } from './cohort-data';
+import { importCohort, type ImportRequest } from './cohort-import';
 import { decodeCursor, encodeCursor, pageInfo, pageSize } from './pagination';
+import { createSyntheticCohort, type Progress, type SyntheticCohortRequest } from './synthetic-cohort';
 
 /** A cohort to store, e.g. from the synthetic generator or a NIfTI import (blobs already in the blob store). */
 export interface NewCohort {
@@ -29,6 +32,8 @@ export interface NewSeries {
   slices: number;
   spacingMm: number[];
   orientation?: string;
+  /** 4×4 voxel → RAS+ mm of the source (NIfTI export writes it back). */
+  affine?: number[][] | null;
   dtype?: string;
   dataBlobKey: string;
   maskBlobKey: string | null;
@@ -36,7 +41,16 @@ export interface NewSeries {
 }
 
 export class CohortService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    /** Blob store, worker pool and import root for building cohorts (absent: only stored cohorts are served). */
+    private readonly data?: CohortDataDeps,
+  ) {}
+
+  private dataDeps(): CohortDataDeps {
+    if (!this.data) throw new Error('CohortService was built without blob store and worker pool');
+    return this.data;
+  }
 
   list(): Promise<Cohort[]> {
     return this.ds.getRepository(Cohort).find({ order: { createdAt: 'ASC', name: 'ASC' } });
@@ -82,12 +96,19 @@ export class CohortService {
     });
   }
 
-  createSynthetic(): never {
-    throw notImplemented('createSyntheticCohort (the synthetic data generator)');
+  /** Generates a phantom cohort in the worker pool and stores it in one transaction (./synthetic-cohort.ts). */
+  createSynthetic(req: SyntheticCohortRequest, onProgress?: (p: Progress) => void): Promise<Cohort> {
+    return createSyntheticCohort(this.dataDeps(), this, req, onProgress);
   }
 
-  importCohort(): never {
-    throw notImplemented('importCohort (NIfTI import)');
+  /** Imports a NIfTI directory under NEPHRON_IMPORT_ROOT, all or nothing (./cohort-import.ts). */
+  importCohort(req: ImportRequest): Promise<Cohort> {
+    return importCohort(this.dataDeps(), this, req);
+  }
+
+  /** True while the database holds no cohort (the default cohort is created only then). */
+  async isEmpty(): Promise<boolean> {
+    return (await this.ds.getRepository(Cohort).count()) === 0;
   }
 
   /** Subjects per cohort (one statement for many cohorts). */

@@ -1,6 +1,12 @@
-import type { DataSource } from 'typeorm';
+import type { NephronDataSource } from '../../ormconfig';
+import type { Config } from '../config';
+import type { BlobStore } from '../data/blobStore';
 import type { PubSub } from '../server/pubsub';
+import { BlobAliases, createBlobStore } from './blob-store';
 import { CohortService } from './cohort.service';
+import { ConstraintMapService } from './constraint-maps.service';
+import { SeriesDataService } from './series-data.service';
+import { WorkerPool } from './workers/pool';
 import { EvaluationService } from './evaluation.service';
 import { MetricsService } from './metrics.service';
 import { RunService } from './run.service';
@@ -15,12 +21,42 @@ export interface Services {
   metrics: MetricsService;
   evaluations: EvaluationService;
   tokens: TokenService;
+  /** The server's one content-addressed store (series, constraint maps; later checkpoints): ./blob-store.ts. */
+  blobs: BlobStore;
+  /** Names for blobs whose content is not known in advance (caches). */
+  blobAliases: BlobAliases;
+  /** Worker threads for CPU-heavy data work (generation, NIfTI, constraint maps, PNGs). */
+  pool: WorkerPool;
+  constraintMaps: ConstraintMapService;
+  seriesData: SeriesDataService;
+  /** Lets the server wait for background work (e.g. the default cohort) before it closes the database. */
+  background(work: Promise<unknown>): void;
+  /** Stops the worker pool (running work fails and cleans up), waits for background work; call before closing the database. */
+  close(): Promise<void>;
 }
 
-export function createServices(ds: DataSource, pubsub: PubSub): Services {
+export function createServices(ds: NephronDataSource, pubsub: PubSub, config: Pick<Config, 'importRoot'> = { importRoot: undefined }): Services {
   const runs = new RunService(ds, pubsub);
+  const blobs = createBlobStore(ds);
+  const blobAliases = new BlobAliases(ds, blobs);
+  const pool = new WorkerPool();
+  const constraintMaps = new ConstraintMapService(blobs, blobAliases, pool);
+  const pending = new Set<Promise<unknown>>();
   return {
-    cohorts: new CohortService(ds),
+    cohorts: new CohortService(ds, { ds, blobs, pool, config }),
+    blobs,
+    blobAliases,
+    pool,
+    constraintMaps,
+    seriesData: new SeriesDataService(ds, blobs, pool, constraintMaps),
+    background(work) {
+      const p = work.catch(() => {}).finally(() => pending.delete(p));
+      pending.add(p);
+    },
+    async close() {
+      await pool.close();
+      await Promise.allSettled([...pending]);
+    },
     runs,
     sweeps: new SweepService(ds, pubsub, runs),
     metrics: new MetricsService(ds),

@@ -1,0 +1,52 @@
+/**
+ * The server's one BlobStore, chosen from where its database lives:
+ * - PostgreSQL → PgBlobStore over the DataSource (the `blob` table), so every machine sharing the database sees
+ *   the same series, constraint maps and checkpoints;
+ * - PGlite on disk → FileBlobStore under NEPHRON_DATA_DIR/blobs (beside `pglite/`): hundreds of MB of pixels
+ *   stay out of the single-session embedded database;
+ * - in-memory PGlite (tests) → PgBlobStore over the PGlite, so nothing is written to disk.
+ * BlobAliases names blobs whose content is not known in advance (caches, checkpoints) in the database.
+ */
+import path from 'node:path';
+import type { DataSource } from 'typeorm';
+import type { NephronDataSource } from '../../ormconfig';
+import { FileBlobStore, PgBlobStore, type BlobStore } from '../data/blobStore';
+import { BlobAlias } from '../schema/blob-alias.entity';
+
+export function createBlobStore(ds: NephronDataSource): BlobStore {
+  const target = ds.target;
+  if (target.engine === 'pglite' && target.dataDir) return new FileBlobStore(path.join(path.dirname(target.dataDir), 'blobs'));
+  return new PgBlobStore((sql, params) => ds.query(sql, params));
+}
+
+/** Where blobs go, for logs and the README: "files under …" or "database table blob". */
+export function describeBlobStore(store: BlobStore): string {
+  return store instanceof FileBlobStore ? `files under ${store.dir}` : 'database table blob';
+}
+
+export class BlobAliases {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly blobs: BlobStore,
+  ) {}
+
+  /** The blob key named `name`, or null when unnamed or when its blob has gone (e.g. removed by hand). */
+  async get(name: string): Promise<string | null> {
+    const row = await this.ds.getRepository(BlobAlias).findOneBy({ name });
+    if (!row) return null;
+    return (await this.blobs.has(row.blobKey)) ? row.blobKey : null;
+  }
+
+  /** Stores the bytes and names them; a concurrent writer of the same name wins or loses harmlessly (same inputs). */
+  async put(name: string, bytes: Uint8Array): Promise<string> {
+    const key = await this.blobs.put(bytes);
+    await this.ds
+      .createQueryBuilder()
+      .insert()
+      .into(BlobAlias)
+      .values({ name, blobKey: key })
+      .orUpdate(['blobKey'], ['name'])
+      .execute();
+    return key;
+  }
+}
