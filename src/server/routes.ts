@@ -9,6 +9,7 @@ import type { NephronDataSource } from '../../ormconfig';
 import type { Config } from '../config';
 import type { Services } from '../services';
 import type { Caller } from './auth';
+import { fileRoutes, imageRoutes } from './data-routes';
 import type { PubSub } from './pubsub';
 
 export interface RouteDeps {
@@ -36,4 +37,4 @@ export const healthRoute: RouteInstaller = (app, { dataSource }) => {
   });
 };
 
-export const ROUTES: RouteInstaller[] = [healthRoute];
+export const ROUTES: RouteInstaller[] = [healthRoute, fileRoutes, imageRoutes];

@@ -64,7 +64,7 @@ export async function createNephronServer(config: Config, options: NephronServer
     throw e;
   }
   const pubsub = options.pubsub ?? new InProcessPubSub();
-  const services = createServices(dataSource, pubsub);
+  const services = createServices(dataSource, pubsub, config);
   const schema = await buildNephronSchema();
   const formatError = createFormatError(log, config.development);
 
@@ -188,6 +188,7 @@ export async function createNephronServer(config: Config, options: NephronServer
     stop() {
       stopping ??= (async () => {
         await apollo.stop(); // drains HTTP and, through the plugin above, closes the WebSocket server
+        await services.close(); // worker pool and background cohort work, before the database goes
         await pubsub.close();
         if (dataSource.isInitialized) await dataSource.destroy();
         log.info('nephron stopped');
