@@ -56,4 +56,8 @@ export class SubjectScoreRecord {
 
   @Column({ type: 'float8' })
   trueVolumeLeftMl: number;
+
+  /** The predicted label map (encodeMask, series size) in the blob store, for the NIfTI export and overlays. */
+  @Column({ type: 'text', nullable: true })
+  predictionBlobKey: string | null;
 }

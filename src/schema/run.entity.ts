@@ -135,4 +135,12 @@ export class Run {
 
   @Column({ type: 'text', nullable: true })
   bestCheckpointBlobKey: string | null;
+
+  /** The weights a SUCCEEDED run delivers: a PRETRAIN's are where CLC fine-tuning starts, a FINETUNE's the evaluated ones. */
+  @Column({ type: 'text', nullable: true })
+  weightsBlobKey: string | null;
+
+  /** Times a runner claimed the run; a run whose runner keeps dying fails after a few (src/runners/queue.ts). */
+  @Column({ type: 'int', default: 0 })
+  attempts: number;
 }

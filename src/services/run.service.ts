@@ -6,6 +6,7 @@ import { ContrastKind, FINISHED_STATUSES, Initialization, Preset, RunKind, RunSt
 import { Run } from '../schema/run.entity';
 import { Subject } from '../schema/subject.entity';
 import type { RunConnection, RunProgress } from '../schema/types';
+import { failOrphanedFineTuning } from '../runners/queue';
 import { publishRunProgress, type PubSub } from '../server/pubsub';
 import { codeVersion } from './version';
 import { decodeCursor, encodeCursor, pageInfo, pageSize } from './pagination';
@@ -239,10 +240,11 @@ export class RunService {
   }
 
   /**
-   * Cancels a QUEUED or RUNNING run (a RUNNING run's worker sees the status and stops). A finished run is CONFLICT.
+   * Cancels a QUEUED or RUNNING run (a RUNNING run's runner sees the status and stops within one batch; its metric
+   * points stay). Cancelling a PRETRAIN run fails its queued CLC fine-tuning runs. A finished run is CONFLICT.
    */
   async cancel(id: string): Promise<Run> {
-    const run = await this.ds.transaction(async (m) => {
+    const { run, orphans } = await this.ds.transaction(async (m) => {
       const repo = m.getRepository(Run);
       const current = isUuid(id) ? await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!current) throw notFound('run', id);
@@ -250,9 +252,11 @@ export class RunService {
         throw conflict(`run ${id} is already ${current.status}: only QUEUED or RUNNING runs can be cancelled`);
       }
       await repo.update({ id }, { status: RunStatus.CANCELLED, finishedAt: () => 'now()', leaseExpiresAt: null } as never);
-      return repo.findOneByOrFail({ id });
+      // its queued CLC fine-tuning runs can never start: they fail now, naming the cancelled pretraining run
+      const orphans = current.kind === RunKind.PRETRAIN ? await failOrphanedFineTuning(m, id) : [];
+      return { run: await repo.findOneByOrFail({ id }), orphans };
     });
-    await publishRunProgress(this.pubsub, progressEvent(run, run.phase ?? 'queue'));
+    for (const r of [run, ...orphans]) await publishRunProgress(this.pubsub, progressEvent(r, r.phase ?? 'queue'));
     return run;
   }
 }

@@ -1,0 +1,120 @@
+/**
+ * The run queue in SQL, the same on PostgreSQL and PGlite. A runner slot claims the oldest runnable QUEUED run
+ * (FOR UPDATE SKIP LOCKED inside one UPDATE, so two processes never get the same run) and holds it with a lease:
+ * leaseOwner (a unique id per slot and process) and leaseExpiresAt, renewed by a heartbeat. Every write a runner
+ * makes afterwards is fenced on `leaseOwner = me AND status = 'RUNNING'`: a runner whose lease was taken over, or
+ * whose run was cancelled, changes nothing.
+ *
+ * UPDATE … RETURNING is wrapped in a CTE (`WITH x AS (UPDATE …) SELECT …`) so TypeORM hands back rows on both
+ * engines (a bare UPDATE comes back as [rows, count]).
+ */
+import type { DataSource, EntityManager } from 'typeorm';
+import { Run } from '../schema/run.entity';
+import { RunStatus } from '../schema/enums';
+
+type Db = DataSource | EntityManager;
+
+/** Rows of an UPDATE … RETURNING *, as Run entities (the column names are the entity's property names). */
+async function updated(db: Db, sql: string, params: unknown[], returning = '*'): Promise<Run[]> {
+  const rows: Record<string, unknown>[] = await db.query(`WITH x AS (${sql} RETURNING ${returning}) SELECT * FROM x`, params);
+  return rows.map((r) => Object.assign(new Run(), r));
+}
+
+export type LeaseState = 'held' | 'cancelled' | 'lost';
+
+/** A FINETUNE run from CLC is runnable once its pretraining run SUCCEEDED. */
+const RUNNABLE = `r.status = 'QUEUED' AND (r."pretrainRunId" IS NULL OR EXISTS (
+  SELECT 1 FROM run p WHERE p.id = r."pretrainRunId" AND p.status = 'SUCCEEDED'))`;
+
+export class RunQueue {
+  constructor(private readonly ds: DataSource) {}
+
+  /** QUEUED → RUNNING for the oldest runnable run, leased to `owner` for `leaseMs`; null when none is runnable. */
+  async claim(owner: string, leaseMs: number): Promise<Run | null> {
+    const [run] = await updated(
+      this.ds,
+      `UPDATE run SET status = 'RUNNING', "leaseOwner" = $1, "leaseExpiresAt" = now() + $2 * interval '1 millisecond',
+         "startedAt" = COALESCE("startedAt", now()), error = NULL, attempts = attempts + 1
+       WHERE id = (SELECT r.id FROM run r WHERE ${RUNNABLE} ORDER BY r.seq FOR UPDATE SKIP LOCKED LIMIT 1)
+         AND status = 'QUEUED'`,
+      [owner, leaseMs],
+    );
+    return run ?? null;
+  }
+
+  /**
+   * Heartbeat: extends the lease while `owner` holds a RUNNING run. 'cancelled': the run was cancelled (stop the
+   * job); 'lost': someone else holds it now, or it is gone (stop the job and touch nothing).
+   */
+  async renew(runId: string, owner: string, leaseMs: number, db: Db = this.ds): Promise<LeaseState> {
+    const rows: { status: RunStatus; leaseOwner: string | null }[] = await db.query(
+      `WITH x AS (
+         UPDATE run SET "leaseExpiresAt" = now() + $3 * interval '1 millisecond'
+         WHERE id = $1 AND "leaseOwner" = $2 AND status = 'RUNNING' RETURNING status, "leaseOwner")
+       SELECT status, "leaseOwner" FROM x
+       UNION ALL SELECT status, "leaseOwner" FROM run WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM x)`,
+      [runId, owner, leaseMs],
+    );
+    const row = rows[0];
+    if (row?.status === RunStatus.RUNNING && row.leaseOwner === owner) return 'held';
+    if (row?.status === RunStatus.CANCELLED && row.leaseOwner === owner) return 'cancelled';
+    return 'lost';
+  }
+
+  /**
+   * RUNNING runs whose lease expired (their process died or hung) go back to QUEUED and resume from their
+   * checkpoint; a run that has lost its runner `maxAttempts` times fails instead, so a run that kills its
+   * process (e.g. out of memory) cannot loop forever.
+   */
+  async reclaimExpired(maxAttempts: number): Promise<{ requeued: Run[]; failed: Run[] }> {
+    return this.ds.transaction(async (m) => {
+      const failed = await updated(
+        m,
+        `UPDATE run SET status = 'FAILED', "finishedAt" = now(), "leaseOwner" = NULL, "leaseExpiresAt" = NULL,
+           error = 'its runner stopped answering ' || attempts || ' times (process killed or out of memory?); last on ' || "leaseOwner"
+         WHERE status = 'RUNNING' AND "leaseExpiresAt" < now() AND attempts >= $1`,
+        [maxAttempts],
+      );
+      const requeued = await updated(
+        m,
+        `UPDATE run SET status = 'QUEUED', "leaseOwner" = NULL, "leaseExpiresAt" = NULL
+         WHERE status = 'RUNNING' AND "leaseExpiresAt" < now()`,
+        [],
+      );
+      return { requeued, failed };
+    });
+  }
+
+  /** Gives a run back to the queue (graceful shutdown): it resumes from its last checkpoint elsewhere. */
+  async release(runId: string, owner: string): Promise<Run | null> {
+    const [run] = await updated(
+      this.ds,
+      `UPDATE run SET status = 'QUEUED', "leaseOwner" = NULL, "leaseExpiresAt" = NULL, attempts = GREATEST(attempts - 1, 0)
+       WHERE id = $1 AND "leaseOwner" = $2 AND status = 'RUNNING'`,
+      [runId, owner],
+    );
+    return run ?? null;
+  }
+
+  /** Clears the lease of a run that was cancelled while this owner ran it (the status stays CANCELLED). */
+  async dropLease(runId: string, owner: string): Promise<void> {
+    await updated(this.ds, `UPDATE run SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = $1 AND "leaseOwner" = $2`, [runId, owner]);
+  }
+}
+
+/**
+ * QUEUED fine-tuning runs whose pretraining run FAILED or was CANCELLED can never start: they fail, naming the
+ * reason. Run inside the transaction that finishes the pretraining run (and by every runner's poll, as a backstop).
+ */
+export async function failOrphanedFineTuning(db: Db, pretrainRunId?: string): Promise<Run[]> {
+  return updated(
+    db,
+    `UPDATE run f SET status = 'FAILED', "finishedAt" = now(),
+       error = 'pretraining run ' || p.id || ' ' || lower(p.status) || COALESCE(': ' || p.error, '')
+     FROM run p
+     WHERE f."pretrainRunId" = p.id AND f.status = 'QUEUED' AND p.status IN ('FAILED', 'CANCELLED')
+       AND ($1::uuid IS NULL OR p.id = $1::uuid)`,
+    [pretrainRunId ?? null],
+    'f.*',
+  );
+}

@@ -1,0 +1,138 @@
+/** The run queue's SQL on both engines: order, exclusive claims, dependencies, leases, reclaiming, orphans. */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RunStatus } from '../../src/schema/enums';
+import { Run } from '../../src/schema/run.entity';
+import { failOrphanedFineTuning, RunQueue } from '../../src/runners/queue';
+import { InProcessPubSub } from '../../src/server/pubsub';
+import { createServices, type Services } from '../../src/services';
+import { DB_KINDS, engineAvailable, testDataSource } from '../helpers/db';
+import { seedCohort } from '../helpers/fixtures';
+import type { NephronDataSource } from '../../ormconfig';
+
+describe.each(DB_KINDS)('run queue on %s', (kind) => {
+  describe.skipIf(!engineAvailable(kind))('', () => {
+    let ds: NephronDataSource;
+    let close: () => Promise<void>;
+    let services: Services;
+    let queue: RunQueue;
+    let cohortId: string;
+
+    beforeAll(async () => {
+      ({ ds, close } = await testDataSource(kind));
+      services = createServices(ds, new InProcessPubSub());
+      queue = new RunQueue(ds);
+      cohortId = (await seedCohort(services)).id;
+    });
+    afterAll(() => close?.());
+    // every test starts from an empty queue
+    beforeEach(async () => {
+      await ds.query(`UPDATE run SET status = 'CANCELLED' WHERE status IN ('QUEUED', 'RUNNING')`);
+    });
+
+    const pretrain = () => services.runs.startPretraining({ cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0 });
+    const finetune = (pretrainRunId?: string) =>
+      services.runs.startFineTuning({
+        cohortId,
+        contrast: 'DIXON' as never,
+        preset: 'SMOKE' as never,
+        seed: 0,
+        nLabeled: 2,
+        initialization: (pretrainRunId ? 'CLC' : 'RANDOM') as never,
+        pretrainRunId,
+      });
+    const status = async (id: string) => (await ds.getRepository(Run).findOneByOrFail({ id })).status;
+
+    it('claims the oldest QUEUED run, leased to the claimer, each run once', async () => {
+      const a = await pretrain();
+      const b = await finetune();
+      const [first, second] = await Promise.all([queue.claim('me:0', 60_000), queue.claim('me:1', 60_000)]);
+      const none = await queue.claim('me:2', 60_000);
+      expect(new Set([first!.id, second!.id])).toEqual(new Set([a.id, b.id]));
+      expect(none).toBeNull();
+      const claimedA = await ds.getRepository(Run).findOneByOrFail({ id: a.id });
+      expect(claimedA).toMatchObject({ status: RunStatus.RUNNING, attempts: 1 });
+      expect(claimedA.leaseOwner).toMatch(/^me:[01]$/);
+      expect(claimedA.leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 30_000);
+      expect(claimedA.startedAt).toBeInstanceOf(Date);
+    });
+
+    it('takes runs in queue order', async () => {
+      const ids = [(await pretrain()).id, (await finetune()).id, (await pretrain()).id];
+      const claimed = [];
+      for (let i = 0; i < 3; i++) claimed.push((await queue.claim('me', 60_000))!.id);
+      expect(claimed).toEqual(ids);
+    });
+
+    it('a CLC fine-tuning run waits for its pretraining run to succeed', async () => {
+      const p = await pretrain();
+      const f = await finetune(p.id);
+      expect((await queue.claim('me', 60_000))!.id).toBe(p.id);
+      expect(await queue.claim('me', 60_000)).toBeNull(); // p is RUNNING
+      await ds.query(`UPDATE run SET status = 'SUCCEEDED' WHERE id = $1`, [p.id]);
+      expect((await queue.claim('me', 60_000))!.id).toBe(f.id);
+    });
+
+    it('fails a CLC fine-tuning run whose pretraining failed, with the reason', async () => {
+      const p = await pretrain();
+      const f = await finetune(p.id);
+      const other = await finetune();
+      await ds.query(`UPDATE run SET status = 'FAILED', error = 'loss is NaN' WHERE id = $1`, [p.id]);
+      const failed = await failOrphanedFineTuning(ds);
+      expect(failed.map((r) => r.id)).toEqual([f.id]);
+      const row = await ds.getRepository(Run).findOneByOrFail({ id: f.id });
+      expect(row.status).toBe(RunStatus.FAILED);
+      expect(row.error).toBe(`pretraining run ${p.id} failed: loss is NaN`);
+      expect(row.finishedAt).toBeInstanceOf(Date);
+      expect(await status(other.id)).toBe(RunStatus.QUEUED);
+    });
+
+    it('cancelling a pretraining run fails its queued CLC fine-tuning runs at once', async () => {
+      const p = await pretrain();
+      const f = await finetune(p.id);
+      await services.runs.cancel(p.id);
+      const row = await ds.getRepository(Run).findOneByOrFail({ id: f.id });
+      expect(row.status).toBe(RunStatus.FAILED);
+      expect(row.error).toBe(`pretraining run ${p.id} cancelled`);
+    });
+
+    it('renew: held while leased, cancelled after cancelRun, lost once another runner holds it', async () => {
+      const r = await pretrain();
+      await queue.claim('me', 60_000);
+      expect(await queue.renew(r.id, 'me', 60_000)).toBe('held');
+      expect(await queue.renew(r.id, 'someone-else', 60_000)).toBe('lost');
+      await services.runs.cancel(r.id);
+      expect(await queue.renew(r.id, 'me', 60_000)).toBe('cancelled');
+      await queue.dropLease(r.id, 'me');
+      expect(await queue.renew(r.id, 'me', 60_000)).toBe('lost');
+      expect(await status(r.id)).toBe(RunStatus.CANCELLED);
+    });
+
+    it('an expired lease goes back to QUEUED with its checkpoint; after maxAttempts the run fails', async () => {
+      const r = await pretrain();
+      await queue.claim('dead', 60_000);
+      await ds.query(`UPDATE run SET "checkpointBlobKey" = 'ck', epoch = 2, "leaseExpiresAt" = now() - interval '1 second' WHERE id = $1`, [r.id]);
+      const { requeued, failed } = await queue.reclaimExpired(2);
+      expect(requeued.map((x) => x.id)).toEqual([r.id]);
+      expect(failed).toEqual([]);
+      const back = await ds.getRepository(Run).findOneByOrFail({ id: r.id });
+      expect(back).toMatchObject({ status: RunStatus.QUEUED, leaseOwner: null, checkpointBlobKey: 'ck', epoch: 2 });
+      expect(await queue.renew(r.id, 'dead', 60_000)).toBe('lost'); // the dead runner cannot write any more
+
+      await queue.claim('dead-again', 60_000);
+      await ds.query(`UPDATE run SET "leaseExpiresAt" = now() - interval '1 second' WHERE id = $1`, [r.id]);
+      const second = await queue.reclaimExpired(2);
+      expect(second.failed.map((x) => x.id)).toEqual([r.id]);
+      const row = await ds.getRepository(Run).findOneByOrFail({ id: r.id });
+      expect(row.status).toBe(RunStatus.FAILED);
+      expect(row.error).toMatch(/stopped answering 2 times.*dead-again/);
+    });
+
+    it('release gives a run back without counting an attempt', async () => {
+      const r = await pretrain();
+      await queue.claim('me', 60_000);
+      expect((await queue.release(r.id, 'other'))).toBeNull();
+      const back = await queue.release(r.id, 'me');
+      expect(back).toMatchObject({ id: r.id, status: RunStatus.QUEUED, leaseOwner: null, attempts: 0 });
+    });
+  });
+});
