@@ -2,6 +2,7 @@ import type { NephronDataSource } from '../../ormconfig';
 import type { Config } from '../config';
 import type { BlobStore } from '../data/blobStore';
 import type { PubSub } from '../server/pubsub';
+import { AnalysisService } from './analysis.service';
 import { BlobAliases, createBlobStore } from './blob-store';
 import { CohortService } from './cohort.service';
 import { ConstraintMapService } from './constraint-maps.service';
@@ -21,6 +22,8 @@ export interface Services {
   metrics: MetricsService;
   evaluations: EvaluationService;
   tokens: TokenService;
+  /** Table 2 and Bland–Altman over stored evaluations. */
+  analysis: AnalysisService;
   /** The server's one content-addressed store (series, constraint maps; later checkpoints): ./blob-store.ts. */
   blobs: BlobStore;
   /** Names for blobs whose content is not known in advance (caches). */
@@ -62,6 +65,7 @@ export function createServices(ds: NephronDataSource, pubsub: PubSub, config: Pi
     metrics: new MetricsService(ds),
     evaluations: new EvaluationService(ds),
     tokens: new TokenService(ds),
+    analysis: new AnalysisService(ds),
   };
 }
 
