@@ -15,7 +15,7 @@
 import { initBackend } from '../../ml/backend';
 import type { PretrainConfig } from '../../ml/presets';
 import { deriveSeed } from '../../ml/random';
-import { Trainer, clcLossFn, globalLoss, type ClcBatch, type GlobalBatch } from '../../ml/train';
+import { Trainer, clcLossFn, globalLoss, type ClcBatch, type GlobalBatch, type LossFn } from '../../ml/train';
 import { buildGlobalPretrainModel, buildLocalPretrainModel, isHeadName } from '../../ml/unet';
 import { decodeBundle, encodeBundle, exportWeights, loadEncoderDecoder } from '../../ml/weights';
 import type { Job, JobIO, JobResult, JobSpec } from '../job';
@@ -75,7 +75,7 @@ export const pretrainJob: Job = async (spec: JobSpec, io: JobIO): Promise<JobRes
   const lModel = buildLocalPretrainModel(unet);
   const cTrainer = new Trainer<ClcBatch>({
     model: lModel,
-    loss: clcLossFn(cfg.clc),
+    loss: fixedValidationAnchors(clcLossFn(cfg.clc), spec.seed),
     train: clcSource(train, patchLabels, cfg.clc, true),
     validation: val.length > 0 ? clcSource(val, patchLabels, cfg.clc, false) : undefined,
     epochs: C,
@@ -114,6 +114,14 @@ function pretrainConfig(spec: JobSpec): PretrainConfig {
     if (!cfg[section]) throw new Error(`PRETRAIN run config lacks the "${section}" section`);
   }
   return cfg as PretrainConfig;
+}
+
+/**
+ * Validation batch b draws the same anchors every epoch (the Trainer's validation seeds change per epoch), so the
+ * validation CLC loss that drives the schedule and the best checkpoint moves with the model, not with the draw.
+ */
+function fixedValidationAnchors(loss: LossFn<ClcBatch>, seed: number): LossFn<ClcBatch> {
+  return (model, batch, ctx) => loss(model, batch, ctx.training ? ctx : { ...ctx, seed: deriveSeed(seed, `val-anchors:${ctx.batch}`) });
 }
 
 /** Checkpoint bytes with the pretraining heads dropped: what fine-tuning loads (loadEncoderDecoder). */
