@@ -1,0 +1,146 @@
+/**
+ * PubSub across processes through PostgreSQL LISTEN/NOTIFY, so a client subscribed on machine A sees a run that
+ * trains on machine B. One channel (`nephron_events`) carries every topic as `{"t": topic, "p": payload}`; each
+ * process holds one dedicated connection that LISTENs, and fans notifications out to its local subscribers (an
+ * InProcessPubSub). A process hears its own NOTIFYs too, so publish only notifies.
+ *
+ * NOTIFY payloads must stay under 8000 bytes: a RunProgress that would not fit is sent without its metrics
+ * (subscribers can query them), anything else too big is dropped with a warning. Events are best-effort: while the
+ * connection is down (it reconnects with backoff) they are lost, and publish never throws (the database is the
+ * truth; an event is a hint to look).
+ */
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { DatabaseTarget } from '../../ormconfig';
+import { InProcessPubSub, type PubSub } from './pubsub';
+
+export const PG_CHANNEL = 'nephron_events';
+/** PostgreSQL's limit is 8000 bytes (default block size); leave room. */
+export const MAX_PAYLOAD_BYTES = 7900;
+
+export class PgPubSub implements PubSub {
+  private readonly local = new InProcessPubSub();
+  private client: pg.Client | null = null;
+  private closed = false;
+  private connecting: Promise<void> | null = null;
+  private retryMs = 250;
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly log?: Pick<Logger, 'warn' | 'info'>,
+  ) {}
+
+  /** Connects and LISTENs; resolves once notifications will be received (call before subscribing). */
+  start(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('PgPubSub is closed'));
+    this.connecting ??= this.connect().finally(() => (this.connecting = null));
+    return this.connecting;
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url, application_name: 'nephron-events' });
+    client.on('notification', (msg) => this.deliver(msg.payload));
+    client.on('error', (e) => this.lost(client, e));
+    client.on('end', () => this.lost(client, new Error('connection ended')));
+    await client.connect();
+    await client.query(`LISTEN ${PG_CHANNEL}`);
+    if (this.closed) {
+      await client.end().catch(() => {});
+      return;
+    }
+    this.client = client;
+    this.retryMs = 250;
+  }
+
+  private lost(client: pg.Client, e: Error): void {
+    if (this.client !== client || this.closed) return;
+    this.client = null;
+    client.end().catch(() => {});
+    this.log?.warn({ err: e.message }, 'event connection to PostgreSQL lost: reconnecting (events meanwhile are missed)');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.start().catch((e: Error) => {
+        this.retryMs = Math.min(this.retryMs * 2, 10_000);
+        this.log?.warn({ err: e.message, retryMs: this.retryMs }, 'event connection to PostgreSQL failed');
+        this.scheduleReconnect();
+      });
+    }, this.retryMs);
+    this.retryTimer.unref();
+  }
+
+  private deliver(text: string | undefined): void {
+    if (!text) return;
+    let msg: { t?: unknown; p?: unknown };
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return; // someone else's NOTIFY on our channel
+    }
+    if (typeof msg.t === 'string') void this.local.publish(msg.t, msg.p);
+  }
+
+  async publish(topic: string, payload: unknown): Promise<void> {
+    const text = encode(topic, payload);
+    if (text === null) {
+      this.log?.warn({ topic }, `event dropped: its JSON exceeds ${MAX_PAYLOAD_BYTES} bytes (NOTIFY limit)`);
+      return;
+    }
+    const client = this.client;
+    if (!client) {
+      this.log?.warn({ topic }, 'event dropped: no connection to PostgreSQL for events');
+      return;
+    }
+    try {
+      await client.query('SELECT pg_notify($1, $2)', [PG_CHANNEL, text]);
+    } catch (e) {
+      this.log?.warn({ topic, err: (e as Error).message }, 'event dropped: NOTIFY failed');
+    }
+  }
+
+  subscribe<T = unknown>(topic: string): AsyncIterableIterator<T> {
+    return this.local.subscribe<T>(topic);
+  }
+
+  subscriberCount(topic: string): number {
+    return this.local.subscriberCount(topic);
+  }
+
+  waitForSubscribers(topic: string, n = 1): Promise<void> {
+    return this.local.waitForSubscribers(topic, n);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.connecting?.catch(() => {});
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => {});
+    await this.local.close();
+  }
+}
+
+/** The NOTIFY text of an event, metrics dropped when needed to fit; null when it cannot fit. */
+export function encode(topic: string, payload: unknown): string | null {
+  let text = JSON.stringify({ t: topic, p: payload });
+  if (Buffer.byteLength(text) <= MAX_PAYLOAD_BYTES) return text;
+  if (payload && typeof payload === 'object' && Array.isArray((payload as { metrics?: unknown }).metrics)) {
+    text = JSON.stringify({ t: topic, p: { ...payload, metrics: [] } });
+    if (Buffer.byteLength(text) <= MAX_PAYLOAD_BYTES) return text;
+  }
+  return null;
+}
+
+/** The PubSub of a process: LISTEN/NOTIFY on PostgreSQL (events cross machines), in-process on PGlite. */
+export async function createPubSub(target: DatabaseTarget, log?: Pick<Logger, 'warn' | 'info'>): Promise<PubSub> {
+  if (target.engine !== 'postgres') return new InProcessPubSub();
+  const pubsub = new PgPubSub(target.url, log);
+  await pubsub.start();
+  return pubsub;
+}
