@@ -187,15 +187,6 @@ describe.each(DB_KINDS)('GraphQL API on %s', (kind) => {
       expect(large.statements).toBeLessThanOrEqual(6);
     });
 
-    it('marks labelEfficiency and blandAltman NOT_IMPLEMENTED for now (cohort creation: test/cohorts)', async () => {
-      for (const q of [
-        `{ labelEfficiency(sweepId: "00000000-0000-4000-8000-000000000000") { rows { nLabeled } } }`,
-        `{ blandAltman(runId: "00000000-0000-4000-8000-000000000000", kidney: "right") { bias } }`,
-      ]) {
-        expect((await t.gql(q)).errors?.[0].extensions.code).toBe('NOT_IMPLEMENTED');
-      }
-    });
-
     it('answers GET /healthz', async () => {
       const res = await t.http().get('/healthz');
       expect(res.status).toBe(200);
