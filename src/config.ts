@@ -14,6 +14,8 @@ export interface Config {
   importRoot: string | undefined;
   defaultCohort: boolean;
   runners: number;
+  /** Runner lease: a run whose process stops renewing it for this long is queued again elsewhere. */
+  leaseSeconds: number;
   backend: Backend | undefined;
   logLevel: LogLevel;
   /** NODE_ENV=development: stack traces in error responses. */
@@ -60,6 +62,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const runners = Number(runnersText);
   if (!/^\d+$/.test(runnersText) || runners > 64) problems.push(`NEPHRON_RUNNERS=${runnersText}: expected an integer 0-64 (0 = no training in this process)`);
 
+  const leaseText = get('NEPHRON_LEASE_SECONDS') ?? '30';
+  const leaseSeconds = Number(leaseText);
+  if (!/^\d+(\.\d+)?$/.test(leaseText) || leaseSeconds < 0.5 || leaseSeconds > 3600) problems.push(`NEPHRON_LEASE_SECONDS=${leaseText}: expected seconds between 0.5 and 3600`);
+
   const backend = get('NEPHRON_BACKEND') as Backend | undefined;
   if (backend && !BACKENDS.includes(backend)) problems.push(`NEPHRON_BACKEND=${backend}: expected one of ${BACKENDS.join(', ')}`);
 
@@ -75,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     importRoot: get('NEPHRON_IMPORT_ROOT'),
     defaultCohort: defaultCohortText === 'on',
     runners,
+    leaseSeconds,
     backend,
     logLevel,
     development: env.NODE_ENV === 'development',

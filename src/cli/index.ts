@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * nephron command line.
- *   nephron serve                                     migrate the database and serve the API (SIGTERM/SIGINT: graceful stop)
+ *   nephron serve                                     migrate the database, serve the API and run NEPHRON_RUNNERS runners
+ *                                                     (SIGTERM/SIGINT: graceful stop, running runs go back to the queue)
+ *   nephron worker                                    runners only, no HTTP: more machines on one PostgreSQL
  *   nephron token create --role VIEWER|OPERATOR|ADMIN [--name NAME]   print a new API token (once)
  *   nephron schema                                    print the GraphQL SDL
  * Configuration comes only from the environment (README.md).
@@ -11,12 +13,19 @@ import { buildDataSource } from '../../ormconfig';
 import { ConfigError, databaseEnv, loadConfig } from '../config';
 import { schemaSdl } from '../resolvers';
 import { Role } from '../schema/enums';
+import { startRunners } from '../runners';
 import { createLogger } from '../server/logger';
+import { createPubSub } from '../server/pubsub-pg';
 import { createNephronServer } from '../server/server';
+import { createServices } from '../services';
 import { TokenService } from '../services/token.service';
+
+/** A stop must finish within this (runs are given back first); a second signal exits at once. */
+const STOP_DEADLINE_MS = 9_500;
 
 const USAGE = `usage:
   nephron serve
+  nephron worker
   nephron token create --role VIEWER|OPERATOR|ADMIN [--name NAME]
   nephron schema`;
 
@@ -37,6 +46,44 @@ async function serve(): Promise<void> {
     await server.stop();
     throw e;
   }
+  onSignals(log, () => server.stop());
+}
+
+/** `nephron worker`: the runners of `serve` without the API, on the configured database. */
+async function worker(): Promise<void> {
+  const config = loadConfig();
+  if (config.runners === 0) throw new Error('NEPHRON_RUNNERS=0: a worker without runners has nothing to do');
+  const log = createLogger(config.logLevel);
+  const ds = buildDataSource(databaseEnv(config), { onWarn: (m) => log.warn(m) });
+  await ds.initialize();
+  const pubsub = await createPubSub(ds.target, log).catch(async (e) => {
+    await ds.destroy();
+    throw e;
+  });
+  const services = createServices(ds, pubsub, config);
+  const close = async () => {
+    await services.close();
+    await pubsub.close();
+    if (ds.isInitialized) await ds.destroy();
+  };
+  let runners: Awaited<ReturnType<typeof startRunners>>;
+  try {
+    await ds.runMigrations({ transaction: 'each' });
+    runners = await startRunners({ config, dataSource: ds, services, pubsub, log });
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  log.info({ database: ds.target.engine, runners: config.runners }, 'nephron worker running');
+  onSignals(log, async () => {
+    await runners?.stop();
+    await close();
+    log.info('nephron worker stopped');
+  });
+}
+
+/** SIGTERM/SIGINT: graceful stop, forced exit after STOP_DEADLINE_MS or on a second signal. */
+function onSignals(log: ReturnType<typeof createLogger>, stop: () => Promise<void>): void {
   let signals = 0;
   const shutdown = (signal: string) => {
     if (++signals > 1) {
@@ -44,7 +91,11 @@ async function serve(): Promise<void> {
       process.exit(1);
     }
     log.info({ signal }, 'shutting down');
-    server.stop().then(
+    setTimeout(() => {
+      log.error(`shutdown took more than ${STOP_DEADLINE_MS} ms: exiting`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
+    stop().then(
       () => process.exit(0),
       (e) => {
         log.error({ err: e }, 'shutdown failed');
@@ -75,6 +126,7 @@ async function tokenCreate(args: string[]): Promise<void> {
 export async function main(argv = process.argv.slice(2)): Promise<void> {
   const [command, sub, ...rest] = argv;
   if (command === 'serve') return serve();
+  if (command === 'worker') return worker();
   if (command === 'token' && sub === 'create') return tokenCreate(rest);
   if (command === 'schema') {
     process.stdout.write(await schemaSdl());

@@ -23,7 +23,10 @@ import { createServices, type Services } from '../services';
 import { authenticate, type Caller } from './auth';
 import { createFormatError } from './format-error';
 import { createLogger } from './logger';
-import { InProcessPubSub, type PubSub } from './pubsub';
+import { startRunners, type RunnerHost } from '../runners';
+import type { RunnerHostOptions } from '../runners/host';
+import type { PubSub } from './pubsub';
+import { createPubSub } from './pubsub-pg';
 import { ROUTES, type RouteDeps, type RouteInstaller } from './routes';
 import { runStartupTasks } from './startup';
 
@@ -34,6 +37,8 @@ export interface NephronServerOptions {
   log?: Logger;
   /** More routes, after ROUTES. */
   routes?: RouteInstaller[];
+  /** Runner host knobs for tests (job module, poll interval, …); NEPHRON_RUNNERS decides whether runners start. */
+  runners?: Partial<RunnerHostOptions>;
 }
 
 export interface NephronServer {
@@ -44,6 +49,8 @@ export interface NephronServer {
   pubsub: PubSub;
   log: Logger;
   config: Config;
+  /** The runners of this process (null with NEPHRON_RUNNERS=0). */
+  runners: RunnerHost | null;
   /** Starts listening on HOST:PORT (PORT 0: a free port); resolves to the GraphQL URL. */
   listen(): Promise<string>;
   /** http://host:port/graphql once listening. */
@@ -63,7 +70,7 @@ export async function createNephronServer(config: Config, options: NephronServer
     await dataSource.destroy().catch(() => {});
     throw e;
   }
-  const pubsub = options.pubsub ?? new InProcessPubSub();
+  const pubsub = options.pubsub ?? (await createPubSub(dataSource.target, log));
   const services = createServices(dataSource, pubsub, config);
   const schema = await buildNephronSchema();
   const formatError = createFormatError(log, config.development);
@@ -151,6 +158,16 @@ export async function createNephronServer(config: Config, options: NephronServer
   );
 
   await runStartupTasks({ config, dataSource, services, pubsub, log });
+  let runners: RunnerHost | null;
+  try {
+    runners = await startRunners({ config, dataSource, services, pubsub, log, overrides: options.runners });
+  } catch (e) {
+    await apollo.stop();
+    await services.close();
+    await pubsub.close();
+    await dataSource.destroy();
+    throw e;
+  }
 
   let url = '';
   let stopping: Promise<void> | undefined;
@@ -162,6 +179,7 @@ export async function createNephronServer(config: Config, options: NephronServer
     pubsub,
     log,
     config,
+    runners,
     get url() {
       return url;
     },
@@ -187,7 +205,8 @@ export async function createNephronServer(config: Config, options: NephronServer
     },
     stop() {
       stopping ??= (async () => {
-        await apollo.stop(); // drains HTTP and, through the plugin above, closes the WebSocket server
+        // runners give their runs back to the queue while HTTP and WebSocket drain
+        await Promise.all([runners?.stop(), apollo.stop()]); // apollo: through the plugin above, also the WebSocket server
         await services.close(); // worker pool and background cohort work, before the database goes
         await pubsub.close();
         if (dataSource.isInitialized) await dataSource.destroy();

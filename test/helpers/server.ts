@@ -5,7 +5,9 @@
 import request from 'supertest';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/server/logger';
+import type { RunnerHostOptions } from '../../src/runners/host';
 import { InProcessPubSub } from '../../src/server/pubsub';
+import { PgPubSub } from '../../src/server/pubsub-pg';
 import { createNephronServer, type NephronServer } from '../../src/server/server';
 import { freshDatabaseEnv, type DbKind } from './db';
 import { connectWs, type TestWsClient } from './ws';
@@ -21,7 +23,8 @@ export interface TestServer {
   server: NephronServer;
   url: string;
   wsUrl: string;
-  pubsub: InProcessPubSub;
+  /** PostgreSQL: LISTEN/NOTIFY (as `nephron serve` uses it there), PGlite: in-process. */
+  pubsub: InProcessPubSub | PgPubSub;
   /** POST /graphql; `token` is sent as "Authorization: Bearer <token>". */
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse<T>>;
   /** Like gql, but fails the test when the answer has errors. */
@@ -31,13 +34,20 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(kind: DbKind, env: Record<string, string> = {}): Promise<TestServer> {
-  const db = await freshDatabaseEnv(kind);
+export async function startTestServer(
+  kind: DbKind,
+  env: Record<string, string> = {},
+  options: { runners?: Partial<RunnerHostOptions>; databaseUrl?: string } = {},
+): Promise<TestServer> {
+  // databaseUrl: share a database another process uses (the caller owns it)
+  const db = options.databaseUrl ? { env: { DATABASE_URL: options.databaseUrl }, cleanup: async () => {} } : await freshDatabaseEnv(kind);
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', NEPHRON_DEFAULT_COHORT: 'off', NEPHRON_RUNNERS: '0', ...db.env, ...env });
-  const pubsub = new InProcessPubSub();
+  let pubsub: InProcessPubSub | PgPubSub;
   let server: NephronServer;
   try {
-    server = await createNephronServer(config, { pubsub, log: createLogger(config.logLevel) });
+    pubsub = kind === 'postgres' ? new PgPubSub(config.databaseUrl!) : new InProcessPubSub();
+    if (pubsub instanceof PgPubSub) await pubsub.start();
+    server = await createNephronServer(config, { pubsub, log: createLogger(config.logLevel), runners: options.runners });
   } catch (e) {
     await db.cleanup();
     throw e;

@@ -1,0 +1,253 @@
+/**
+ * The runner host of one process: NEPHRON_RUNNERS slots (./slot.ts), each claiming runs from the queue
+ * (./queue.ts), running them in its worker thread and recording what they report (./recorder.ts).
+ *
+ * Timing: a slot claims when the host wakes up: on every `pollMs` tick, and at once when an event says a run may
+ * have become runnable (QUEUED, or a pretraining run SUCCEEDED). Each tick also re-queues runs whose lease expired
+ * (their process died) and fails fine-tuning runs whose pretraining failed. A heartbeat every leaseMs / 4 renews
+ * the leases held here; a CANCELLED status (event or heartbeat) or a lost lease aborts the job within one batch.
+ * stop(): no new claims, running jobs are aborted and given back to the queue (they resume from their last
+ * checkpoint), workers are terminated.
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { BlobStore } from '../data/blobStore';
+import { RunStatus } from '../schema/enums';
+import type { Run } from '../schema/run.entity';
+import type { RunProgress } from '../schema/types';
+import { topics, type PubSub } from '../server/pubsub';
+import type { MetricsService } from '../services/metrics.service';
+import type { EpochReport } from './job';
+import { failOrphanedFineTuning, RunQueue } from './queue';
+import { publishStatus, RunRecorder } from './recorder';
+import { Slot, type JobOutcome } from './slot';
+import { buildJobSpec } from './spec';
+
+export interface RunnerHostOptions {
+  dataSource: DataSource;
+  metrics: MetricsService;
+  pubsub: PubSub;
+  blobs: BlobStore;
+  log: Logger;
+  slots: number;
+  /** Lease length; the heartbeat renews it every leaseMs / 4. */
+  leaseMs?: number;
+  pollMs?: number;
+  /** Claims after which a run whose runner keeps dying fails. */
+  maxAttempts?: number;
+  /** How long stop() waits for aborted jobs before terminating their workers. */
+  stopGraceMs?: number;
+  /** Job module for the workers (default src/runners/jobs); tests use fixtures. */
+  jobModule?: string;
+  /** wasm threads per worker (default: NEPHRON_WASM_THREADS, else (cores - 1) / slots, at least 1). */
+  threads?: number;
+}
+
+interface Execution {
+  run: Run;
+  owner: string;
+  /** Why the host stopped the job, if it did. */
+  stopReason: 'cancelled' | 'lost' | 'shutdown' | null;
+  /** Set when the host decided the run failed (e.g. a non-finite loss). */
+  failure: string | null;
+}
+
+export class RunnerHost {
+  readonly id = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly slots: Slot[];
+  private readonly executions = new Map<Slot, Execution>();
+  private readonly queue: RunQueue;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly maxAttempts: number;
+  private timers: NodeJS.Timeout[] = [];
+  private events: AsyncIterableIterator<RunProgress> | null = null;
+  private stopping = false;
+  private ticking: Promise<void> | null = null;
+  private again = false;
+  private readonly settled = new Set<Promise<void>>();
+
+  constructor(private readonly o: RunnerHostOptions) {
+    this.queue = new RunQueue(o.dataSource);
+    this.leaseMs = o.leaseMs ?? 30_000;
+    this.pollMs = o.pollMs ?? 2_000;
+    this.maxAttempts = o.maxAttempts ?? 3;
+    // wasm threads per slot: NEPHRON_WASM_THREADS when set, else the cores but one (left to the main thread's
+    // event loop: API, database, events) shared among the slots
+    const threads = o.threads ?? (process.env.NEPHRON_WASM_THREADS ? undefined : Math.max(1, Math.floor((os.availableParallelism() - 1) / o.slots)));
+    this.slots = Array.from({ length: o.slots }, (_, i) => new Slot(i, { jobModule: o.jobModule, threads }));
+  }
+
+  /** Starts every worker (rejects when a backend cannot start), then begins claiming. */
+  async start(): Promise<void> {
+    const devices = await Promise.all(this.slots.map((s) => s.start()));
+    this.o.log.info({ runner: this.id, slots: this.slots.length, devices, leaseMs: this.leaseMs }, 'runners started');
+    this.events = this.o.pubsub.subscribe<RunProgress>(topics.allRuns);
+    void this.watch(this.events);
+    const every = (ms: number, f: () => void) => {
+      const t = setInterval(f, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.pollMs, () => this.wake());
+    every(Math.max(100, Math.floor(this.leaseMs / 4)), () => void this.heartbeat());
+    this.wake();
+  }
+
+  /** Events: wake up for newly runnable runs, abort the jobs of cancelled runs at once. */
+  private async watch(events: AsyncIterableIterator<RunProgress>): Promise<void> {
+    for await (const e of events) {
+      if (e.status === RunStatus.QUEUED || e.status === RunStatus.SUCCEEDED) this.wake();
+      if (e.status === RunStatus.CANCELLED) {
+        for (const [slot, x] of this.executions) {
+          if (x.run.id === e.runId && !x.stopReason) {
+            x.stopReason = 'cancelled';
+            slot.abort('run cancelled');
+          }
+        }
+      }
+    }
+  }
+
+  /** Runs a tick now, or right after the one in progress. */
+  wake(): void {
+    if (this.stopping) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = this.tick()
+      .catch((e: Error) => this.o.log.error({ err: e.message }, 'runner tick failed'))
+      .finally(() => {
+        this.ticking = null;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async tick(): Promise<void> {
+    const { requeued, failed } = await this.queue.reclaimExpired(this.maxAttempts);
+    for (const r of requeued) this.o.log.warn({ runId: r.id }, 'run lost its runner (lease expired): queued again, it resumes from its checkpoint');
+    const orphans = await failOrphanedFineTuning(this.o.dataSource);
+    await publishStatus(this.o.pubsub, [...requeued, ...failed, ...orphans]);
+    for (const slot of this.slots) {
+      if (this.stopping || slot.busy || this.executions.has(slot)) continue;
+      const owner = `${this.id}:${slot.index}`;
+      const run = await this.queue.claim(owner, this.leaseMs);
+      if (!run) break;
+      const x: Execution = { run, owner, stopReason: null, failure: null };
+      this.executions.set(slot, x);
+      const done = this.execute(slot, x)
+        .catch((e: Error) => this.o.log.error({ runId: run.id, err: e.message }, 'runner could not record the end of a run'))
+        .finally(() => {
+          this.executions.delete(slot);
+          this.settled.delete(done);
+          this.wake();
+        });
+      this.settled.add(done);
+    }
+  }
+
+  private async execute(slot: Slot, x: Execution): Promise<void> {
+    const { run, owner } = x;
+    const log = this.o.log.child({ runId: run.id, kind: run.kind, slot: slot.index });
+    const recorder = new RunRecorder(this.o.dataSource, this.o.metrics, this.o.pubsub, owner, this.leaseMs);
+    await publishStatus(this.o.pubsub, [run]);
+    log.info({ attempt: run.attempts, resumeFrom: run.checkpointBlobKey ? run.epoch : null }, 'run started');
+    let outcome: JobOutcome;
+    try {
+      const spec = await buildJobSpec(this.o.dataSource, run);
+      outcome = await slot.run(spec, {
+        getBlob: (key) => this.o.blobs.get(key),
+        putBlob: (bytes) => this.o.blobs.put(bytes),
+        epochEnd: (report) => this.epochEnd(slot, x, recorder, report),
+        phase: (name, epochs) => void recorder.phase(run.id, name, epochs).catch((e: Error) => log.warn({ err: e.message }, 'phase not recorded')),
+        log: (message) => log.info(message),
+      });
+    } catch (e) {
+      outcome = { kind: 'failed', error: (e as Error).message, cancelled: false };
+    }
+    await this.settle(x, recorder, outcome, log);
+  }
+
+  private async epochEnd(slot: Slot, x: Execution, recorder: RunRecorder, report: EpochReport): Promise<void> {
+    const bad = Object.entries(report.metrics).find(([name, v]) => /loss/.test(name) && !Number.isFinite(v));
+    if (bad) {
+      x.failure = `${bad[0]} is ${bad[1]} at epoch ${report.epoch} (${report.phase}): training diverged; try a lower learning rate`;
+      slot.abort('failed');
+      throw new Error(x.failure);
+    }
+    await recorder.epochEnd(x.run.id, report);
+  }
+
+  /** Turns the job's outcome into the run's final state; the database says whether the run is still ours. */
+  private async settle(x: Execution, recorder: RunRecorder, outcome: JobOutcome, log: Logger): Promise<void> {
+    const { run, owner } = x;
+    if (outcome.kind === 'done' && !x.failure) {
+      try {
+        if (await recorder.succeed(run.id, outcome.result)) return void log.info('run succeeded');
+      } catch (e) {
+        outcome = { kind: 'failed', error: `recording the result failed: ${(e as Error).message}`, cancelled: false };
+      }
+    }
+    if (x.stopReason === 'shutdown') {
+      const back = await this.queue.release(run.id, owner);
+      if (back) await publishStatus(this.o.pubsub, [back]);
+      return void log.info('run given back to the queue (shutdown)');
+    }
+    const state = await this.queue.renew(run.id, owner, this.leaseMs);
+    if (state === 'cancelled') {
+      await this.queue.dropLease(run.id, owner);
+      return void log.info('run cancelled');
+    }
+    if (state === 'lost') return void log.warn('run is no longer ours (lease taken over): left as it is');
+    const error = x.failure ?? (outcome.kind === 'done' ? 'the job finished but its run could not be marked SUCCEEDED' : outcome.error);
+    await recorder.fail(run.id, error);
+    log.warn({ error }, 'run failed');
+  }
+
+  private async heartbeat(): Promise<void> {
+    for (const [slot, x] of this.executions) {
+      if (x.stopReason) continue;
+      try {
+        const state = await this.queue.renew(x.run.id, x.owner, this.leaseMs);
+        if (state !== 'held' && !x.stopReason) {
+          x.stopReason = state;
+          slot.abort(state === 'cancelled' ? 'run cancelled' : 'lease lost');
+        }
+      } catch (e) {
+        this.o.log.warn({ runId: x.run.id, err: (e as Error).message }, 'heartbeat failed');
+      }
+    }
+  }
+
+  /** Runs being executed here (ids), for logs and tests. */
+  runningIds(): string[] {
+    return [...this.executions.values()].map((x) => x.run.id);
+  }
+
+  /** Graceful stop: no new claims; running jobs stop and go back to the queue; workers end. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.ticking;
+    for (const [slot, x] of this.executions) {
+      x.stopReason = 'shutdown';
+      slot.abort('shutdown');
+    }
+    const grace = new Promise<'late'>((r) => setTimeout(() => r('late'), this.o.stopGraceMs ?? 6_000).unref());
+    if ((await Promise.race([Promise.all(this.settled), grace])) === 'late') {
+      this.o.log.warn('jobs did not stop in time: terminating their workers');
+      await Promise.all(this.slots.map((s) => s.terminate()));
+      await Promise.all(this.settled);
+    }
+    await this.events?.return?.();
+    await Promise.all(this.slots.map((s) => s.terminate()));
+    this.o.log.info({ runner: this.id }, 'runners stopped');
+  }
+}

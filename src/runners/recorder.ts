@@ -1,0 +1,119 @@
+/**
+ * What a runner writes about the run it holds, each write one transaction fenced on the lease
+ * (`leaseOwner = me AND status = 'RUNNING'`), then published as RunProgress once committed: so a subscriber
+ * never sees an epoch the database does not have, and a runner that lost its run (cancelled, lease taken over)
+ * changes nothing.
+ */
+import type { DataSource, EntityManager } from 'typeorm';
+import { RunKind, RunStatus } from '../schema/enums';
+import { EvaluationRecord, SubjectScoreRecord } from '../schema/evaluation.entity';
+import { Run } from '../schema/run.entity';
+import { publishRunProgress, type PubSub } from '../server/pubsub';
+import type { MetricsService } from '../services/metrics.service';
+import { progressEvent } from '../services/run.service';
+import type { EpochReport, JobResult } from './job';
+import { failOrphanedFineTuning } from './queue';
+
+/** The run is no longer this runner's: cancelled, or its lease was taken over. */
+export class RunNotHeldError extends Error {
+  constructor(runId: string) {
+    super(`run ${runId} is no longer held by this runner (cancelled, or its lease expired)`);
+    this.name = 'RunNotHeldError';
+  }
+}
+
+const FENCE = `id = $1 AND "leaseOwner" = $2 AND status = 'RUNNING'`;
+
+async function fenced(m: EntityManager, set: string, params: unknown[]): Promise<Run | null> {
+  const rows: Record<string, unknown>[] = await m.query(`WITH x AS (UPDATE run SET ${set} WHERE ${FENCE} RETURNING *) SELECT * FROM x`, params);
+  return rows[0] ? Object.assign(new Run(), rows[0]) : null;
+}
+
+export class RunRecorder {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly metrics: MetricsService,
+    private readonly pubsub: PubSub,
+    private readonly owner: string,
+    private readonly leaseMs: number,
+  ) {}
+
+  /** Stores an epoch (checkpoint keys, progress, metric points; the lease is renewed too), then publishes it. */
+  async epochEnd(runId: string, report: EpochReport, at = new Date()): Promise<Run> {
+    const run = await this.ds.transaction(async (m) => {
+      const row = await fenced(
+        m,
+        `epoch = $3, epochs = $4, phase = $5, "checkpointBlobKey" = $6, "bestCheckpointBlobKey" = COALESCE($7, "bestCheckpointBlobKey"),
+         "leaseExpiresAt" = now() + $8 * interval '1 millisecond'`,
+        [runId, this.owner, report.epoch, report.epochs, report.phase, report.checkpointKey, report.bestCheckpointKey, this.leaseMs],
+      );
+      if (!row) throw new RunNotHeldError(runId);
+      await this.metrics.record(runId, report.epoch, report.metrics, at, m);
+      return row;
+    });
+    const metrics = Object.entries(report.metrics)
+      .filter(([, v]) => Number.isFinite(v))
+      .map(([name, value]) => ({ name, value }));
+    await publishRunProgress(this.pubsub, { ...progressEvent(run, report.phase), metrics, at });
+    return run;
+  }
+
+  /** A phase begins (no event: api.md has one per epoch and one per status change). */
+  async phase(runId: string, name: string, epochs: number): Promise<void> {
+    await this.ds.transaction((m) => fenced(m, `phase = $3, epochs = $4`, [runId, this.owner, name, epochs]));
+  }
+
+  /** The job finished: SUCCEEDED with its weights, and for FINETUNE the test-set evaluation. */
+  async succeed(runId: string, result: JobResult): Promise<Run | null> {
+    const run = await this.ds.transaction(async (m) => {
+      const row = await fenced(
+        m,
+        `status = 'SUCCEEDED', "finishedAt" = now(), device = $3, "weightsBlobKey" = $4, "leaseOwner" = NULL, "leaseExpiresAt" = NULL, error = NULL`,
+        [runId, this.owner, result.device, result.finalWeightsKey],
+      );
+      if (!row) return null;
+      if (row.kind === RunKind.FINETUNE) {
+        const subjects = result.evaluation ?? [];
+        if (!subjects.length) throw new Error(`fine-tuning run ${runId} finished without an evaluation on the TEST subjects`);
+        const mean = (f: (s: (typeof subjects)[number]) => number) => subjects.reduce((a, s) => a + f(s), 0) / subjects.length;
+        await m.getRepository(EvaluationRecord).insert({ runId, meanDiceRight: mean((s) => s.dice.right), meanDiceLeft: mean((s) => s.dice.left) });
+        await m.getRepository(SubjectScoreRecord).insert(
+          subjects.map((s) => ({
+            runId,
+            subjectId: s.subjectId,
+            diceRight: s.dice.right,
+            diceLeft: s.dice.left,
+            volumeRightMl: s.volumeMl.right,
+            volumeLeftMl: s.volumeMl.left,
+            trueVolumeRightMl: s.trueVolumeMl.right,
+            trueVolumeLeftMl: s.trueVolumeMl.left,
+            predictionBlobKey: s.predictionBlobKey,
+          })),
+        );
+      }
+      return row;
+    });
+    if (run) await publishRunProgress(this.pubsub, progressEvent(run, run.phase ?? 'done'));
+    return run;
+  }
+
+  /** FAILED with a readable error; a failed PRETRAIN fails its queued CLC fine-tuning runs in the same transaction. */
+  async fail(runId: string, error: string): Promise<Run | null> {
+    const text = error.length > 2000 ? `${error.slice(0, 1997)}...` : error;
+    const { run, orphans } = await this.ds.transaction(async (m) => {
+      const row = await fenced(m, `status = 'FAILED', "finishedAt" = now(), error = $3, "leaseOwner" = NULL, "leaseExpiresAt" = NULL`, [
+        runId,
+        this.owner,
+        text,
+      ]);
+      return { run: row, orphans: row?.kind === RunKind.PRETRAIN ? await failOrphanedFineTuning(m, runId) : [] };
+    });
+    for (const r of run ? [run, ...orphans] : []) await publishRunProgress(this.pubsub, progressEvent(r, r.phase ?? 'queue'));
+    return run;
+  }
+}
+
+/** Publishes a status change the queue made (requeued, failed orphan, reclaimed). */
+export async function publishStatus(pubsub: PubSub, runs: Run[]): Promise<void> {
+  for (const r of runs) await publishRunProgress(pubsub, progressEvent(r, r.status === RunStatus.QUEUED ? 'queue' : (r.phase ?? 'queue')));
+}

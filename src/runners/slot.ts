@@ -1,0 +1,161 @@
+/**
+ * One runner slot: a long-lived worker thread with its own tfjs backend that runs one job at a time. The slot
+ * answers the worker's JobIO calls through the handlers of the current run, and turns every way a job can end into
+ * one outcome: done, failed (thrown; `cancelled` when it stopped on its signal) or died (the thread exited or ran
+ * out of memory). A dead worker is replaced before the slot takes the next run.
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { EpochReport, JobResult, JobSpec } from './job';
+import { ownedCopy, serializeError, type FromWorker, type ToWorker, type WorkerOptions } from './protocol';
+
+export interface JobHandlers {
+  getBlob(key: string): Promise<Uint8Array>;
+  putBlob(bytes: Uint8Array): Promise<string>;
+  epochEnd(report: EpochReport): Promise<void>;
+  phase(name: string, epochs: number): void;
+  log(message: string): void;
+}
+
+export type JobOutcome =
+  | { kind: 'done'; result: JobResult }
+  | { kind: 'failed'; error: string; cancelled: boolean }
+  | { kind: 'died'; error: string };
+
+/** The worker script beside this file: .ts under tsx and vitest (loaded through tsx), .js once built. */
+function workerEntry(): { file: string; execArgv: string[] } {
+  const ext = path.extname(__filename);
+  return { file: path.join(__dirname, `worker${ext}`), execArgv: ext === '.ts' ? ['--require', 'tsx/cjs'] : [] };
+}
+
+/** "Name: message" unless the name says nothing ("Error"). */
+function readable(e: { name: string; message: string }): string {
+  return e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message;
+}
+
+export class Slot {
+  private worker: Worker | null = null;
+  private ready: Promise<string> | null = null;
+  private running: { handlers: JobHandlers; finish: (o: JobOutcome) => void } | null = null;
+  device = '';
+
+  constructor(
+    readonly index: number,
+    private readonly options: WorkerOptions = {},
+  ) {}
+
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
+  /** Starts the worker (if not running) and resolves to its device once its backend is up. */
+  start(): Promise<string> {
+    this.ready ??= this.spawn();
+    return this.ready;
+  }
+
+  private spawn(): Promise<string> {
+    const { file, execArgv } = workerEntry();
+    const worker = new Worker(file, { execArgv, workerData: this.options, env: process.env });
+    this.worker = worker;
+    return new Promise<string>((resolve, reject) => {
+      let up = false;
+      worker.on('message', (msg: FromWorker) => {
+        if (msg.type === 'ready') {
+          up = true;
+          this.device = msg.device;
+          resolve(msg.device);
+        } else if (msg.type === 'fatal') {
+          reject(new Error(`runner worker could not start: ${readable(msg.error)}`));
+          void worker.terminate();
+        } else {
+          this.onMessage(worker, msg);
+        }
+      });
+      // 'error': an uncaught exception or ERR_WORKER_OUT_OF_MEMORY; 'exit' follows it
+      let lastError: Error | null = null;
+      worker.on('error', (e) => (lastError = e));
+      worker.on('exit', (code) => {
+        if (this.worker === worker) {
+          this.worker = null;
+          this.ready = null;
+        }
+        const why = lastError ? readable(serializeError(lastError)) : `exit code ${code}`;
+        if (!up) reject(new Error(`runner worker exited before its backend was ready (${why})`));
+        this.running?.finish({ kind: 'died', error: `runner worker died: ${why}` });
+      });
+    });
+  }
+
+  private send(worker: Worker, msg: ToWorker, transfer: ArrayBuffer[] = []): void {
+    try {
+      worker.postMessage(msg, transfer);
+    } catch {
+      // the worker is gone; its exit handler reports the outcome
+    }
+  }
+
+  private onMessage(worker: Worker, msg: FromWorker): void {
+    const run = this.running;
+    if (!run) return;
+    switch (msg.type) {
+      case 'call': {
+        const reply = (value: unknown, transfer: ArrayBuffer[] = []) => this.send(worker, { type: 'reply', id: msg.id, value }, transfer);
+        const fail = (e: unknown) => this.send(worker, { type: 'reply', id: msg.id, error: serializeError(e) });
+        if (msg.method === 'getBlob') {
+          run.handlers.getBlob(msg.arg as string).then((bytes) => {
+            const copy = ownedCopy(bytes); // the store's buffer may be pooled: move a copy that owns its memory
+            reply(copy, [copy.buffer as ArrayBuffer]);
+          }, fail);
+        } else if (msg.method === 'putBlob') {
+          run.handlers.putBlob(msg.arg as Uint8Array).then(reply, fail);
+        } else {
+          run.handlers.epochEnd(msg.arg as EpochReport).then(() => reply(undefined), fail);
+        }
+        return;
+      }
+      case 'phase':
+        return run.handlers.phase(msg.name, msg.epochs);
+      case 'log':
+        return run.handlers.log(msg.message);
+      case 'done':
+        return run.finish({ kind: 'done', result: msg.result });
+      case 'failed':
+        return run.finish({ kind: 'failed', error: readable(msg.error), cancelled: msg.cancelled });
+    }
+  }
+
+  /** Runs one job to its outcome (never rejects). */
+  async run(spec: JobSpec, handlers: JobHandlers): Promise<JobOutcome> {
+    if (this.running) throw new Error(`slot ${this.index} is busy`);
+    try {
+      await this.start();
+    } catch (e) {
+      this.ready = null;
+      return { kind: 'died', error: (e as Error).message };
+    }
+    const worker = this.worker!;
+    return new Promise<JobOutcome>((resolve) => {
+      this.running = {
+        handlers,
+        finish: (o) => {
+          if (this.running?.handlers !== handlers) return;
+          this.running = null;
+          resolve(o);
+        },
+      };
+      this.send(worker, { type: 'run', spec });
+    });
+  }
+
+  /** Asks the running job to stop (it throws JobCancelledError within one batch). */
+  abort(reason: string): void {
+    if (this.running && this.worker) this.send(this.worker, { type: 'abort', reason });
+  }
+
+  /** Kills the worker now; a running job ends as `died`. */
+  async terminate(): Promise<void> {
+    const w = this.worker;
+    if (w) await w.terminate();
+  }
+}
