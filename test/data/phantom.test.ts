@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateSubject } from '../../src/data/phantom';
+import { generateSubject, planCohort } from '../../src/data/phantom';
 import { normalizeChannels } from '../../src/data/normalize';
 import { hashSeed, Rng } from '../../src/data/random';
 import { kidneyVolumesMl } from '../../src/data/volume';
@@ -92,6 +92,14 @@ describe('phantom cohort statistics (10 subjects at 128²)', () => {
         expect(left).toBeLessThanOrEqual(220);
       }
     }
+  });
+
+  it('keeps a posterior kidney inside a narrow body wall (default cohort SYN-008 lost 40% of its right kidney)', () => {
+    const plan = planCohort({ subjects: 79, seed: 2093 }).find((p) => p.code === 'SYN-008')!;
+    const s = generateSubject({ seed: plan.seed, code: plan.code, group: plan.group });
+    const { right, left } = kidneyVolumesMl(s.series[0].mask!, s.series[0].spacingMm);
+    expect(right).toBeGreaterThanOrEqual(100);
+    expect(left).toBeGreaterThanOrEqual(100);
   });
 
   it('kidney positions and sizes vary between subjects', () => {

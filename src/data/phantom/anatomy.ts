@@ -159,8 +159,8 @@ function drawKidney(rng: Rng, label: 1 | 2, group: SubjectGroupName, sideSign: n
 
 /** Draws a subject's anatomy; `slices` undefined → enough 5 mm slices (12–16) to cover both kidneys. */
 export function drawAnatomy(rng: Rng, group: SubjectGroupName, size: number, slices?: number): Anatomy {
-  const bodyX = rng.uniform(138, 178);
-  const bodyZ = rng.uniform(100, 130);
+  let bodyX = rng.uniform(138, 178);
+  let bodyZ = rng.uniform(100, 130);
   const subcutMm = rng.uniform(8, 32);
   const vertebraZ = bodyZ - subcutMm * 0.6 - rng.uniform(78, 90);
   const kidneyZ = vertebraZ + rng.uniform(10, 20);
@@ -170,6 +170,10 @@ export function drawAnatomy(rng: Rng, group: SubjectGroupName, size: number, sli
   const leftY = rightY - rng.uniform(8, 25);
   const right = drawKidney(rng, LABEL_RIGHT_KIDNEY, group, -1, [-rng.uniform(58, 72) + asym, rightY, kidneyZ + rng.uniform(-4, 4)], vol());
   const left = drawKidney(rng, LABEL_LEFT_KIDNEY, group, 1, [rng.uniform(58, 72) + asym, leftY, kidneyZ + rng.uniform(-4, 4)], vol());
+
+  // A posterior kidney must not poke through the muscular wall (it would lose voxels to muscle and fat, and its
+  // volume would leave the 100–220 mL range): widen the body until both kidneys fit. Draws no random numbers.
+  [bodyX, bodyZ] = fitBodyAroundKidneys(bodyX, bodyZ, subcutMm, [right, left]);
 
   // Slab: cover both kidneys' antero-posterior extent.
   let zMin = Infinity;
@@ -206,6 +210,39 @@ export function drawAnatomy(rng: Rng, group: SubjectGroupName, size: number, sli
     fovCenter: [rng.uniform(-8, 8), rng.uniform(-12, 5)],
     iliacCrestY: Math.max(right.center[1] + right.semi[1], left.center[1] + left.semi[1]) + rng.uniform(15, 40),
   };
+}
+
+/** Half-extent of a (rotated) kidney ellipsoid along world axis `axis` (0 = X, 2 = Z). */
+function halfExtent(k: KidneyModel, axis: number): number {
+  return Math.sqrt(k.axes.reduce((acc, ax, i) => acc + (ax[axis] * k.semi[i]) ** 2, 0));
+}
+
+/**
+ * Smallest body (semi-axes, grown in 2 mm steps) whose inner wall, at its narrowest waist and thickest wall,
+ * contains every kidney's X–Z outline with a 3 mm margin.
+ */
+function fitBodyAroundKidneys(bodyX: number, bodyZ: number, subcutMm: number, kidneys: KidneyModel[]): [number, number] {
+  const MAX_WALL = 12;
+  const MARGIN = 3;
+  const MIN_WAIST = 0.93;
+  const fits = (bx: number, bz: number) =>
+    kidneys.every((k) => {
+      const hx = halfExtent(k, 0) + MARGIN;
+      const hz = halfExtent(k, 2) + MARGIN;
+      const ix = bx * MIN_WAIST - subcutMm - MAX_WALL;
+      const iz = bz - subcutMm * 0.8 - MAX_WALL;
+      for (let t = 0; t < 32; t++) {
+        const x = k.center[0] + hx * Math.cos((t * Math.PI) / 16);
+        const z = k.center[2] + hz * Math.sin((t * Math.PI) / 16);
+        if ((x / ix) ** 2 + (z / iz) ** 2 >= 1) return false;
+      }
+      return true;
+    });
+  for (let i = 0; i < 200 && !fits(bodyX, bodyZ); i++) {
+    bodyX += 2;
+    bodyZ += 1;
+  }
+  return [bodyX, bodyZ];
 }
 
 export interface Grid {
