@@ -38,6 +38,26 @@ if (built < sources) {
   fs.utimesSync(entry, now, now);
 }
 
+// The dashboard (client/): vite build when client/dist is missing or older than its sources. A failed build leaves the
+// API serving (the dashboard route then says it is not built).
+const clientDir = path.join(root, 'client');
+if (fs.existsSync(clientDir)) {
+  const clientSources = Math.max(
+    ...['src', 'index.html', 'vite.config.ts', 'tsconfig.json'].map((p) => newestMtime(path.join(clientDir, p))),
+    newestMtime(path.join(root, 'package.json')),
+  );
+  const clientBuilt = fs.statSync(path.join(clientDir, 'dist', 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  if (clientBuilt < clientSources) {
+    process.stderr.write('nephron: building the dashboard (vite)…\n');
+    try {
+      const vite = path.join(path.dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
+      execFileSync(process.execPath, [vite, 'build', '--config', path.join(clientDir, 'vite.config.ts'), '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+    } catch (e) {
+      process.stderr.write(`nephron: WARNING: the dashboard did not build (${e.message.split('\n')[0]}); serving the API only\n`);
+    }
+  }
+}
+
 // graphql-js runs its development-only checks unless NODE_ENV=production (NODE_ENV=development adds stack traces)
 const env = { ...process.env, NODE_ENV: process.env.NODE_ENV || 'production' };
 const child = spawn(process.execPath, [entry, 'serve', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env });

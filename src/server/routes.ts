@@ -9,6 +9,7 @@ import type { NephronDataSource } from '../../ormconfig';
 import type { Config } from '../config';
 import type { Services } from '../services';
 import type { Caller } from './auth';
+import { dashboardRoute } from './dashboard-route';
 import { fileRoutes, imageRoutes } from './data-routes';
 import type { PubSub } from './pubsub';
 
@@ -37,4 +38,5 @@ export const healthRoute: RouteInstaller = (app, { dataSource }) => {
   });
 };
 
-export const ROUTES: RouteInstaller[] = [healthRoute, fileRoutes, imageRoutes];
+// the dashboard last: its index.html fallback steps aside for the paths above and /graphql
+export const ROUTES: RouteInstaller[] = [healthRoute, fileRoutes, imageRoutes, dashboardRoute()];

@@ -1,0 +1,44 @@
+// A uPlot line chart of metric series against epoch. The plot is created once per set of series names and
+// fed new data with setData, so live updates redraw without rebuilding the canvas.
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import { alignSeries, type NamedSeries } from './align';
+
+const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563', '#ca8a04'];
+
+export function UPlotChart({ title, series, log = false, height = 220, yLabel, xLabel = 'epoch', points = false }: { title: string; series: NamedSeries[]; log?: boolean; height?: number; yLabel?: string; xLabel?: string; points?: boolean }) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const names = series.map((s) => s.name).join('|');
+  const data = alignSeries(series) as uPlot.AlignedData;
+
+  useEffect(() => {
+    const el = box.current!;
+    const opts: uPlot.Options = {
+      title,
+      width: Math.max(300, el.clientWidth),
+      height,
+      scales: { x: { time: false }, y: log ? { distr: 3, log: 10 } : {} },
+      axes: [{ label: xLabel }, { label: yLabel, size: 60 }],
+      series: [{ label: xLabel }, ...series.map((s, i) => ({ label: s.name, stroke: s.color ?? COLORS[i % COLORS.length], width: 1.5, spanGaps: true, dash: s.dash, points: { show: points } }))],
+      legend: { live: true },
+    };
+    plot.current = new uPlot(opts, data, el);
+    const ro = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(300, el.clientWidth), height }));
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    };
+    // data is pushed by the effect below; the plot is rebuilt only when its series change
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [names, title, log, height, xLabel, points]);
+
+  useEffect(() => {
+    plot.current?.setData(data);
+  });
+
+  const count = series.reduce((n, s) => Math.max(n, s.x.length), 0);
+  return <div className="chart" ref={box} data-chart={title} data-points={count} />;
+}

@@ -1,0 +1,71 @@
+// One series, slice by slice: slice and channel sliders, overlays (manual mask, constraint map, a run's
+// prediction) from the PNG endpoint, and NIfTI downloads.
+import { useState } from 'react';
+import { describeError } from '../api/errors';
+import { AuthImage, download } from './AuthImage';
+
+export interface SeriesInfo {
+  id: string;
+  contrast: string;
+  channels: string[];
+  width: number;
+  height: number;
+  slices: number;
+  spacingMm: number[];
+  hasMask: boolean;
+  kidneyVolumesMl: { right: number; left: number } | null;
+}
+
+export function sliceUrl(seriesId: string, slice: number, channel: number, overlay: string): string {
+  const q = new URLSearchParams({ channel: String(channel) });
+  if (overlay) q.set('overlay', overlay);
+  return `/images/series/${encodeURIComponent(seriesId)}/slice/${slice}.png?${q}`;
+}
+
+export function SliceViewer({ series, initialOverlay = '' }: { series: SeriesInfo; initialOverlay?: string }) {
+  const [slice, setSlice] = useState(Math.floor(series.slices / 2));
+  const [channel, setChannel] = useState(0);
+  const [overlay, setOverlay] = useState(initialOverlay.startsWith('run:') ? 'run' : initialOverlay);
+  const [runId, setRunId] = useState(initialOverlay.startsWith('run:') ? initialOverlay.slice(4) : '');
+  const [dlError, setDlError] = useState<string | null>(null);
+  const effective = overlay === 'run' ? (runId.trim() ? `run:${runId.trim()}` : '') : overlay;
+  const save = (path: string, name: string) => download(path, name).catch((e) => setDlError(describeError(e)));
+  return (
+    <div className="slice-viewer" data-series={series.id}>
+      <AuthImage src={sliceUrl(series.id, slice, channel, effective)} alt={`${series.contrast} slice ${slice}`} className="slice" width={320} />
+      <div className="slice-controls">
+        <label>
+          Slice {slice + 1} of {series.slices}
+          <input type="range" name="slice" min={0} max={series.slices - 1} value={slice} onChange={(e) => setSlice(Number(e.target.value))} />
+        </label>
+        <label>
+          Channel: {series.channels[channel] ?? channel}
+          <input type="range" name="channel" min={0} max={Math.max(0, series.channels.length - 1)} value={channel} disabled={series.channels.length < 2} onChange={(e) => setChannel(Number(e.target.value))} />
+        </label>
+        <fieldset className="overlay-choice">
+          <legend>Overlay</legend>
+          {[
+            ['', 'none'],
+            ['mask', 'manual mask'],
+            ['constraints', 'constraint map'],
+            ['run', 'prediction of run'],
+          ].map(([v, text]) => (
+            <label key={v}>
+              <input type="radio" name={`overlay-${series.id}`} value={v} checked={overlay === v} disabled={v === 'mask' && !series.hasMask} onChange={() => setOverlay(v)} />
+              {text}
+            </label>
+          ))}
+          {overlay === 'run' && <input className="run-id" name="run-id" placeholder="run id (from the Runs page)" value={runId} onChange={(e) => setRunId(e.target.value)} />}
+        </fieldset>
+        <p className="muted small">
+          {series.width}×{series.height}×{series.slices} voxels of {series.spacingMm.map((v) => v.toFixed(2)).join(' × ')} mm
+        </p>
+        <div className="downloads">
+          <button type="button" onClick={() => save(`/files/series/${series.id}.nii.gz`, `${series.contrast}-${series.id}.nii.gz`)}>Download image (NIfTI)</button>
+          {series.hasMask && <button type="button" onClick={() => save(`/files/series/${series.id}/mask.nii.gz`, `${series.contrast}-${series.id}_mask.nii.gz`)}>Download mask (NIfTI)</button>}
+        </div>
+        {dlError && <div className="error" role="alert">{dlError}</div>}
+      </div>
+    </div>
+  );
+}

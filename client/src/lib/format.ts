@@ -1,0 +1,97 @@
+// Number and time formatting shared by the views, and the Table 2 cell rules (∗ where significant).
+
+export const DASH = '—';
+
+export function fmt(v: number | null | undefined, digits = 3): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? DASH : v.toFixed(digits);
+}
+
+export function fmtP(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return DASH;
+  return p < 0.001 ? '<0.001' : p.toFixed(3);
+}
+
+export function fmtPercent(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? DASH : `${Math.round(v * 100)}%`;
+}
+
+export function fmtDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return DASH;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export function fmtTime(iso: string | null | undefined): string {
+  if (!iso) return DASH;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? DASH : d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+}
+
+/** Between two ISO times, or from start until now while running. */
+export function elapsed(start: string | null | undefined, end: string | null | undefined, now = Date.now()): number | null {
+  if (!start) return null;
+  const a = new Date(start).getTime();
+  const b = end ? new Date(end).getTime() : now;
+  return Number.isFinite(a) && Number.isFinite(b) ? b - a : null;
+}
+
+export const SIGNIFICANCE = 0.05;
+export const STAR = '∗';
+
+export interface Pair {
+  right: number;
+  left: number;
+}
+export interface Table2Row {
+  contrast: string;
+  nLabeled: number;
+  random: Pair | null;
+  clc: Pair | null;
+  pValue: Pair | null;
+  significant: boolean;
+}
+export interface Table2Cells {
+  randomRight: string;
+  randomLeft: string;
+  clcRight: string;
+  clcLeft: string;
+  pRight: string;
+  pLeft: string;
+}
+
+/**
+ * Table 2 cells: mean Dice to 3 decimals, with ∗ after the better of RANDOM/CLC for a kidney whose corrected
+ * p ≤ 0.05 (method.md). Without per-kidney p-values the row's `significant` flag marks both kidneys.
+ */
+export function table2Cells(row: Table2Row): Table2Cells {
+  const star = (kidney: 'right' | 'left'): 'random' | 'clc' | null => {
+    const p = row.pValue?.[kidney];
+    const sig = p === undefined || p === null ? row.significant : p <= SIGNIFICANCE;
+    if (!sig || !row.random || !row.clc) return null;
+    return row.clc[kidney] >= row.random[kidney] ? 'clc' : 'random';
+  };
+  const cell = (init: 'random' | 'clc', kidney: 'right' | 'left') => {
+    const v = row[init]?.[kidney];
+    return fmt(v) + (v !== undefined && star(kidney) === init ? STAR : '');
+  };
+  return {
+    randomRight: cell('random', 'right'),
+    randomLeft: cell('random', 'left'),
+    clcRight: cell('clc', 'right'),
+    clcLeft: cell('clc', 'left'),
+    pRight: fmtP(row.pValue?.right),
+    pLeft: fmtP(row.pValue?.left),
+  };
+}
+
+/** Groups rows by contrast (in first-seen order) with N ascending inside each group. */
+export function groupByContrast<T extends { contrast: string; nLabeled: number }>(rows: T[]): [string, T[]][] {
+  const groups = new Map<string, T[]>();
+  for (const r of rows) groups.set(r.contrast, [...(groups.get(r.contrast) ?? []), r]);
+  return [...groups].map(([c, rs]) => [c, [...rs].sort((a, b) => a.nLabeled - b.nLabeled)]);
+}
+
+export const label = (enumValue: string) => enumValue.replace(/_/g, ' ');

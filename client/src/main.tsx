@@ -1,0 +1,14 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import 'uplot/dist/uPlot.min.css';
+import './styles.css';
+import { App } from './App';
+import { RoleProvider } from './role';
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <RoleProvider>
+      <App />
+    </RoleProvider>
+  </StrictMode>,
+);

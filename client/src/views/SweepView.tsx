@@ -1,0 +1,104 @@
+// Sweep: progress, Table 2, Dice-vs-N curves, annotation reduction, then the study's figures (SweepFigures).
+// Events of the sweep's runs keep the progress live and refresh the tables when a fine-tuning run finishes.
+import { useMemo, useState } from 'react';
+import { useQuery } from '../api/hooks';
+import { SWEEP } from '../api/queries';
+import { ErrorBox, Loading, ProgressBar, Section, StatusBadge } from '../components/common';
+import { Reductions, Table2, type Reduction } from '../components/Table2';
+import { UPlotChart } from '../charts/UPlotChart';
+import { INIT_COLORS } from '../charts/Violin';
+import { groupByContrast, label, type Table2Row } from '../lib/format';
+import { Link } from '../router';
+import { SweepFigures, type SweepRun } from './SweepFigures';
+import { useRunEvents } from './useLiveRuns';
+
+export interface SweepData {
+  sweep: { id: string; name: string; status: string; done: number; total: number; runs: SweepRun[] } | null;
+  labelEfficiency: { rows: Table2Row[]; reductions: Reduction[] };
+}
+
+function statusCounts(runs: SweepRun[]): string {
+  const c = new Map<string, number>();
+  runs.forEach((r) => c.set(r.status, (c.get(r.status) ?? 0) + 1));
+  return [...c].map(([s, n]) => `${n} ${label(s).toLowerCase()}`).join(' · ');
+}
+
+export function SweepView({ id }: { id: string }) {
+  const [referenceN, setReferenceN] = useState(20);
+  const q = useQuery<SweepData>(SWEEP, { id, referenceN });
+  const sweep = q.data?.sweep ?? null;
+  const runIds = useMemo(() => new Set(sweep?.runs.map((r) => r.id)), [sweep]);
+  const live = useRunEvents(
+    id,
+    (e) => {
+      const finished = ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.status);
+      if (finished) q.refetch(); // a finished run changes done/total, Table 2 and the figures
+      else q.setData((d) => d?.sweep ? { ...d, sweep: { ...d.sweep, runs: d.sweep.runs.map((r) => (r.id === e.runId ? { ...r, status: e.status, epoch: e.epoch, epochs: e.epochs } : r)) } } : d);
+    },
+    (rid) => runIds.has(rid),
+  );
+  const rows = q.data?.labelEfficiency.rows ?? [];
+  const curves = useMemo(() => groupByContrast(rows), [rows]);
+
+  if (q.error && !sweep) return <ErrorBox error={q.error} title="Sweep" />;
+  if (!sweep) return q.loading ? <Loading what="the sweep" /> : <ErrorBox error={new Error(`There is no sweep ${id}.`)} />;
+  const ns = [...new Set(sweep.runs.map((r) => r.nLabeled).filter((n): n is number => n !== null))].sort((a, b) => a - b);
+  return (
+    <>
+      <Section title={`Sweep ${sweep.name}`} actions={<StatusBadge status={sweep.status} />}>
+        <ErrorBox error={live.error} title="Live updates" />
+        <ErrorBox error={q.error} title="Refresh" />
+        <div className="sweep-progress">
+          <ProgressBar epoch={sweep.done} epochs={sweep.total} status={sweep.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'RUNNING'} />
+          <span>{sweep.done} of {sweep.total} runs finished: {statusCounts(sweep.runs)}</span>
+          <Link to={`/runs?sweep=${sweep.id}`}>see its runs</Link>
+        </div>
+      </Section>
+      <Section
+        title="Table 2: mean test Dice, RANDOM vs CLC"
+        actions={
+          <label className="field-inline">
+            reference N for the reduction
+            <select value={referenceN} onChange={(e) => setReferenceN(Number(e.target.value))}>
+              {[...new Set([...ns, 20])].sort((a, b) => a - b).map((n) => <option key={n} value={n}>{n}</option>)}
+            </select>
+          </label>
+        }
+      >
+        <Table2 rows={rows} />
+        <h3>Annotation reduction</h3>
+        <p className="muted small">The smallest N at which CLC reaches RANDOM's mean Dice at the reference N; reduction = 1 − N<sub>CLC</sub>/N<sub>ref</sub>.</p>
+        <Reductions reductions={q.data?.labelEfficiency.reductions ?? []} />
+      </Section>
+      {curves.length > 0 && (
+        <Section title="Dice against the number of labelled subjects">
+          <div className="chart-grid">
+            {curves.map(([contrast, rs]) => {
+              const x = rs.map((r) => r.nLabeled);
+              const pick = (init: 'random' | 'clc', k: 'right' | 'left') => {
+                const keep = rs.map((r, i) => [x[i], r[init]?.[k]] as const).filter((p): p is readonly [number, number] => p[1] !== undefined);
+                return { x: keep.map((p) => p[0]), y: keep.map((p) => p[1]) };
+              };
+              return (
+                <UPlotChart
+                  key={contrast}
+                  title={label(contrast)}
+                  xLabel="N labelled"
+                  yLabel="mean Dice"
+                  points
+                  series={[
+                    { name: 'RANDOM right', ...pick('random', 'right'), color: INIT_COLORS.RANDOM },
+                    { name: 'RANDOM left', ...pick('random', 'left'), color: INIT_COLORS.RANDOM, dash: [6, 4] },
+                    { name: 'CLC right', ...pick('clc', 'right'), color: INIT_COLORS.CLC },
+                    { name: 'CLC left', ...pick('clc', 'left'), color: INIT_COLORS.CLC, dash: [6, 4] },
+                  ]}
+                />
+              );
+            })}
+          </div>
+        </Section>
+      )}
+      <SweepFigures runs={sweep.runs} />
+    </>
+  );
+}
