@@ -26,6 +26,12 @@ export class SweepResolver {
     return ctx.services.sweeps.start(input);
   }
 
+  @Authorized(Role.OPERATOR)
+  @Mutation(() => Sweep, { description: 'cancels every QUEUED or RUNNING run of the sweep; CONFLICT when none is left' })
+  cancelSweep(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Sweep> {
+    return ctx.services.sweeps.cancel(id);
+  }
+
   @FieldResolver(() => RunStatus)
   async status(@Root() sweep: Sweep, @Ctx() ctx: Context): Promise<RunStatus> {
     return (await ctx.loaders.sweepStats.load(sweep.id)).status;

@@ -1,5 +1,5 @@
 import { In, type DataSource } from 'typeorm';
-import { badInput, isUuid, notFound } from '../errors';
+import { badInput, conflict, isUuid, notFound } from '../errors';
 import { Cohort } from '../schema/cohort.entity';
 import { ContrastKind, Initialization, Preset, RunKind, RunStatus, Split } from '../schema/enums';
 import { Run } from '../schema/run.entity';
@@ -172,4 +172,24 @@ export class SweepService {
     for (const run of created) await publishRunProgress(this.pubsub, progressEvent(run));
     return sweep;
   }
+
+  /**
+   * Cancels every QUEUED or RUNNING run of the sweep in one transaction (a running one stops within a batch, its
+   * partial metrics kept); finished runs stay as they are. CONFLICT when nothing is left to cancel.
+   */
+  async cancel(id: string): Promise<Sweep> {
+    const sweep = await this.get(id);
+    if (!sweep) throw notFound('sweep', id);
+    const cancelled = await this.ds.transaction(async (m) => {
+      const repo = m.getRepository(Run);
+      const open = await repo.find({ where: { sweepId: id, status: In([RunStatus.QUEUED, RunStatus.RUNNING]) }, lock: { mode: 'pessimistic_write' } });
+      if (!open.length) throw conflict(`sweep ${sweep.name} has no QUEUED or RUNNING run left to cancel`);
+      const ids = open.map((r) => r.id);
+      await repo.update({ id: In(ids) }, { status: RunStatus.CANCELLED, finishedAt: () => 'now()', leaseExpiresAt: null } as never);
+      return repo.findBy({ id: In(ids) });
+    });
+    for (const r of cancelled) await publishRunProgress(this.pubsub, progressEvent(r, r.phase ?? 'queue'));
+    return sweep;
+  }
+
 }
