@@ -51,7 +51,11 @@ if (fs.existsSync(clientDir)) {
     process.stderr.write('nephron: building the dashboard (vite)…\n');
     try {
       const vite = path.join(path.dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
-      execFileSync(process.execPath, [vite, 'build', '--config', path.join(clientDir, 'vite.config.ts'), '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+      execFileSync(process.execPath, [vite, 'build', '--config', path.join(clientDir, 'vite.config.ts'), '--logLevel', 'warn'], {
+        cwd: root,
+        stdio: 'inherit',
+        env: { ...process.env, NODE_ENV: 'production' }, // NODE_ENV=development would bundle React's development build
+      });
     } catch (e) {
       process.stderr.write(`nephron: WARNING: the dashboard did not build (${e.message.split('\n')[0]}); serving the API only\n`);
     }

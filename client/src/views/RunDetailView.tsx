@@ -1,5 +1,5 @@
 // Run detail: live metric charts, the resolved config, the evaluation, device and timings.
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { canOperate, useQuery, useSubscription } from '../api/hooks';
 import { RUN_DETAIL, RUN_PROGRESS } from '../api/queries';
 import { ErrorBox, Loading, ProgressBar, Section, StatusBadge } from '../components/common';
@@ -39,12 +39,16 @@ export function RunDetailView({ id }: { id: string }) {
   const run = q.data?.run ?? null;
   const { metrics, append } = useLiveMetrics(run?.metrics);
   const [phase, setPhase] = useState<string | undefined>();
+  const finishedSeen = useRef(false);
   const subError = useSubscription<{ runProgress: Progress }>(RUN_PROGRESS, { runId: id }, ({ runProgress: e }) => {
     append(e.epoch, e.metrics);
     setPhase(e.phase);
     q.setData((d) => d?.run ? { run: { ...d.run, status: e.status, epoch: e.epoch, epochs: e.epochs, startedAt: d.run.startedAt ?? (e.status === 'RUNNING' ? e.at : null), finishedAt: FINISHED.includes(e.status) ? e.at : d.run.finishedAt } } : d);
-    // the evaluation, device and final timings exist only once the run has finished: fetch them then
-    if (FINISHED.includes(e.status)) q.refetch();
+    // the evaluation, device and final timings exist only once the run has finished: fetch them then (once)
+    if (FINISHED.includes(e.status) && !finishedSeen.current) {
+      finishedSeen.current = true;
+      q.refetch();
+    }
   });
   const groups = useMemo(() => chartGroups(Object.keys(metrics)), [metrics]);
 
