@@ -10,6 +10,7 @@
  * checkpoint), workers are terminated.
  */
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -54,7 +55,8 @@ interface Execution {
   failure: string | null;
 }
 
-export class RunnerHost {
+/** 'settled' (runId, how): the host is done with a run ('succeeded' | 'failed' | 'cancelled' | 'lost' | 'released'). */
+export class RunnerHost extends EventEmitter {
   readonly id = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly slots: Slot[];
   private readonly executions = new Map<Slot, Execution>();
@@ -70,6 +72,7 @@ export class RunnerHost {
   private readonly settled = new Set<Promise<void>>();
 
   constructor(private readonly o: RunnerHostOptions) {
+    super();
     this.queue = new RunQueue(o.dataSource);
     this.leaseMs = o.leaseMs ?? 30_000;
     this.pollMs = o.pollMs ?? 2_000;
@@ -186,10 +189,18 @@ export class RunnerHost {
 
   /** Turns the job's outcome into the run's final state; the database says whether the run is still ours. */
   private async settle(x: Execution, recorder: RunRecorder, outcome: JobOutcome, log: Logger): Promise<void> {
+    const how = await this.finalState(x, recorder, outcome, log);
+    this.emit('settled', x.run.id, how);
+  }
+
+  private async finalState(x: Execution, recorder: RunRecorder, outcome: JobOutcome, log: Logger): Promise<string> {
     const { run, owner } = x;
     if (outcome.kind === 'done' && !x.failure) {
       try {
-        if (await recorder.succeed(run.id, outcome.result)) return void log.info('run succeeded');
+        if (await recorder.succeed(run.id, outcome.result)) {
+          log.info('run succeeded');
+          return 'succeeded';
+        }
       } catch (e) {
         outcome = { kind: 'failed', error: `recording the result failed: ${(e as Error).message}`, cancelled: false };
       }
@@ -197,17 +208,23 @@ export class RunnerHost {
     if (x.stopReason === 'shutdown') {
       const back = await this.queue.release(run.id, owner);
       if (back) await publishStatus(this.o.pubsub, [back]);
-      return void log.info('run given back to the queue (shutdown)');
+      log.info('run given back to the queue (shutdown)');
+      return 'released';
     }
     const state = await this.queue.renew(run.id, owner, this.leaseMs);
     if (state === 'cancelled') {
       await this.queue.dropLease(run.id, owner);
-      return void log.info('run cancelled');
+      log.info('run cancelled');
+      return 'cancelled';
     }
-    if (state === 'lost') return void log.warn('run is no longer ours (lease taken over): left as it is');
+    if (state === 'lost') {
+      log.warn('run is no longer ours (lease taken over): left as it is');
+      return 'lost';
+    }
     const error = x.failure ?? (outcome.kind === 'done' ? 'the job finished but its run could not be marked SUCCEEDED' : outcome.error);
     await recorder.fail(run.id, error);
     log.warn({ error }, 'run failed');
+    return 'failed';
   }
 
   private async heartbeat(): Promise<void> {
