@@ -164,6 +164,8 @@ export class RunnerHost extends EventEmitter {
     let outcome: JobOutcome;
     try {
       const spec = await buildJobSpec(this.o.dataSource, run);
+      // stopped (shutdown, cancel) while the spec was read: do not start the job at all
+      if (x.stopReason) return await this.settle(x, recorder, { kind: 'failed', error: 'stopped before it started', cancelled: true }, log);
       outcome = await slot.run(spec, {
         getBlob: (key) => this.o.blobs.get(key),
         putBlob: (bytes) => this.o.blobs.put(bytes),

@@ -92,6 +92,22 @@ describe.each(DB_KINDS)('runner host on %s', (kind) => {
       expect(await after).toBe('succeeded');
     }, 120_000);
 
+    it('a runner whose lease was taken over stops the job and leaves the run to its new holder', async () => {
+      const run = await pretrain({ seed: 9, overrides: { clc: { epochs: 8 } } });
+      const ws = await t.ws();
+      const sub = ws.subscribe(PROGRESS, { id: run.id });
+      await t.pubsub.waitForSubscribers(topics.run(run.id));
+      const done = settled(run.id);
+      await sub.waitForNext((e) => e.runProgress.metrics.length > 0);
+      // as if this process had stalled past its lease and another runner had claimed the run
+      await t.server.dataSource.query(`UPDATE run SET "leaseOwner" = 'elsewhere:1' WHERE id = $1`, [run.id]);
+      const before = await row(run.id);
+      expect(await done).toBe('lost');
+      const after = await row(run.id);
+      expect(after).toMatchObject({ status: 'RUNNING', leaseOwner: 'elsewhere:1', epoch: before.epoch, checkpointBlobKey: before.checkpointBlobKey, error: null });
+      await t.ok(`mutation($id: ID!) { cancelRun(id: $id) { status } }`, { id: run.id }); // tidy: nobody runs it
+    }, 120_000);
+
     it('a worker that dies fails its run; the slot gets a fresh worker for the next one', async () => {
       const exits = await finetune({ seed: 666 });
       const throws = await finetune({ seed: 667 });
