@@ -1,144 +1,110 @@
 #!/usr/bin/env node
 /**
  * nephron command line.
- *   nephron serve                                     migrate the database, serve the API and run NEPHRON_RUNNERS runners
- *                                                     (SIGTERM/SIGINT: graceful stop, running runs go back to the queue)
- *   nephron worker                                    runners only, no HTTP: more machines on one PostgreSQL
- *   nephron token create --role VIEWER|OPERATOR|ADMIN [--name NAME]   print a new API token (once)
- *   nephron schema                                    print the GraphQL SDL
- * Configuration comes only from the environment (README.md).
+ *   nephron serve | worker | token create | schema     the server side, in this process (./server.ts)
+ *   nephron cohort … | sweep … | watch | report | reproduce
+ *                                                     GraphQL clients of a running server (--url/--token,
+ *                                                     NEPHRON_URL/NEPHRON_TOKEN), like any user script
+ * `nephron <command> --help` for each. Server configuration comes only from the environment (README.md).
  */
-import 'reflect-metadata';
-import { buildDataSource } from '../../ormconfig';
-import { ConfigError, databaseEnv, loadConfig } from '../config';
-import { schemaSdl } from '../resolvers';
-import { Role } from '../schema/enums';
-import { startRunners } from '../runners';
-import { createLogger } from '../server/logger';
-import { createPubSub } from '../server/pubsub-pg';
-import { createNephronServer } from '../server/server';
-import { createServices } from '../services';
-import { TokenService } from '../services/token.service';
+import { CliError, helpText, parseCommand, processIo, usageError, type Command, type Io } from './args';
+import { cohortCommands } from './cohort';
+import { reportCommand } from './report';
+import { reproduceCommand } from './reproduce';
+import { sweepCommands } from './sweep';
+import { watchCommand } from './watch';
 
-/** A stop must finish within this (runs are given back first); a second signal exits at once. */
-const STOP_DEADLINE_MS = 9_500;
+export const COMMANDS: Command[] = [...cohortCommands, ...sweepCommands, watchCommand, reportCommand, reproduceCommand];
 
-const USAGE = `usage:
-  nephron serve
-  nephron worker
-  nephron token create --role VIEWER|OPERATOR|ADMIN [--name NAME]
-  nephron schema`;
+const SERVER_USAGE = `  nephron serve                      migrate the database, serve the API and run NEPHRON_RUNNERS runners
+  nephron worker                     runners only, no HTTP (more machines on one PostgreSQL)
+  nephron token create --role VIEWER|OPERATOR|ADMIN [--name NAME]   print a new API token (once)
+  nephron schema                     print the GraphQL SDL`;
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i >= 0) return args[i + 1];
-  const eq = args.find((a) => a.startsWith(`${name}=`));
-  return eq?.slice(name.length + 1);
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const client = COMMANDS.map((c) => `  nephron ${c.name.padEnd(width)}  ${c.summary.split(/(?<=\.)\s/)[0]}`).join('\n');
+  return `usage: nephron <command> [options]   (nephron <command> --help)
+
+server side (configured by the environment, README.md):
+${SERVER_USAGE}
+
+clients of a running server (--url URL or NEPHRON_URL, --token TOKEN or NEPHRON_TOKEN):
+${client}
+`;
 }
 
-async function serve(): Promise<void> {
-  const config = loadConfig();
-  const log = createLogger(config.logLevel);
-  const server = await createNephronServer(config, { log });
+/** Runs one client command; errors become one line `error CODE: message` on stderr and the exit code. */
+export async function runCommand(argv: string[], io: Io = processIo()): Promise<number> {
+  const [first, second] = argv;
+  const command = COMMANDS.find((c) => c.name === `${first} ${second}`) ?? COMMANDS.find((c) => c.name === first);
   try {
-    await server.listen();
-  } catch (e) {
-    await server.stop();
-    throw e;
-  }
-  onSignals(log, () => server.stop());
-}
-
-/** `nephron worker`: the runners of `serve` without the API, on the configured database. */
-async function worker(): Promise<void> {
-  const config = loadConfig();
-  if (config.runners === 0) throw new Error('NEPHRON_RUNNERS=0: a worker without runners has nothing to do');
-  const log = createLogger(config.logLevel);
-  const ds = buildDataSource(databaseEnv(config), { onWarn: (m) => log.warn(m) });
-  await ds.initialize();
-  const pubsub = await createPubSub(ds.target, log).catch(async (e) => {
-    await ds.destroy();
-    throw e;
-  });
-  const services = createServices(ds, pubsub, config);
-  const close = async () => {
-    await services.close();
-    await pubsub.close();
-    if (ds.isInitialized) await ds.destroy();
-  };
-  let runners: Awaited<ReturnType<typeof startRunners>>;
-  try {
-    await ds.runMigrations({ transaction: 'each' });
-    runners = await startRunners({ config, dataSource: ds, services, pubsub, log });
-  } catch (e) {
-    await close();
-    throw e;
-  }
-  log.info({ database: ds.target.engine, runners: config.runners }, 'nephron worker running');
-  onSignals(log, async () => {
-    await runners?.stop();
-    await close();
-    log.info('nephron worker stopped');
-  });
-}
-
-/** SIGTERM/SIGINT: graceful stop, forced exit after STOP_DEADLINE_MS or on a second signal. */
-function onSignals(log: ReturnType<typeof createLogger>, stop: () => Promise<void>): void {
-  let signals = 0;
-  const shutdown = (signal: string) => {
-    if (++signals > 1) {
-      log.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
+    if (!command) {
+      const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `));
+      if (group.length && (second === undefined || second === '--help' || second === '-h')) {
+        io.out.write(`usage:\n${group.map((c) => `  nephron ${c.name} ${c.usage}`).join('\n')}\n`);
+        return second === undefined ? 2 : 0;
+      }
+      throw usageError(`unknown command ${JSON.stringify(argv.slice(0, group.length ? 2 : 1).join(' '))} (nephron --help)`);
     }
-    log.info({ signal }, 'shutting down');
-    setTimeout(() => {
-      log.error(`shutdown took more than ${STOP_DEADLINE_MS} ms: exiting`);
-      process.exit(1);
-    }, STOP_DEADLINE_MS).unref();
-    stop().then(
-      () => process.exit(0),
-      (e) => {
-        log.error({ err: e }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-}
-
-async function tokenCreate(args: string[]): Promise<void> {
-  const role = (option(args, '--role') ?? '').toUpperCase() as Role;
-  if (!Object.values(Role).includes(role)) throw new Error(`--role must be one of ${Object.values(Role).join(', ')}`);
-  const config = loadConfig();
-  const ds = buildDataSource(databaseEnv(config));
-  await ds.initialize();
-  try {
-    await ds.runMigrations({ transaction: 'each' });
-    const { token, apiToken } = await new TokenService(ds).create(role, option(args, '--name') ?? null);
-    process.stderr.write(`created ${apiToken.role} token ${apiToken.id}${apiToken.name ? ` (${apiToken.name})` : ''}; it is shown only now:\n`);
-    process.stdout.write(`${token}\n`);
-  } finally {
-    await ds.destroy();
+    const args = argv.slice(command.name.split(' ').length);
+    const { values, positionals } = parseCommand(command, args);
+    if (values.help) {
+      io.out.write(helpText(command));
+      return 0;
+    }
+    const expected = command.positionals ?? [];
+    if (positionals.length !== expected.length) {
+      throw usageError(`${command.name} takes ${expected.length ? expected.map((p) => `<${p}>`).join(' ') : 'no arguments'}, got ${positionals.length ? positionals.join(' ') : 'none'} (nephron ${command.name} --help)`);
+    }
+    return await command.run({ values, positionals, io });
+  } catch (e) {
+    if (e instanceof CliError) {
+      io.err.write(`error ${e.code}: ${e.message}\n`);
+      return e.exitCode;
+    }
+    io.err.write(`error INTERNAL: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
   }
 }
 
-export async function main(argv = process.argv.slice(2)): Promise<void> {
+/** The server side, loaded on demand (require: also resolves without an extension once built). */
+const serverSide = (): typeof import('./server') => require('./server');
+
+/** Returns the exit code of a client command; undefined for serve/worker, which keep running. */
+export async function main(argv = process.argv.slice(2), io: Io = processIo()): Promise<number | undefined> {
   const [command, sub, ...rest] = argv;
-  if (command === 'serve') return serve();
-  if (command === 'worker') return worker();
-  if (command === 'token' && sub === 'create') return tokenCreate(rest);
-  if (command === 'schema') {
-    process.stdout.write(await schemaSdl());
-    return;
+  const isServer = command === 'serve' || command === 'worker' || command === 'schema' || (command === 'token' && sub === 'create');
+  if (isServer && (sub === '--help' || rest.includes('--help'))) {
+    io.out.write(`usage:\n${SERVER_USAGE}\n`);
+    return 0;
   }
-  process.stderr.write(`${USAGE}\n`);
-  process.exitCode = command === undefined || command === '--help' || command === 'help' ? 0 : 2;
+  if (command === 'serve') return void (await serverSide().serve());
+  if (command === 'worker') return void (await serverSide().worker());
+  if (command === 'token' && sub === 'create') {
+    await serverSide().tokenCreate(rest);
+    return 0;
+  }
+  if (command === 'schema') {
+    await serverSide().schema();
+    return 0;
+  }
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    (command === undefined ? io.err : io.out).write(usage());
+    return command === undefined ? 2 : 0;
+  }
+  return runCommand(argv, io);
 }
 
 if (require.main === module) {
-  main().catch((e: unknown) => {
-    process.stderr.write(`nephron: ${e instanceof ConfigError ? e.message : ((e as Error).message ?? String(e))}\n`);
-    process.exit(1);
-  });
+  main().then(
+    (code) => {
+      if (code !== undefined) process.exitCode = code;
+    },
+    (e: unknown) => {
+      // serve/worker/token create: configuration and start-up errors (ConfigError lists every bad value)
+      process.stderr.write(`nephron: ${(e as Error)?.message ?? String(e)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -1,0 +1,61 @@
+/**
+ * `nephron report <sweepId>`: Table 2 with ∗, the annotation reductions and the Bland–Altman summaries, printed
+ * as a table, markdown, CSV (Table 2) or JSON; `--out DIR` also writes report.md, table2.csv, report.json and the
+ * PNG figures to DIR/<sweepId>/.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { integer, str, usageError, type Command, type Io } from './args';
+import { NephronClient } from './client';
+import { writeFigures } from './figures';
+import { fetchReport, type ReportData } from './reportData';
+import { FORMATS, formatReport, reportJson, table2Csv, type Format } from './table2';
+
+export interface WrittenReport {
+  dir: string;
+  files: string[];
+  predictions: boolean;
+}
+
+/** report.md (with the figures), table2.csv, report.json and the figures in `dir`. */
+export async function writeReportDir(client: NephronClient, data: ReportData, dir: string, extra: string[] = []): Promise<WrittenReport> {
+  fs.mkdirSync(dir, { recursive: true });
+  const { figures, predictions } = await writeFigures(client, data, dir);
+  const notes = [...extra];
+  if (!predictions) notes.push('Fig. 3 shows the GT masks only: this server does not serve prediction overlays (overlay=run:<runId>) yet.');
+  const md = [
+    formatReport(data, 'markdown'),
+    notes.length ? `## Notes\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : '',
+    `## Figures\n\n${figures.map((f) => `### ${f.caption}\n\n![${f.caption}](${f.file})\n`).join('\n')}`,
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, 'report.md'), md);
+  fs.writeFileSync(path.join(dir, 'table2.csv'), table2Csv(data.rows));
+  fs.writeFileSync(path.join(dir, 'report.json'), `${JSON.stringify(reportJson(data), null, 2)}\n`);
+  return { dir, files: ['report.md', 'table2.csv', 'report.json', ...figures.map((f) => f.file)], predictions };
+}
+
+export function announceReport(io: Io, written: WrittenReport): void {
+  io.err.write(`report written to ${written.dir}: ${written.files.join(', ')}\n`);
+  if (!written.predictions) io.err.write('note: the server has no prediction overlays (overlay=run:<runId>) yet; Fig. 3 shows GT only\n');
+}
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: "A sweep's results: Table 2 (mean test Dice by contrast and N, RANDOM vs CLC, ∗ where the corrected paired t-test has p ≤ 0.05), the annotation reductions and the Bland–Altman summaries per model.",
+  usage: '<sweepId> [--format table|markdown|csv|json] [--reference-n 20] [--out DIR]',
+  help: `  --format F        table (default), markdown, csv (Table 2 only) or json
+  --reference-n N   reference N of the annotation reduction (default 20)
+  --out DIR         also write report.md, table2.csv, report.json and the PNG figures to DIR/<sweepId>/`,
+  options: { format: { type: 'string' }, 'reference-n': { type: 'string' }, out: { type: 'string' } },
+  positionals: ['sweepId'],
+  async run({ values, positionals: [sweepId], io }) {
+    const format = (str(values.format) ?? 'table') as Format;
+    if (!FORMATS.includes(format)) throw usageError(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
+    const referenceN = integer(values['reference-n'] ?? '20', 'reference-n');
+    const client = NephronClient.from(values, io);
+    const data = await fetchReport(client, sweepId, referenceN);
+    io.out.write(formatReport(data, format));
+    if (values.out !== undefined) announceReport(io, await writeReportDir(client, data, path.join(String(values.out), data.sweep.id)));
+    return 0;
+  },
+};

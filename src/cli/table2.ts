@@ -1,0 +1,119 @@
+/**
+ * A sweep's report as text, markdown, CSV or JSON: Table 2 (mean test Dice per kidney, RANDOM vs CLC, by contrast
+ * and N) with ∗ after the better initialisation of a kidney whose Bonferroni-corrected paired t-test p ≤ 0.05 (the
+ * dashboard's rule, method.md "Evaluation"), the annotation reductions, and the Bland–Altman summaries of kidney
+ * volumes per model at the largest N.
+ */
+import type { ModelAgreement, Reduction, ReportData, Table2Row } from './reportData';
+import { csvTable, fixed, markdownTable, pValue, textTable } from './text';
+
+export const SIGNIFICANCE = 0.05;
+export const STAR = '∗';
+export const FORMATS = ['table', 'markdown', 'csv', 'json'] as const;
+export type Format = (typeof FORMATS)[number];
+
+type Kidney = 'right' | 'left';
+
+/** Which initialisation gets the ∗ for a kidney, if any. Without per-kidney p-values the row flag decides. */
+export function starredSide(row: Table2Row, kidney: Kidney): 'random' | 'clc' | null {
+  const p = row.pValue?.[kidney];
+  const significant = p === null || p === undefined ? row.significant : p <= SIGNIFICANCE;
+  if (!significant || !row.random || !row.clc) return null;
+  return row.clc[kidney] >= row.random[kidney] ? 'clc' : 'random';
+}
+
+export function table2Cells(row: Table2Row): string[] {
+  const cell = (init: 'random' | 'clc', kidney: Kidney) => {
+    const v = row[init]?.[kidney];
+    return fixed(v) + (v !== undefined && starredSide(row, kidney) === init ? STAR : '');
+  };
+  return [row.contrast, String(row.nLabeled), cell('random', 'right'), cell('random', 'left'), cell('clc', 'right'), cell('clc', 'left'), pValue(row.pValue?.right), pValue(row.pValue?.left)];
+}
+
+const sortRows = (rows: Table2Row[]) => [...rows].sort((a, b) => a.contrast.localeCompare(b.contrast) || a.nLabeled - b.nLabeled);
+
+export const TABLE2_HEADER = ['contrast', 'N', 'RANDOM right', 'RANDOM left', 'CLC right', 'CLC left', 'p right', 'p left'];
+const REDUCTION_HEADER = ['contrast', 'reference N', 'CLC matching N', 'reduction'];
+const AGREEMENT_HEADER = ['contrast', 'init', 'N', 'seed', 'kidney', 'bias (mL)', 'lower LoA', 'upper LoA', 'subjects'];
+
+export function reductionCells(r: Reduction): string[] {
+  return [r.contrast, String(r.referenceN), r.matchingN === null ? 'not reached' : String(r.matchingN), r.reduction === null ? '—' : `${Math.round(r.reduction * 100)}%`];
+}
+
+function agreementCells(m: ModelAgreement): string[][] {
+  return (['right', 'left'] as const).map((k) => [m.contrast, m.initialization, String(m.nLabeled), String(m.seed), k, fixed(m[k].bias, 2), fixed(m[k].lower, 2), fixed(m[k].upper, 2), String(m[k].points.length)]);
+}
+
+function runSummary(data: ReportData): string {
+  const { runs } = data.sweep;
+  const count = (s: string) => runs.filter((r) => r.status === s).length;
+  const parts = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'RUNNING', 'QUEUED'].filter((s) => count(s)).map((s) => `${count(s)} ${s.toLowerCase()}`);
+  return `sweep "${data.sweep.name}" ${data.sweep.id} (${data.sweep.status}): ${runs.length} runs, ${parts.join(', ')}`;
+}
+
+const TABLE2_NOTE = `Mean Dice over the test subjects (and seeds). ${STAR}: the better initialisation where the paired two-sided t-test over test subjects, Bonferroni-corrected over the table, has p ≤ ${SIGNIFICANCE}; p: corrected.`;
+
+function sections(data: ReportData): { title: string; note: string; header: string[]; rows: string[][] }[] {
+  return [
+    { title: 'Table 2: test Dice by N, RANDOM vs CLC', note: TABLE2_NOTE, header: TABLE2_HEADER, rows: sortRows(data.rows).map(table2Cells) },
+    {
+      title: `Annotation reduction (reference N = ${data.referenceN})`,
+      note: `Smallest N whose CLC mean Dice reaches RANDOM's at N = ${data.referenceN}; reduction = 1 − N_CLC / N_ref.`,
+      header: REDUCTION_HEADER,
+      rows: data.reductions.map(reductionCells),
+    },
+    {
+      title: `Bland–Altman of kidney volumes${data.largestN !== null ? ` at N = ${data.largestN}` : ''}`,
+      note: 'Predicted − manual volume (mL) over the test subjects: bias and 95% limits of agreement (bias ± 1.96 SD), per model.',
+      header: AGREEMENT_HEADER,
+      rows: data.agreement.flatMap(agreementCells),
+    },
+  ];
+}
+
+export function formatReport(data: ReportData, format: Format): string {
+  if (format === 'json') return `${JSON.stringify(reportJson(data), null, 2)}\n`;
+  if (format === 'csv') return table2Csv(data.rows);
+  const md = format === 'markdown';
+  const out = [md ? `# ${data.sweep.name}\n\n${runSummary(data)}\n` : `${runSummary(data)}\n`];
+  for (const s of sections(data)) {
+    const table = s.rows.length ? (md ? markdownTable(s.header, s.rows) : textTable(s.header, s.rows)) : '(nothing evaluated yet)\n';
+    out.push(md ? `## ${s.title}\n\n${table}\n${s.note}\n` : `${s.title}\n${table}${s.note}\n`);
+  }
+  return out.join('\n');
+}
+
+export function table2Csv(rows: Table2Row[]): string {
+  const header = ['contrast', 'n_labeled', 'random_right', 'random_left', 'clc_right', 'clc_left', 'p_right', 'p_left', 'significant', 'star_right', 'star_left'];
+  return csvTable(
+    header,
+    sortRows(rows).map((r) => [
+      r.contrast,
+      r.nLabeled,
+      r.random?.right,
+      r.random?.left,
+      r.clc?.right,
+      r.clc?.left,
+      r.pValue?.right,
+      r.pValue?.left,
+      r.significant,
+      starredSide(r, 'right') ?? '',
+      starredSide(r, 'left') ?? '',
+    ]),
+  );
+}
+
+export function reportJson(data: ReportData) {
+  const { runs, ...sweep } = data.sweep;
+  return {
+    sweep: { ...sweep, runs: runs.map(({ evaluation, ...r }) => ({ ...r, meanDice: evaluation?.meanDice ?? null })) },
+    referenceN: data.referenceN,
+    table2: sortRows(data.rows).map((r) => ({ ...r, star: { right: starredSide(r, 'right'), left: starredSide(r, 'left') } })),
+    reductions: data.reductions,
+    blandAltman: data.agreement.map(({ right, left, ...m }) => ({
+      ...m,
+      right: { bias: right.bias, lower: right.lower, upper: right.upper, n: right.points.length },
+      left: { bias: left.bias, lower: left.lower, upper: left.upper, n: left.points.length },
+    })),
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * The nephron CLI against a real server with a runner (PGlite, SMOKE, a small synthetic cohort): a sweep over
+ * 2 contrasts × N {2, 4} × both initialisations × 2 seeds runs to the end through `sweep start --watch` while a
+ * second `watch` draws live bars on a pretend TTY; `report` prints Table 2 as the labelEfficiency query has it, in
+ * every format; bad sweep inputs print the server's code and create nothing; `watch` exits non-zero on a failed run.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server';
+import { runCli } from './run';
+
+const PAIR = 'right left';
+const STAR = '∗';
+
+describe('nephron CLI with a runner (pglite, SMOKE)', () => {
+  let t: TestServer;
+  let cohortId: string;
+  let sweepId: string;
+  const cli = (args: string[], options?: Parameters<typeof runCli>[2]) => runCli(t.url, args, options);
+  const counts = async () => {
+    const d = await t.ok(`{ sweeps { id } runs(first: 0) { totalCount } }`);
+    return { sweeps: d.sweeps.length, runs: d.runs.totalCount };
+  };
+
+  beforeAll(async () => {
+    t = await startTestServer('pglite', { NEPHRON_RUNNERS: '1', NEPHRON_LEASE_SECONDS: '5' }, { runners: { pollMs: 200 } });
+    const r = await cli(['cohort', 'create-synthetic', '--subjects', '8', '--seed', '5', '--size', '32', '--slices', '4', '--name', 'cli']);
+    expect(r.code, r.err).toBe(0);
+    cohortId = r.out.trim();
+    expect(r.err).toMatch(/8 subjects \(train\/validation\/test \d+\/\d+\/\d+\)/);
+  }, 120_000);
+  afterAll(() => t?.stop());
+
+  it('cohort list shows the cohort with its split', async () => {
+    const r = await cli(['cohort', 'list']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`${cohortId}\\s+cli\\s+8\\s+\\d+/\\d+/\\d+\\s+DIXON,T1_MAP,T2_MAP,BOLD,DWI`));
+  });
+
+  it('bad sweep inputs print the server error code and create nothing', async () => {
+    const before = await counts();
+    const { train } = (await t.ok(`query($id: ID!) { cohort(id: $id) { train: subjects(split: TRAIN) { totalCount } } }`, { id: cohortId })).cohort;
+    const base = ['sweep', 'start', '--cohort', cohortId, '--preset', 'SMOKE', '--seeds', '1'];
+    const cases: [string, string[]][] = [
+      ['N larger than the training split', ['--contrasts', 'DIXON', '--n', `2,${train.totalCount + 1}`]],
+      ['an empty list', ['--contrasts', '', '--n', '2']],
+      ['duplicates', ['--contrasts', 'DIXON', '--n', '2,2']],
+      ['an unknown contrast', ['--contrasts', 'DIXON,FLAIR', '--n', '2']],
+    ];
+    for (const [what, args] of cases) {
+      const r = await cli([...base, ...args]);
+      expect(r.code, what).toBe(1);
+      expect(r.out, what).toBe('');
+      expect(r.err, what).toMatch(/^error BAD_USER_INPUT: .+\n$/);
+    }
+    expect(await counts()).toEqual(before);
+    const missing = await cli(['report', '00000000-0000-4000-8000-000000000000']);
+    expect(missing).toMatchObject({ code: 1, err: 'error NOT_FOUND: no sweep with id "00000000-0000-4000-8000-000000000000"\n' });
+    expect((await cli(['watch', 'nope'])).err).toMatch(/^error (NOT_FOUND|BAD_USER_INPUT): /);
+    expect((await cli(['sweep', 'start', '--cohort', cohortId])).code).toBe(2); // usage: no --contrasts
+  });
+
+  it('a SMOKE sweep runs to the end through `sweep start --watch`; a second watch draws live bars on a TTY', async () => {
+    let idSeen!: (id: string) => void;
+    const id = new Promise<string>((resolve) => (idSeen = resolve));
+    const started = cli(
+      ['sweep', 'start', '--cohort', cohortId, '--contrasts', 'DIXON,T1_MAP', '--n', '2,4', '--init', 'RANDOM,CLC', '--seeds', '1,2', '--preset', 'SMOKE', '--name', 'cli smoke', '--watch'],
+      { onOut: (all) => /^[0-9a-f-]{36}\n/.test(all) && idSeen(all.slice(0, 36)) },
+    );
+    sweepId = await id;
+    const tty = cli(['watch', sweepId], { tty: true });
+    const [plain, live] = await Promise.all([started, tty]);
+    expect(plain.code, plain.err + plain.out).toBe(0);
+    expect(plain.err).toContain(`sweep ${sweepId}: 20 runs queued`);
+    const lines = plain.out.split('\n');
+    expect(lines[0]).toBe(sweepId);
+    expect(plain.out).not.toContain('\x1b['); // not a TTY: plain lines
+    expect(lines.filter((l) => l.startsWith('SUCCEEDED ')).length).toBe(20);
+    expect(plain.out).toMatch(/RUNNING\s+DIXON CLC N=4 seed 2\s+finetune \d+\/\d+ loss [\d.]+ Dice [\d.]+ ETA /);
+    expect(lines.at(-2)).toBe(`sweep "cli smoke" ${sweepId}: 20 runs, 20 succeeded`);
+    expect(live.code).toBe(0);
+    expect(live.out).toMatch(/\x1b\[\d+A\x1b\[J/); // redrawn in place
+    expect(live.out).toMatch(/\[█*░*\]\s+\d+\/\d+.* ETA /);
+    const sweep = (await t.ok(`query($id: ID!) { sweep(id: $id) { status done total } }`, { id: sweepId })).sweep;
+    expect(sweep).toEqual({ status: 'SUCCEEDED', done: 20, total: 20 });
+  }, 600_000);
+
+  it('report prints Table 2 as labelEfficiency has it, with ∗ exactly where the corrected p ≤ 0.05', async () => {
+    expect(sweepId).toBeDefined();
+    const { labelEfficiency } = await t.ok(
+      `query($id: ID!) { labelEfficiency(sweepId: $id, referenceN: 4) { rows { contrast nLabeled random { ${PAIR} } clc { ${PAIR} } pValue { ${PAIR} } significant } reductions { contrast referenceN matchingN reduction } } }`,
+      { id: sweepId },
+    );
+    expect(labelEfficiency.rows).toHaveLength(4);
+    const table = await cli(['report', sweepId, '--reference-n', '4']);
+    expect(table.code, table.err).toBe(0);
+    for (const row of labelEfficiency.rows) {
+      const line = table.out.split('\n').find((l) => new RegExp(`^${row.contrast}\\s+${row.nLabeled}\\s`).test(l));
+      expect(line, `${row.contrast} N=${row.nLabeled}`).toBeDefined();
+      const cells = line!.trim().split(/\s+/);
+      for (const [i, init, kidney] of [[2, 'random', 'right'], [3, 'random', 'left'], [4, 'clc', 'right'], [5, 'clc', 'left']] as const) {
+        const other = init === 'random' ? 'clc' : 'random';
+        const p = row.pValue?.[kidney];
+        const significant = p === null || p === undefined ? row.significant : p <= 0.05;
+        const starred = significant && row[init][kidney] >= row[other][kidney] && (init === 'clc' || row.random[kidney] > row.clc[kidney]);
+        expect(cells[i]).toBe(row[init][kidney].toFixed(3) + (starred ? STAR : ''));
+      }
+    }
+    for (const red of labelEfficiency.reductions) expect(table.out).toMatch(new RegExp(`^${red.contrast}\\s+4\\s+${red.matchingN ?? 'not reached'}\\s`, 'm'));
+    expect(table.out).toMatch(/Bland–Altman of kidney volumes at N = 4/);
+    expect(table.out.split('\n').filter((l) => /^(DIXON|T1_MAP)\s+(RANDOM|CLC)\s+4\s+[12]\s+(right|left)\s+-?[\d.]+\s+-?[\d.]+\s+-?[\d.]+\s+\d+$/.test(l))).toHaveLength(16);
+
+    const csv = await cli(['report', sweepId, '--format', 'csv']);
+    const [header, ...rows] = csv.out.trim().split('\n').map((l) => l.split(','));
+    expect(header).toEqual(['contrast', 'n_labeled', 'random_right', 'random_left', 'clc_right', 'clc_left', 'p_right', 'p_left', 'significant', 'star_right', 'star_left']);
+    expect(rows).toHaveLength(4);
+    for (const r of rows) {
+      const row = labelEfficiency.rows.find((x: any) => x.contrast === r[0] && x.nLabeled === Number(r[1]));
+      expect(r.slice(2, 8).map(Number)).toEqual([row.random.right, row.random.left, row.clc.right, row.clc.left, row.pValue.right, row.pValue.left]);
+      expect(r[8]).toBe(String(row.significant));
+    }
+    const json = JSON.parse((await cli(['report', sweepId, '--format', 'json', '--reference-n', '4'])).out);
+    expect(json.table2.map(({ star, ...r }: any) => r)).toEqual(expect.arrayContaining(labelEfficiency.rows));
+    expect(json.reductions).toEqual(labelEfficiency.reductions);
+    expect(json.blandAltman).toHaveLength(8);
+    const ba = await t.ok(`query($id: ID!) { blandAltman(runId: $id, kidney: "left") { bias lower upper } }`, { id: json.blandAltman[0].runId });
+    expect(json.blandAltman[0].left).toMatchObject(ba.blandAltman);
+    const md = await cli(['report', sweepId, '--format', 'markdown']);
+    expect(md.out).toContain('| contrast | N | RANDOM right | RANDOM left | CLC right | CLC left | p right | p left |');
+    expect(md.out).toMatch(/^\| DIXON \| 2 \| \d\.\d{3}∗? \|/m);
+  });
+
+  it('watch exits non-zero when a run fails (a pretraining that diverges, and the CLC run that needed it)', async () => {
+    const r = await cli([
+      'sweep', 'start', '--cohort', cohortId, '--contrasts', 'DIXON', '--n', '2', '--init', 'CLC', '--seeds', '3', '--preset', 'SMOKE', '--name', 'diverges',
+      '--pretrain-overrides', '{"global":{"lr":1e30},"clc":{"lr":1e30}}', '--watch',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^FAILED [0-9a-f-]{36}: .*(NaN|Infinity|diverg)/m);
+    expect(r.out).toMatch(/: 2 runs, 2 failed\n$/);
+    const failed = (await t.ok(`{ runs(filter: { status: FAILED, kind: PRETRAIN }) { edges { node { id } } } }`)).runs.edges[0].node.id;
+    const again = await cli(['watch', failed]);
+    expect(again.code).toBe(1);
+    expect(again.out).toContain(`run ${failed}: 1 run, 1 failed`);
+  }, 300_000);
+});
