@@ -1,16 +1,21 @@
 // Layout and routes of the lab dashboard.
+import { lazy, Suspense } from 'react';
 import { Link, match, useLocation } from './router';
 import { Redirect } from './components/Redirect';
 import { TokenBar } from './components/TokenBar';
-import { ErrorBox } from './components/common';
+import { ErrorBox, Loading } from './components/common';
+import { ApiError, describeError } from './api/errors';
 import { canOperate } from './api/hooks';
 import { useCallerRole } from './role';
 import { RunsView } from './views/RunsView';
-import { RunDetailView } from './views/RunDetailView';
 import { SweepsView } from './views/SweepsView';
-import { SweepView } from './views/SweepView';
-import { CohortsView } from './views/CohortsView';
-import { LaunchView } from './views/LaunchView';
+
+// The runs table is the landing view; the chart-heavy views (uPlot, figures) load on first visit, so the first
+// render downloads and parses less.
+const RunDetailView = lazy(() => import('./views/RunDetailView').then((m) => ({ default: m.RunDetailView })));
+const SweepView = lazy(() => import('./views/SweepView').then((m) => ({ default: m.SweepView })));
+const CohortsView = lazy(() => import('./views/CohortsView').then((m) => ({ default: m.CohortsView })));
+const LaunchView = lazy(() => import('./views/LaunchView').then((m) => ({ default: m.LaunchView })));
 
 function Page() {
   const { path } = useLocation();
@@ -36,6 +41,7 @@ const NAV = [
 export function App() {
   const { path } = useLocation();
   const { role, error } = useCallerRole();
+  const signedOut = error instanceof ApiError && error.code === 'UNAUTHENTICATED';
   return (
     <div className="app">
       <header className="top">
@@ -51,8 +57,20 @@ export function App() {
         <TokenBar />
       </header>
       <main>
-        {error ? <ErrorBox error={error} title="Cannot talk to the server" /> : null}
-        <Page />
+        {signedOut ? (
+          <div className="signin" role="alert">
+            <h2>Sign in</h2>
+            <p>{describeError(error)}</p>
+            <p className="muted">Ask an ADMIN for a token (<code>nephron token create --role VIEWER</code>) and enter it with the button at the top right. It stays in this browser.</p>
+          </div>
+        ) : (
+          <>
+            <ErrorBox error={error} title="Cannot talk to the server" />
+            <Suspense fallback={<Loading what="the page" />}>
+              <Page />
+            </Suspense>
+          </>
+        )}
       </main>
     </div>
   );

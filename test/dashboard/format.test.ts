@@ -4,6 +4,7 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { elapsed, fmt, fmtDuration, fmtP, fmtPercent, groupByContrast, STAR, table2Cells, type Table2Row } from '../../client/src/lib/format';
 import { Table2 } from '../../client/src/components/Table2';
+import { niceTicks, spreadLabels } from '../../client/src/charts/ticks';
 
 const row = (over: Partial<Table2Row> = {}): Table2Row => ({
   contrast: 'DIXON',
@@ -40,6 +41,14 @@ describe('table2Cells', () => {
   });
 });
 
+describe('SVG axis ticks', () => {
+  it('are round numbers with the decimals their step needs, and labels keep a gap', () => {
+    expect(niceTicks(-83, 912, 5)).toEqual({ ticks: [0, 200, 400, 600, 800], decimals: 0 });
+    expect(niceTicks(92.1, 92.9, 4)).toEqual({ ticks: [92.2, 92.4, 92.6, 92.8].map((v) => expect.closeTo(v, 9)), decimals: 1 });
+    expect(spreadLabels([100, 95, 200], 12)).toEqual([107, 95, 200]);
+  });
+});
+
 describe('formats', () => {
   it('numbers, p-values, percentages', () => {
     expect(fmt(0.91234)).toBe('0.912');
@@ -49,7 +58,9 @@ describe('formats', () => {
     expect(fmtPercent(0.6)).toBe('60%');
   });
   it('durations and elapsed times', () => {
-    expect(fmtDuration(4_400)).toBe('4 s');
+    expect(fmtDuration(4_400)).toBe('4.4 s');
+    expect(fmtDuration(250)).toBe('0.3 s');
+    expect(fmtDuration(42_000)).toBe('42 s');
     expect(fmtDuration(125_000)).toBe('2 min 5 s');
     expect(fmtDuration(3_600_000 + 60_000 * 7)).toBe('1 h 7 min');
     expect(fmtDuration(null)).toBe('—');

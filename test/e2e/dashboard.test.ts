@@ -207,8 +207,8 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     const q = await bad.newPage();
     watch(q);
     await q.goto(`${base}/runs`);
-    await q.waitForSelector('.error');
-    expect(await q.locator('.error').first().textContent()).toMatch(/API token/);
+    await q.waitForSelector('.signin');
+    expect(await q.locator('.signin').textContent()).toMatch(/Unknown or revoked API token\. Enter a valid API token/);
     await shot(q, 'bad-token');
     await bad.close();
     expect(pageErrors).toEqual([]);

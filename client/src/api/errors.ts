@@ -11,7 +11,7 @@ export class ApiError extends Error {
 }
 
 const HINTS: Record<string, string> = {
-  UNAUTHENTICATED: 'The server needs an API token: enter one with "Token" at the top right.',
+  UNAUTHENTICATED: 'Enter a valid API token with "Token" at the top right.',
   FORBIDDEN: "Your token's role may not do this (viewers can only look).",
   NOT_FOUND: 'It does not exist (any more).',
   CONFLICT: 'That is not possible in its current state.',
@@ -26,7 +26,8 @@ export function describeError(e: unknown): string {
   if (e instanceof ApiError) {
     const hint = HINTS[e.code] ?? '';
     const field = e.field ? ` (field: ${e.field})` : '';
-    return [hint, `${e.message}${field}`].filter(Boolean).join(' ');
+    const said = e.message.charAt(0).toUpperCase() + e.message.slice(1);
+    return `${said.replace(/[.:]?$/, '.')}${field} ${hint}`.trim();
   }
   if (e instanceof Error) return e.message;
   return String(e);

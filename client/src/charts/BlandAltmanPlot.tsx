@@ -1,5 +1,7 @@
 // Fig. 2: Bland–Altman of kidney volumes (predicted − manual against their mean) with the bias and the 95%
 // limits of agreement (bias ± 1.96 SD) as computed by the API.
+import { niceTicks, spreadLabels } from './ticks';
+
 export interface BlandAltmanData {
   bias: number;
   lower: number;
@@ -7,14 +9,9 @@ export interface BlandAltmanData {
   points: { subject: { code: string }; mean: number; difference: number }[];
 }
 
-const W = 360;
-const H = 260;
-const PAD = { l: 52, r: 56, t: 14, b: 40 };
-
-function niceTicks(lo: number, hi: number, n = 5): number[] {
-  const step = (hi - lo) / n;
-  return Array.from({ length: n + 1 }, (_, i) => lo + step * i);
-}
+const W = 440;
+const H = 280;
+const PAD = { l: 52, r: 108, t: 14, b: 42 };
 
 export function BlandAltmanPlot({ data, title, color = '#2563eb' }: { data: BlandAltmanData; title: string; color?: string }) {
   if (!data.points.length) return <p className="muted empty">No test subjects evaluated for {title}.</p>;
@@ -26,26 +23,35 @@ export function BlandAltmanPlot({ data, title, color = '#2563eb' }: { data: Blan
   const yPad = (y1 - y0) * 0.1 || 5;
   const sx = (v: number) => PAD.l + ((v - (x0 - xPad)) / (x1 - x0 + 2 * xPad)) * (W - PAD.l - PAD.r);
   const sy = (v: number) => PAD.t + ((y1 + yPad - v) / (y1 - y0 + 2 * yPad)) * (H - PAD.t - PAD.b);
-  const hline = (v: number, cls: string, text: string) => (
-    <g>
-      <line x1={PAD.l} x2={W - PAD.r} y1={sy(v)} y2={sy(v)} className={cls} />
-      <text x={W - PAD.r + 4} y={sy(v) + 4} className="tick">{text}</text>
-    </g>
-  );
+  const lines: [number, string, string][] = [
+    [data.upper, 'loa', `+1.96 SD ${data.upper.toFixed(1)}`],
+    [data.bias, 'bias', `bias ${data.bias.toFixed(1)}`],
+    [data.lower, 'loa', `−1.96 SD ${data.lower.toFixed(1)}`],
+  ];
+  // labels at the right margin, pushed apart where the lines are close
+  const labelY = spreadLabels(lines.map(([v]) => sy(v) + 4), 12);
+  const yt = niceTicks(y0 - yPad, y1 + yPad, 5);
+  const xt = niceTicks(x0 - xPad, x1 + xPad, 4);
   return (
     <figure className="figure">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={title} className="svg-chart">
-        {niceTicks(y0 - yPad, y1 + yPad).map((t) => (
-          <text key={`y${t}`} x={PAD.l - 6} y={sy(t) + 4} textAnchor="end" className="tick">{t.toFixed(0)}</text>
+        {yt.ticks.map((t) => (
+          <g key={`y${t}`}>
+            <line x1={PAD.l} x2={W - PAD.r} y1={sy(t)} y2={sy(t)} className="grid" />
+            <text x={PAD.l - 6} y={sy(t) + 4} textAnchor="end" className="tick">{t.toFixed(yt.decimals)}</text>
+          </g>
         ))}
-        {niceTicks(x0 - xPad, x1 + xPad, 4).map((t) => (
-          <text key={`x${t}`} x={sx(t)} y={H - PAD.b + 16} textAnchor="middle" className="tick">{t.toFixed(0)}</text>
+        {xt.ticks.map((t) => (
+          <text key={`x${t}`} x={sx(t)} y={H - PAD.b + 16} textAnchor="middle" className="tick">{t.toFixed(xt.decimals)}</text>
         ))}
         <rect x={PAD.l} y={PAD.t} width={W - PAD.l - PAD.r} height={H - PAD.t - PAD.b} className="frame" />
-        {hline(0, 'zero', '0')}
-        {hline(data.upper, 'loa', `+1.96 SD ${data.upper.toFixed(1)}`)}
-        {hline(data.bias, 'bias', `bias ${data.bias.toFixed(1)}`)}
-        {hline(data.lower, 'loa', `−1.96 SD ${data.lower.toFixed(1)}`)}
+        <line x1={PAD.l} x2={W - PAD.r} y1={sy(0)} y2={sy(0)} className="zero" />
+        {lines.map(([v, cls, text], i) => (
+          <g key={cls + i}>
+            <line x1={PAD.l} x2={W - PAD.r} y1={sy(v)} y2={sy(v)} className={cls} />
+            <text x={W - PAD.r + 4} y={labelY[i]} className="tick">{text}</text>
+          </g>
+        ))}
         {data.points.map((p) => (
           <circle key={p.subject.code} cx={sx(p.mean)} cy={sy(p.difference)} r={3.5} fill={color} fillOpacity={0.75}>
             <title>{`${p.subject.code}: mean ${p.mean.toFixed(1)} mL, difference ${p.difference.toFixed(1)} mL`}</title>

@@ -6,7 +6,7 @@ import { alignSeries, type NamedSeries } from './align';
 
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563', '#ca8a04'];
 
-export function UPlotChart({ title, series, log = false, height = 220, yLabel, xLabel = 'epoch', points = false }: { title: string; series: NamedSeries[]; log?: boolean; height?: number; yLabel?: string; xLabel?: string; points?: boolean }) {
+export function UPlotChart({ title, series, log = false, height = 220, yLabel, xLabel = 'epoch', points = false, showLast = false }: { title: string; series: NamedSeries[]; log?: boolean; height?: number; yLabel?: string; xLabel?: string; points?: boolean; showLast?: boolean }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const names = series.map((s) => s.name).join('|');
@@ -18,10 +18,11 @@ export function UPlotChart({ title, series, log = false, height = 220, yLabel, x
       title,
       width: Math.max(300, el.clientWidth),
       height,
-      scales: { x: { time: false }, y: log ? { distr: 3, log: 10 } : {} },
-      axes: [{ label: xLabel }, { label: yLabel, size: 60 }],
+      scales: { x: { time: false }, y: log ? { distr: 3, log: 10, range: (_u, min, max) => uPlot.rangeLog(min, max, 10, true) } : {} },
+      // epochs and N are whole numbers: no 1.5 ticks
+      axes: [{ label: xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }, { label: yLabel, size: 60 }],
       series: [{ label: xLabel }, ...series.map((s, i) => ({ label: s.name, stroke: s.color ?? COLORS[i % COLORS.length], width: 1.5, spanGaps: true, dash: s.dash, points: { show: points } }))],
-      legend: { live: true },
+      legend: { live: false }, // names only; hover shows values on the cursor
     };
     plot.current = new uPlot(opts, data, el);
     const ro = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(300, el.clientWidth), height }));
@@ -40,5 +41,16 @@ export function UPlotChart({ title, series, log = false, height = 220, yLabel, x
   });
 
   const count = series.reduce((n, s) => Math.max(n, s.x.length), 0);
-  return <div className="chart" ref={box} data-chart={title} data-points={count} />;
+  return (
+    <div className="chart-box">
+      <div className="chart" ref={box} data-chart={title} data-points={count} />
+      {showLast && (
+        <p className="chart-last">
+          {series.filter((s) => s.y.length).map((s) => (
+            <span key={s.name}>{s.name} <strong>{s.y[s.y.length - 1].toPrecision(4)}</strong> <span className="muted">at {xLabel} {s.x[s.x.length - 1]}</span></span>
+          ))}
+        </p>
+      )}
+    </div>
+  );
 }

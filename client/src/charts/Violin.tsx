@@ -1,6 +1,6 @@
 // Fig. 1: violins of per-kidney test Dice, RANDOM beside CLC for each group (hand-drawn SVG: a handful of
 // shapes, no chart library needed). Each violin: kernel density, median line, interquartile box, the points.
-import { kde, quantile } from '../lib/stats';
+import { bandwidth, kde, quantile } from '../lib/stats';
 
 export interface ViolinGroup {
   label: string;
@@ -24,7 +24,9 @@ export function Violins({ groups, title }: { groups: ViolinGroup[]; title: strin
 
   const violin = (values: number[], cx: number, half: number, color: string, key: string) => {
     if (!values.length) return <text key={key} x={cx} y={y((lo + hi) / 2)} textAnchor="middle" className="svg-muted">none</text>;
-    const dens = kde(values, lo, hi, 50);
+    // the density only over the data and a little beyond (three bandwidths), not down to the axis ends
+    const h = bandwidth(values);
+    const dens = kde(values, Math.max(lo, Math.min(...values) - 3 * h), Math.min(hi, Math.max(...values) + 3 * h), 50);
     const peak = Math.max(...dens.map((d) => d.d)) || 1;
     const right = dens.map((d) => `${cx + (d.d / peak) * half},${y(d.y)}`);
     const left = dens.map((d) => `${cx - (d.d / peak) * half},${y(d.y)}`).reverse();

@@ -15,7 +15,7 @@ export function AuthImage({ src, alt, className, width }: { src: string; alt: st
         setError(null);
       },
       (e) => {
-        if (!ctl.signal.aborted) setError(describeError(e));
+        if (!ctl.signal.aborted) setError(e instanceof Error ? e.message : describeError(e));
       },
     );
     return () => ctl.abort();

@@ -25,7 +25,7 @@ export interface RunRow {
   sweep: { id: string; name: string } | null;
 }
 
-function CancelButton({ id, onDone }: { id: string; onDone: () => void }) {
+export function CancelButton({ id, onDone }: { id: string; onDone: () => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   return (

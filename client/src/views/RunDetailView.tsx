@@ -7,7 +7,7 @@ import { UPlotChart } from '../charts/UPlotChart';
 import { elapsed, fmt, fmtDuration, fmtTime, label } from '../lib/format';
 import { Link } from '../router';
 import { useCallerRole } from '../role';
-import { RunTable, type RunRow } from '../components/RunTable';
+import { CancelButton, type RunRow } from '../components/RunTable';
 import { EvaluationTable, type SubjectScore } from '../components/EvaluationTable';
 import { chartGroups, MAX_POINTS, useLiveMetrics, type MetricSeriesJson } from './useLiveMetrics';
 
@@ -57,7 +57,15 @@ export function RunDetailView({ id }: { id: string }) {
   const perEpoch = run.epoch > 0 ? (elapsed(run.startedAt, run.finishedAt) ?? 0) / run.epoch : null;
   return (
     <>
-      <Section title={`${label(run.kind)} run ${run.id.slice(0, 8)}`} actions={<StatusBadge status={run.status} />}>
+      <Section
+        title={`${label(run.kind)} run ${run.id.slice(0, 8)}`}
+        actions={
+          <span className="head-actions">
+            {canOperate(role) && !FINISHED.includes(run.status) && <CancelButton id={run.id} onDone={q.refetch} />}
+            <StatusBadge status={run.status} />
+          </span>
+        }
+      >
         <ErrorBox error={subError} title="Live updates" />
         {run.error && <div className="error" role="alert"><strong>The run failed: </strong>{run.error}</div>}
         <dl className="facts">
@@ -68,14 +76,11 @@ export function RunDetailView({ id }: { id: string }) {
           <dt>Cohort</dt><dd><Link to={`/cohorts/${run.cohort.id}`}>{run.cohort.name}</Link></dd>
           <dt>Sweep</dt><dd>{run.sweep ? <Link to={`/sweeps/${run.sweep.id}`}>{run.sweep.name}</Link> : '—'}</dd>
           <dt>Progress</dt><dd><ProgressBar epoch={run.epoch} epochs={run.epochs} status={run.status} phase={phase} /></dd>
-          <dt>Device</dt><dd>{run.device ?? (run.status === 'QUEUED' ? 'not started' : '—')}</dd>
+          <dt>Device</dt><dd>{run.device ?? (run.status === 'QUEUED' ? 'not started yet' : run.status === 'RUNNING' ? 'reported when the run finishes' : '—')}</dd>
           <dt>Queued</dt><dd>{fmtTime(run.queuedAt)} (waited {fmtDuration(elapsed(run.queuedAt, run.startedAt))})</dd>
           <dt>Started · finished</dt><dd>{fmtTime(run.startedAt)} · {fmtTime(run.finishedAt)}</dd>
           <dt>Training time</dt><dd>{fmtDuration(elapsed(run.startedAt, run.finishedAt))}{perEpoch ? ` (${fmtDuration(perEpoch)} per epoch)` : ''}</dd>
         </dl>
-        {canOperate(role) && !FINISHED.includes(run.status) && (
-          <RunTable rows={[run]} canCancel onCancelled={q.refetch} showSweep={false} />
-        )}
       </Section>
       <Section title="Metrics by epoch" actions={<span className="muted">{run.status === 'RUNNING' ? 'points are added as epochs finish' : ''}</span>}>
         {groups.length === 0 ? (
@@ -83,7 +88,7 @@ export function RunDetailView({ id }: { id: string }) {
         ) : (
           <div className="chart-grid">
             {groups.map((g) => (
-              <UPlotChart key={g.title} title={g.title} log={g.log} yLabel={g.yLabel} series={g.names.map((n) => ({ name: n, ...metrics[n] }))} />
+              <UPlotChart key={g.title} showLast title={g.title} log={g.log} yLabel={g.yLabel} series={g.names.map((n) => ({ name: n, ...metrics[n] }))} />
             ))}
           </div>
         )}

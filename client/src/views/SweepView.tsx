@@ -24,7 +24,10 @@ function statusCounts(runs: SweepRun[]): string {
 }
 
 export function SweepView({ id }: { id: string }) {
-  const [referenceN, setReferenceN] = useState(20);
+  // the study's reference is N = 20; a sweep without N = 20 compares against its largest N instead
+  const [chosenN, setReferenceN] = useState<number | null>(null);
+  const [fallbackN, setFallbackN] = useState<number | null>(null);
+  const referenceN = chosenN ?? fallbackN ?? 20;
   const q = useQuery<SweepData>(SWEEP, { id, referenceN });
   const sweep = q.data?.sweep ?? null;
   const runIds = useMemo(() => new Set(sweep?.runs.map((r) => r.id)), [sweep]);
@@ -43,6 +46,7 @@ export function SweepView({ id }: { id: string }) {
   if (q.error && !sweep) return <ErrorBox error={q.error} title="Sweep" />;
   if (!sweep) return q.loading ? <Loading what="the sweep" /> : <ErrorBox error={new Error(`There is no sweep ${id}.`)} />;
   const ns = [...new Set(sweep.runs.map((r) => r.nLabeled).filter((n): n is number => n !== null))].sort((a, b) => a - b);
+  if (chosenN === null && fallbackN === null && ns.length && !ns.includes(20)) setFallbackN(ns[ns.length - 1]);
   return (
     <>
       <Section title={`Sweep ${sweep.name}`} actions={<StatusBadge status={sweep.status} />}>
@@ -60,7 +64,7 @@ export function SweepView({ id }: { id: string }) {
           <label className="field-inline">
             reference N for the reduction
             <select value={referenceN} onChange={(e) => setReferenceN(Number(e.target.value))}>
-              {[...new Set([...ns, 20])].sort((a, b) => a - b).map((n) => <option key={n} value={n}>{n}</option>)}
+              {[...new Set([...ns, referenceN])].sort((a, b) => a - b).map((n) => <option key={n} value={n}>{n}</option>)}
             </select>
           </label>
         }
