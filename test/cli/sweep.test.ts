@@ -4,6 +4,10 @@
  * second `watch` draws live bars on a pretend TTY; `report` prints Table 2 as the labelEfficiency query has it, in
  * every format; bad sweep inputs print the server's code and create nothing; `watch` exits non-zero on a failed run.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { runCli } from './run';
@@ -143,3 +147,46 @@ describe('nephron CLI with a runner (pglite, SMOKE)', () => {
     expect(again.out).toContain(`run ${failed}: 1 run, 1 failed`);
   }, 300_000);
 });
+
+describe('nephron reproduce --preset SMOKE on a small cohort (pglite)', () => {
+  let t: TestServer;
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'nephron-reports-'));
+  beforeAll(async () => {
+    t = await startTestServer('pglite', { NEPHRON_RUNNERS: '1' }, { runners: { pollMs: 200 } });
+    await t.ok(`mutation { createSyntheticCohort(input: { name: "tiny", subjects: 8, seed: 6, size: 32, slices: 4 }) { id } }`);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+    fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  it('runs the sweep, then writes report.md, table2.csv and valid, non-blank PNG figures', async () => {
+    const r = await runCli(t.url, ['reproduce', '--preset', 'SMOKE', '--cohort', 'tiny', '--contrasts', 'DIXON,T2_MAP', '--n', '2', '--out', out]);
+    expect(r.code, r.err + r.out).toBe(0);
+    const sweepId = /^sweep ([0-9a-f-]{36}) on cohort tiny: 6 runs/m.exec(r.err)?.[1];
+    expect(sweepId).toBeDefined();
+    expect(r.out).toMatch(/^Table 2: test Dice by N, RANDOM vs CLC$/m);
+    expect(r.out).toMatch(/^wall time \d+s$/m);
+    const dir = path.join(out, sweepId!);
+    const files = fs.readdirSync(dir).sort();
+    const figures = ['fig1-violins-left.png', 'fig1-violins-right.png', 'fig2-bland-altman-DIXON.png', 'fig2-bland-altman-T2_MAP.png', 'fig3-overlays-DIXON.png', 'fig3-overlays-T2_MAP.png', 'table2-DIXON.png', 'table2-T2_MAP.png'];
+    expect(files).toEqual([...figures, 'report.json', 'report.md', 'table2.csv'].sort());
+    const md = fs.readFileSync(path.join(dir, 'report.md'), 'utf8');
+    for (const f of figures) expect(md).toContain(`](${f})`);
+    expect(md).toMatch(/^\| T2_MAP \| 2 \| /m);
+    expect(fs.readFileSync(path.join(dir, 'table2.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
+    for (const f of figures) {
+      const png = PNG.sync.read(fs.readFileSync(path.join(dir, f)));
+      expect(png.width, f).toBeGreaterThanOrEqual(400);
+      expect(png.height, f).toBeGreaterThanOrEqual(300);
+      expect(distinctColours(png), f).toBeGreaterThan(8);
+    }
+  }, 300_000);
+});
+
+/** Number of distinct RGB colours in an image (capped): a blank or single-colour render has 1. */
+function distinctColours(png: PNG, cap = 1000): number {
+  const seen = new Set<number>();
+  for (let i = 0; i < png.data.length && seen.size < cap; i += 4) seen.add((png.data[i] << 16) | (png.data[i + 1] << 8) | png.data[i + 2]);
+  return seen.size;
+}
