@@ -1,12 +1,18 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { ApiToken } from '../schema/api-token.entity';
 import { Role } from '../schema/enums';
-import { CreatedToken } from '../schema/types';
+import { CreatedToken, Viewer } from '../schema/types';
 import type { Context } from './context';
 
 /** Token management (ADMIN). Not in api.md's core list; added around it. */
 @Resolver(() => ApiToken)
 export class TokenResolver {
+  @Authorized()
+  @Query(() => Viewer, { description: 'the caller: its role and token' })
+  viewer(@Ctx() ctx: Context): Viewer {
+    return { role: ctx.role!, tokenId: ctx.tokenId };
+  }
+
   @Authorized(Role.ADMIN)
   @Query(() => [ApiToken])
   apiTokens(@Ctx() ctx: Context): Promise<ApiToken[]> {

@@ -252,3 +252,13 @@ export class CreatedToken {
 }
 
 export { Role };
+
+/** Who is calling: clients hide what the role may not do (a VIEWER sees no launch or cancel). */
+@ObjectType()
+export class Viewer {
+  @Field(() => Role)
+  role: Role;
+
+  @Field(() => ID, { nullable: true, description: 'the API token in use; null for a local caller without tokens' })
+  tokenId: string | null;
+}

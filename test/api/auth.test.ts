@@ -66,6 +66,9 @@ describe.each(DB_KINDS)('auth on %s', (kind) => {
       expect((await t.gql(`mutation { createApiToken(role: ADMIN) { token } }`, {}, operator)).errors?.[0].extensions.code).toBe('FORBIDDEN');
       expect((await t.gql(`{ apiTokens { id } }`, {}, viewer)).errors?.[0].extensions.code).toBe('FORBIDDEN');
       expect((await t.ok(`{ apiTokens { role } }`, {}, admin)).apiTokens.map((x: any) => x.role).sort()).toEqual(['ADMIN', 'OPERATOR', 'VIEWER']);
+      expect((await t.ok(`{ viewer { role } }`, {}, viewer)).viewer.role).toBe('VIEWER');
+      expect((await t.ok(`{ viewer { role } }`, {}, operator)).viewer.role).toBe('OPERATOR');
+      expect((await t.gql(`{ viewer { role } }`)).errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
     });
 
     it('refuses a revoked token', async () => {
