@@ -60,24 +60,10 @@ export function useSubscription<T>(query: string, variables: Record<string, unkn
 
 export type Role = 'VIEWER' | 'OPERATOR' | 'ADMIN';
 
-// The API has no "who am I" query, so the role is probed without side effects: apiTokens answers only ADMIN;
-// cancelRun of an id that cannot exist answers NOT_FOUND to an operator and FORBIDDEN to a viewer (the role check
-// runs before the lookup).
+/** The caller's role, from the API's `viewer` query. */
 export async function probeRole(): Promise<Role> {
-  try {
-    await gql('query RoleProbeAdmin { apiTokens { id } }');
-    return 'ADMIN';
-  } catch (e) {
-    if (e instanceof ApiError && e.code !== 'FORBIDDEN') throw e;
-  }
-  try {
-    await gql('mutation RoleProbeOperator { cancelRun(id: "role-probe") { id } }');
-    return 'OPERATOR';
-  } catch (e) {
-    if (e instanceof ApiError && e.code === 'FORBIDDEN') return 'VIEWER';
-    if (e instanceof ApiError && (e.code === 'NOT_FOUND' || e.code === 'BAD_USER_INPUT')) return 'OPERATOR';
-    throw e;
-  }
+  const data = await gql<{ viewer: { role: Role } }>('query Viewer { viewer { role } }');
+  return data.viewer.role;
 }
 
 export function useRole(): { role: Role | null; error: unknown } {
