@@ -146,6 +146,20 @@ describe('nephron CLI with a runner (pglite, SMOKE)', () => {
     expect(again.code).toBe(1);
     expect(again.out).toContain(`run ${failed}: 1 run, 1 failed`);
   }, 300_000);
+
+  // last: once a token exists every request needs one
+  it('--token / NEPHRON_TOKEN authenticate HTTP and websocket; a missing or weak token is one line with the code', async () => {
+    const viewer = (await t.ok(`mutation { createApiToken(role: VIEWER, name: "cli") { token } }`)).createApiToken.token;
+    expect((await cli(['sweep', 'list'])).err).toMatch(/^error UNAUTHENTICATED: /);
+    const listed = await cli(['sweep', 'list', '--token', viewer]);
+    expect(listed.out).toMatch(new RegExp(`^${sweepId}\\s+cli smoke\\s+SUCCEEDED\\s+20/20$`, 'm'));
+    const watched = await cli(['watch', sweepId], { env: { NEPHRON_TOKEN: viewer } });
+    expect(watched.code).toBe(0);
+    expect(watched.out).toContain('20 runs, 20 succeeded');
+    const forbidden = await cli(['sweep', 'start', '--cohort', cohortId, '--contrasts', 'DIXON', '--n', '2', '--preset', 'SMOKE', '--token', viewer]);
+    expect(forbidden.code).toBe(1);
+    expect(forbidden.err).toMatch(/^error FORBIDDEN: /);
+  });
 });
 
 describe('nephron reproduce --preset SMOKE on a small cohort (pglite)', () => {
