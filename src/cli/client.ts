@@ -100,8 +100,9 @@ export class NephronClient {
         url: this.url.replace(/^http/, 'ws'),
         webSocketImpl: WebSocket,
         connectionParams: this.token ? { authorization: `Bearer ${this.token}` } : {},
+        // reconnect after a dropped connection (watch reconciles what it missed), not after a refusal
         retryAttempts: 5,
-        shouldRetry: () => true,
+        shouldRetry: (e) => !(typeof (e as { code?: unknown })?.code === 'number' && [4401, 4403].includes((e as { code: number }).code)),
         lazyCloseTimeout: 0,
       });
     }

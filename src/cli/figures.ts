@@ -71,14 +71,14 @@ interface SeriesRef {
 }
 
 /** Middle slices of a few test subjects: GT mask, RANDOM's and CLC's predictions side by side, labelled. */
-async function overlayPng(client: NephronClient, contrast: string, subjects: { code: string; series: SeriesRef }[], runs: Record<'RANDOM' | 'CLC', ReportRun | undefined>): Promise<{ png: Buffer; predictions: boolean }> {
+async function overlayPng(client: NephronClient, contrast: string, subjects: { code: string; series: SeriesRef }[], runs: Record<'RANDOM' | 'CLC', ReportRun | undefined>): Promise<{ png: Buffer; missing?: string }> {
   const columns: [string, string | null][] = [['GT', 'mask'], ...INITS.map((i): [string, string | null] => [i, runs[i] ? `run:${runs[i]!.id}` : null])];
   const cell = 192;
   const pad = 8;
   const top = 56;
   const left = 96;
   const images: string[] = [];
-  let predictions = true;
+  let missing: string | undefined;
   for (const [row, s] of subjects.entries()) {
     const k = Math.floor(s.series.slices / 2);
     for (const [col, [, overlay]] of columns.entries()) {
@@ -87,9 +87,9 @@ async function overlayPng(client: NephronClient, contrast: string, subjects: { c
         try {
           png = await client.getBytes(`/images/series/${s.series.id}/slice/${k}.png?overlay=${encodeURIComponent(overlay)}`);
         } catch (e) {
-          // the prediction overlay route may not exist on this server yet: GT only, said in the report
-          if (!(e instanceof CliError) || e.code !== 'BAD_USER_INPUT' || !overlay.startsWith('run:')) throw e;
-          predictions = false;
+          // a server without prediction overlays (or without this run's predictions): GT only, said in the report
+          if (!(e instanceof CliError) || !overlay.startsWith('run:')) throw e;
+          missing ??= `${e.code}: ${e.message}`;
         }
       }
       const x = left + col * (cell + pad);
@@ -107,13 +107,13 @@ async function overlayPng(client: NephronClient, contrast: string, subjects: { c
   const height = top + subjects.length * (cell + pad);
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans">
 <text x="${width / 2}" y="22" text-anchor="middle" font-size="16">${contrast}: middle slice, GT / RANDOM / CLC</text>${heads.join('')}${images.join('\n')}</svg>`;
-  return { png: svgToPng(svg), predictions };
+  return { png: svgToPng(svg), missing };
 }
 
 export interface FigureResult {
   figures: Figure[];
-  /** False when the server has no overlay=run:<id> yet (Fig. 3 shows GT only). */
-  predictions: boolean;
+  /** Why a prediction overlay (overlay=run:<id>) could not be had, e.g. a server without them yet; Fig. 3 shows GT. */
+  missingPredictions?: string;
 }
 
 /** Writes every figure under `dir` (created) and returns the files with their captions, in report order. */
@@ -126,8 +126,8 @@ export async function writeFigures(client: NephronClient, data: ReportData, dir:
   };
   const contrasts = uniq(data.rows.map((r) => r.contrast)).sort();
   for (const c of contrasts) write(`table2-${c}.png`, curvesPng(data, c), `Table 2, ${c}: mean test Dice vs N (solid right, dashed left kidney; ${STAR} p ≤ 0.05 corrected)`);
-  let predictions = true;
-  if (data.largestN === null) return { figures, predictions };
+  let missingPredictions: string | undefined;
+  if (data.largestN === null) return { figures };
   const n = data.largestN;
   for (const k of KIDNEYS) write(`fig1-violins-${k}.png`, violinPng(`Fig. 1: ${k} kidney test Dice at N = ${n} (all seeds)`, violinGroups(data.sweep.runs, n, k)), `Fig. 1: per-subject ${k} kidney Dice at N = ${n}`);
   const seed = Math.min(...data.agreement.map((m) => m.seed));
@@ -151,8 +151,8 @@ export async function writeFigures(client: NephronClient, data: ReportData, dir:
     const rows = subjects.flatMap((s) => s.series.filter((x) => x.contrast === c).map((series) => ({ code: s.code, series })));
     if (!rows.length) continue;
     const out = await overlayPng(client, c, rows, { RANDOM: pick('RANDOM'), CLC: pick('CLC') });
-    predictions &&= out.predictions;
+    missingPredictions ??= out.missing;
     write(`fig3-overlays-${c}.png`, out.png, `Fig. 3, ${c}: masks on the middle slice of ${rows.length} test subjects, N = ${n}, seed ${seed}`);
   }
-  return { figures, predictions };
+  return { figures, missingPredictions };
 }

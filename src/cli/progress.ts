@@ -151,7 +151,9 @@ export class Progress {
     if (!this.tty) return;
     this.clear();
     const running = [...this.runs.values()].filter((r) => r.status === 'RUNNING');
-    const lines = [this.summary(), ...running.map((r) => `  ${this.bar(r)}`)];
+    // a line wider than the terminal would wrap and throw off the cursor-up count of the next redraw
+    const columns = (this.out as NodeJS.WriteStream).columns || Infinity;
+    const lines = [this.summary(), ...running.map((r) => `  ${this.bar(r)}`)].map((l) => ([...l].length < columns ? l : `${[...l].slice(0, columns - 2).join('')}…`));
     this.out.write(`${lines.join('\n')}\n`);
     this.liveLines = lines.length;
   }

@@ -14,15 +14,16 @@ import { FORMATS, formatReport, reportJson, table2Csv, type Format } from './tab
 export interface WrittenReport {
   dir: string;
   files: string[];
-  predictions: boolean;
+  /** Set when Fig. 3 could not show predictions: the server's answer for overlay=run:<id>. */
+  missingPredictions?: string;
 }
 
 /** report.md (with the figures), table2.csv, report.json and the figures in `dir`. */
 export async function writeReportDir(client: NephronClient, data: ReportData, dir: string, extra: string[] = []): Promise<WrittenReport> {
   fs.mkdirSync(dir, { recursive: true });
-  const { figures, predictions } = await writeFigures(client, data, dir);
+  const { figures, missingPredictions } = await writeFigures(client, data, dir);
   const notes = [...extra];
-  if (!predictions) notes.push('Fig. 3 shows the GT masks only: this server does not serve prediction overlays (overlay=run:<runId>) yet.');
+  if (missingPredictions) notes.push(`Fig. 3 lacks the predicted masks: the server answered overlay=run:<runId> with ${missingPredictions}`);
   const md = [
     formatReport(data, 'markdown'),
     notes.length ? `## Notes\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : '',
@@ -31,12 +32,12 @@ export async function writeReportDir(client: NephronClient, data: ReportData, di
   fs.writeFileSync(path.join(dir, 'report.md'), md);
   fs.writeFileSync(path.join(dir, 'table2.csv'), table2Csv(data.rows));
   fs.writeFileSync(path.join(dir, 'report.json'), `${JSON.stringify(reportJson(data), null, 2)}\n`);
-  return { dir, files: ['report.md', 'table2.csv', 'report.json', ...figures.map((f) => f.file)], predictions };
+  return { dir, files: ['report.md', 'table2.csv', 'report.json', ...figures.map((f) => f.file)], missingPredictions };
 }
 
 export function announceReport(io: Io, written: WrittenReport): void {
   io.err.write(`report written to ${written.dir}: ${written.files.join(', ')}\n`);
-  if (!written.predictions) io.err.write('note: the server has no prediction overlays (overlay=run:<runId>) yet; Fig. 3 shows GT only\n');
+  if (written.missingPredictions) io.err.write(`note: Fig. 3 shows GT only; overlay=run:<runId> answered ${written.missingPredictions}\n`);
 }
 
 export const reportCommand: Command = {

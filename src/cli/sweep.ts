@@ -1,5 +1,5 @@
 /** `nephron sweep start | list | cancel`: sweeps through the public API; `start --watch` follows the new sweep. */
-import { intList, json, str, upperList, type Command, type Io, type Values } from './args';
+import { intList, json, str, upperList, type Command, type Values } from './args';
 import { NephronClient } from './client';
 import { textTable } from './text';
 import { watchRuns } from './watch';
@@ -38,10 +38,6 @@ function sweepInput(values: Values): SweepInput {
   };
 }
 
-export async function watchAndReport(client: NephronClient, io: Io, sweepId: string): Promise<number> {
-  return (await watchRuns(client, io, { sweepId })).exitCode;
-}
-
 const start: Command = {
   name: 'sweep start',
   summary: 'Start a sweep (a PRETRAIN run per contrast and seed when CLC is asked for, a FINETUNE run per contrast, N, initialisation and seed) and print its id.',
@@ -75,7 +71,7 @@ const start: Command = {
       const sweep = await startSweep(client, input);
       io.out.write(`${sweep.id}\n`);
       io.err.write(`sweep ${sweep.id}: ${sweep.total} runs queued\n`);
-      return values.watch ? await watchAndReport(client, io, sweep.id) : 0;
+      return values.watch ? (await watchRuns(client, io, { sweepId: sweep.id })).exitCode : 0;
     } finally {
       await client.close();
     }
