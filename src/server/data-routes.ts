@@ -2,9 +2,9 @@
  * Pixel data over plain HTTP, with the API's authentication (any valid caller, i.e. VIEWER or above):
  *   GET /files/series/:id.nii.gz             the series as a float32 4D NIfTI-1 (x, y, slice, channel)
  *   GET /files/series/:id/mask.nii.gz        its mask (uint8 3D labels 0/1/2)
- *   GET /images/series/:id/slice/:k.png      one slice, ?channel=0&overlay=mask|constraints (run:<id> later)
- * Errors are JSON {error: {code, message}} with 400/401/404. The runners issue adds
- * /files/runs/:id/subjects/:subjectId/prediction.nii.gz and overlay=run:<runId> here (see SeriesDataService).
+ *   GET /files/runs/:id/subjects/:subjectId/prediction.nii.gz   a fine-tuning run's predicted labels (uint8 3D)
+ *   GET /images/series/:id/slice/:k.png      one slice, ?channel=0&overlay=mask|constraints|run:<runId>
+ * Errors are JSON {error: {code, message}} with 400/401/404.
  */
 import type express from 'express';
 import { AppError, badInput, notFound } from '../errors';
@@ -58,15 +58,20 @@ export const fileRoutes: RouteInstaller = (app, deps) => {
       sendNifti(res, bytes, fileName(series, '_mask'));
     }),
   );
+  app.get(
+    '/files/runs/:runId/subjects/:subjectId/prediction.nii.gz',
+    handler(deps, async (req, res) => {
+      const { bytes, series } = await data.predictionNifti(String(req.params.runId), String(req.params.subjectId));
+      sendNifti(res, bytes, fileName(series, `_prediction-${req.params.runId}`));
+    }),
+  );
 };
 
 function parseOverlay(value: unknown): SliceOverlay {
   if (value === undefined || value === '' || value === 'none') return null;
   if (value === 'mask' || value === 'constraints') return value;
-  if (typeof value === 'string' && value.startsWith('run:')) {
-    throw badInput('overlay=run:<runId> (a run\'s predicted masks) is not available yet: it arrives with the training runners', 'overlay');
-  }
-  throw badInput(`unknown overlay ${JSON.stringify(value)}: expected mask or constraints`, 'overlay');
+  if (typeof value === 'string' && value.startsWith('run:')) return { runId: value.slice(4) };
+  throw badInput(`unknown overlay ${JSON.stringify(value)}: expected mask, constraints or run:<runId>`, 'overlay');
 }
 
 function parseIndex(value: unknown, name: string, fallback: number): number {

@@ -9,14 +9,17 @@ import type { DataSource } from 'typeorm';
 import type { BlobStore } from '../data/blobStore';
 import { decodeMask, decodeVolume } from '../data/encoding';
 import type { SeriesVolume } from '../data/volume';
-import { badInput, isUuid, notFound } from '../errors';
+import { AppError, badInput, isUuid, notFound } from '../errors';
 import { Cohort } from '../schema/cohort.entity';
+import { SubjectScoreRecord } from '../schema/evaluation.entity';
+import { Run } from '../schema/run.entity';
 import { Series } from '../schema/series.entity';
 import { Subject } from '../schema/subject.entity';
 import type { ConstraintMapService } from './constraint-maps.service';
 import { transferOf, type WorkerPool } from './workers/pool';
 
-export type SliceOverlay = 'mask' | 'constraints' | null;
+/** mask: the manual labels; constraints: the PAPER constraint maps; { runId }: that run's predicted labels. */
+export type SliceOverlay = 'mask' | 'constraints' | { runId: string } | null;
 
 const orientationOf = (s: Series): 'coronal' | 'axial' => (s.orientation === 'LPS' ? 'axial' : 'coronal');
 
@@ -77,9 +80,41 @@ export class SeriesDataService {
       overlayKey = series.maskBlobKey;
     } else if (overlay === 'constraints') {
       overlayKey = await this.constraintMaps.blobKey(series);
+    } else if (overlay) {
+      overlayKey = await this.predictionKey(overlay.runId, series);
     }
+    const overlayKind = overlay && typeof overlay === 'object' ? 'mask' : overlay;
     const [data, overlayBytes] = await Promise.all([this.blobs.get(series.dataBlobKey), overlayKey ? this.blobs.get(overlayKey) : null]);
-    return this.pool.run('renderSlice', { data, slice, channel, overlay: overlayBytes, overlayKind: overlay }, transferOf(data, ...(overlayBytes ? [overlayBytes] : [])));
+    return this.pool.run('renderSlice', { data, slice, channel, overlay: overlayBytes, overlayKind }, transferOf(data, ...(overlayBytes ? [overlayBytes] : [])));
+  }
+
+  /** A fine-tuning run's predicted labels for a test subject, as .nii.gz in the geometry of the subject's series. */
+  async predictionNifti(runId: string, subjectId: string): Promise<{ bytes: Uint8Array; series: Series }> {
+    const run = isUuid(runId) ? await this.ds.getRepository(Run).findOneBy({ id: runId }) : null;
+    if (!run) throw notFound('run', runId);
+    const series = isUuid(subjectId) ? await this.ds.getRepository(Series).findOneBy({ subjectId, contrast: run.contrast }) : null;
+    if (!series) throw notFound(`${run.contrast} series of subject`, subjectId);
+    const bytes = await this.blobs.get(await this.predictionKey(runId, series));
+    const nifti = await this.pool.run(
+      'writeNifti',
+      { bytes, isMask: true, spacingMm: series.spacingMm as [number, number, number], affine: series.affine, orientation: orientationOf(series), contrast: series.contrast },
+      transferOf(bytes),
+    );
+    return { bytes: nifti, series };
+  }
+
+  /** The blob key of a run's prediction for the subject of `series`; the run must have evaluated that subject. */
+  private async predictionKey(runId: string, series: Series): Promise<string> {
+    const run = isUuid(runId) ? await this.ds.getRepository(Run).findOneBy({ id: runId }) : null;
+    if (!run) throw notFound('run', runId);
+    if (run.contrast !== series.contrast) {
+      throw badInput(`run ${runId} segments ${run.contrast}, this series is ${series.contrast}`, 'overlay');
+    }
+    const score = await this.ds.getRepository(SubjectScoreRecord).findOneBy({ runId, subjectId: series.subjectId });
+    if (!score?.predictionBlobKey) {
+      throw new AppError('NOT_FOUND', `run ${runId} has no prediction for this subject (only a SUCCEEDED fine-tuning run's TEST subjects have one)`);
+    }
+    return score.predictionBlobKey;
   }
 
   /**

@@ -8,7 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeMask } from '../../src/data/encoding';
+import { readNiftiMask } from '../../src/data/nifti';
 import { topics } from '../../src/server/pubsub';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { startTestServer, type TestServer } from '../helpers/server';
@@ -19,6 +22,7 @@ describe.each(DB_KINDS)('runners end to end on %s', (kind) => {
   describe.skipIf(!engineAvailable(kind))('', () => {
     let t: TestServer;
     let cohortId: string;
+    let fineRunId: string | undefined;
     // PGlite as `nephron serve` runs it by default: on disk, blobs in files (in-memory PGlite keeps blobs in the
     // database, whose wasm runs on the main thread: fine for tests, not what the event-loop check is about)
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nephron-e2e-'));
@@ -81,6 +85,7 @@ describe.each(DB_KINDS)('runners end to end on %s', (kind) => {
         { id: fine.run.id },
       );
       const run = data.run;
+      fineRunId = fine.run.id;
       expect(run).toMatchObject({ status: 'SUCCEEDED', error: null, epoch: run.epochs });
       expect(run.device).toMatch(/^(wasm|cpu|tensorflow)/);
       expect(new Date(run.finishedAt).getTime()).toBeGreaterThanOrEqual(new Date(run.startedAt).getTime());
@@ -101,5 +106,34 @@ describe.each(DB_KINDS)('runners end to end on %s', (kind) => {
         `epoch-end → subscriber latency median ${latencies[latencies.length >> 1]} ms, max ${latencies.at(-1)} ms (n=${latencies.length})`);
       expect(p99).toBeLessThanOrEqual(50);
     }, 240_000);
+
+    it("serves a run's predictions: PNG overlay and NIfTI export, as stored", async () => {
+      expect(fineRunId).toBeDefined();
+      const { run } = await t.ok(`query($id: ID!) { run(id: $id) { evaluation { subjects { subject { id series { id contrast width height slices } } } } } }`, { id: fineRunId });
+      const subject = run.evaluation.subjects[0].subject;
+      const dixon = subject.series.find((s: any) => s.contrast === 'DIXON');
+      const png = await t.http().get(`/images/series/${dixon.id}/slice/${dixon.slices >> 1}.png?overlay=run:${fineRunId}`).buffer(true);
+      expect(png.status).toBe(200);
+      const image = PNG.sync.read(png.body);
+      expect([image.width, image.height]).toEqual([dixon.width, dixon.height]);
+
+      const file = await t.http().get(`/files/runs/${fineRunId}/subjects/${subject.id}/prediction.nii.gz`).buffer(true).parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+      expect(file.status).toBe(200);
+      const nifti = await readNiftiMask(new Uint8Array(file.body), 'prediction.nii.gz');
+      expect([nifti.width, nifti.height, nifti.slices]).toEqual([dixon.width, dixon.height, dixon.slices]);
+      const [{ predictionBlobKey }] = await t.server.dataSource.query(`SELECT "predictionBlobKey" FROM subject_score WHERE "runId" = $1 AND "subjectId" = $2`, [fineRunId, subject.id]);
+      expect(Array.from(nifti.mask)).toEqual(Array.from(decodeMask(await t.server.services.blobs.get(predictionBlobKey)).mask));
+
+      const t1 = subject.series.find((s: any) => s.contrast === 'T1_MAP');
+      expect((await t.http().get(`/images/series/${t1.id}/slice/0.png?overlay=run:${fineRunId}`)).status).toBe(400);
+      const train = await t.ok(`query($id: ID!) { cohort(id: $id) { subjects(split: TRAIN, first: 1) { edges { node { id series { id contrast } } } } } }`, { id: cohortId });
+      const trainDixon = train.cohort.subjects.edges[0].node.series.find((s: any) => s.contrast === 'DIXON');
+      expect((await t.http().get(`/images/series/${trainDixon.id}/slice/0.png?overlay=run:${fineRunId}`)).status).toBe(404);
+      expect((await t.http().get(`/files/runs/${fineRunId}/subjects/${train.cohort.subjects.edges[0].node.id}/prediction.nii.gz`)).status).toBe(404);
+    });
   });
 });
