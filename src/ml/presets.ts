@@ -77,6 +77,8 @@ export interface ClcConfig {
   patchSize: number;
   plateau: PlateauConfig;
   maxBatchesPerEpoch: number;
+  /** Validate on at most this many (slice, channel) images, a fixed evenly spread subset (0 = all). */
+  maxValidationImages: number;
 }
 
 export interface AugmentConfig {
@@ -101,6 +103,8 @@ export interface FinetuneConfig {
   plateau: PlateauConfig;
   augment: AugmentConfig;
   maxBatchesPerEpoch: number;
+  /** Validate on at most this many (slice, channel) images, a fixed evenly spread subset (0 = all). */
+  maxValidationImages: number;
 }
 
 export interface PretrainConfig {
@@ -168,6 +172,7 @@ const PAPER: PretrainConfig & FinetuneRunConfig = {
     patchSize: 4,
     plateau: PAPER_PLATEAU,
     maxBatchesPerEpoch: 0,
+    maxValidationImages: 0,
   },
   finetune: {
     epochs: 200,
@@ -188,15 +193,21 @@ const PAPER: PretrainConfig & FinetuneRunConfig = {
       contrastMax: 1.3,
     },
     maxBatchesPerEpoch: 0,
+    maxValidationImages: 0,
   },
 };
 
-/** QUICK: the same protocol at 64² with fewer epochs and capped epoch lengths, sized for 2 CPU cores. */
+/**
+ * QUICK: the same protocol at 64² with few, capped epochs, sized so that `nephron reproduce --preset QUICK` (5
+ * contrasts × (1 pretraining + N {2, 4, 8, 20} × 2 initialisations)) fits in about an hour on 2 CPU cores with two
+ * runner slots: a fine-tuning run is 15 × 5 steps of 16 images (~2 min), a pretraining run 2 × 4 global and
+ * 10 × 5 CLC steps plus its constraint maps (~3 min). Validation uses a fixed spread subset of 64 images.
+ */
 const QUICK = mergeDeep(PAPER, {
   image: { size: 64 },
-  global: { epochs: 3, maxBatchesPerEpoch: 8 },
-  clc: { epochs: 20, batchSize: 16, topK: 50, plateau: { patience: 5 }, maxBatchesPerEpoch: 12 },
-  finetune: { epochs: 30, batchSize: 16, plateau: { patience: 5 }, maxBatchesPerEpoch: 12 },
+  global: { epochs: 2, maxBatchesPerEpoch: 4 },
+  clc: { epochs: 10, batchSize: 16, topK: 50, plateau: { patience: 3 }, maxBatchesPerEpoch: 5, maxValidationImages: 64 },
+  finetune: { epochs: 15, batchSize: 16, plateau: { patience: 4 }, maxBatchesPerEpoch: 5, maxValidationImages: 64 },
 }) as PretrainConfig & FinetuneRunConfig;
 
 /** SMOKE: a tiny network and a couple of short epochs; exercises every code path in seconds. */
@@ -282,6 +293,13 @@ const POSITIVE_INTEGERS = [
   'finetune.epochs',
   'finetune.batchSize',
 ];
+const NON_NEGATIVE_INTEGERS = [
+  'global.maxBatchesPerEpoch',
+  'clc.maxBatchesPerEpoch',
+  'clc.maxValidationImages',
+  'finetune.maxBatchesPerEpoch',
+  'finetune.maxValidationImages',
+];
 const POSITIVE_NUMBERS = ['global.tau', 'global.lr', 'clc.tau', 'clc.lr', 'finetune.lr', 'finetune.gamma'];
 
 function validateRanges(config: Record<string, Record<string, unknown>>): void {
@@ -293,6 +311,12 @@ function validateRanges(config: Record<string, Record<string, unknown>>): void {
     const v = get(path);
     if (v !== undefined && (!Number.isInteger(v) || (v as number) <= 0)) {
       throw new ConfigError(path, 'expected a positive integer');
+    }
+  }
+  for (const path of NON_NEGATIVE_INTEGERS) {
+    const v = get(path);
+    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0)) {
+      throw new ConfigError(path, 'expected a non-negative integer (0 = no limit)');
     }
   }
   for (const path of POSITIVE_NUMBERS) {

@@ -49,6 +49,8 @@ describe('presets', () => {
     expect(configError(() => resolveConfig('FINETUNE', 'QUICK', { image: { size: 100 } })).path).toBe('image.size');
     expect(configError(() => resolveConfig('FINETUNE', 'SMOKE', { image: { size: 128 } })).path).toBe('model.filters');
     expect(configError(() => resolveConfig('FINETUNE', 'QUICK', [1])).path).toBe('overrides');
+    expect(configError(() => resolveConfig('FINETUNE', 'QUICK', { finetune: { maxValidationImages: -1 } })).path).toBe('finetune.maxValidationImages');
+    expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { clc: { maxBatchesPerEpoch: 1.5 } })).path).toBe('clc.maxBatchesPerEpoch');
     expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { constraints: { componentScaling: 'both' } })).path).toBe(
       'constraints.componentScaling',
     );

@@ -19,7 +19,7 @@ import { Trainer, finetuneLoss, segmentationBatch, type DataSource, type LossFn,
 import { NUM_CLASSES, buildSegmentationModel } from '../../ml/unet';
 import { exportWeights, loadEncoderDecoder, loadWeights } from '../../ml/weights';
 import type { Job, JobIO, JobResult, JobSpec } from '../job';
-import { SubjectLoader, chunks, gatherImages, gatherLabels, imageSamples, labelledSubset, splitSubjects, type LoadedSubject } from './dataset';
+import { SubjectLoader, chunks, gatherImages, gatherLabels, imageSamples, spreadSubset, labelledSubset, splitSubjects, type LoadedSubject } from './dataset';
 import { evaluateSubjects } from './evaluate';
 import { decodeJobCheckpoint, epochReporter, runPhase } from './phase';
 
@@ -44,7 +44,7 @@ export const finetuneJob: Job = async (spec: JobSpec, io: JobIO): Promise<JobRes
     model,
     loss: counted.loss,
     train: segmentationSource(train, ft.batchSize, true),
-    validation: val.length > 0 ? segmentationSource(val, ft.batchSize, false) : undefined,
+    validation: val.length > 0 ? segmentationSource(val, ft.batchSize, false, ft.maxValidationImages) : undefined,
     validationMetrics: counted.metrics,
     epochs: total,
     lr: ft.lr,
@@ -97,8 +97,8 @@ function finetuneConfig(spec: JobSpec): FinetuneRunConfig {
 }
 
 /** (image, labels) batches of every (slice, channel) image; training shuffles with the epoch's Rng. */
-function segmentationSource(subjects: LoadedSubject[], batchSize: number, shuffled: boolean): DataSource<SegmentationBatch> {
-  const samples = imageSamples(subjects);
+function segmentationSource(subjects: LoadedSubject[], batchSize: number, shuffled: boolean, maxImages = 0): DataSource<SegmentationBatch> {
+  const samples = shuffled ? imageSamples(subjects) : spreadSubset(imageSamples(subjects), maxImages);
   const size = subjects[0]?.volume.width ?? 0;
   return function* ({ rng }) {
     const order = shuffled ? shuffle(rng, [...samples]) : samples;

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ClcConfig, GlobalConfig } from '../../ml/presets';
 import { randInt, shuffle } from '../../ml/random';
 import type { ClcBatch, DataSource, EpochContext, GlobalBatch } from '../../ml/train';
-import { chunks, gatherImages, imageSamples, type LoadedSubject, type SampleRef } from './dataset';
+import { chunks, gatherImages, imageSamples, spreadSubset, type LoadedSubject, type SampleRef } from './dataset';
 
 export function globalSource(subjects: LoadedSubject[], cfg: Pick<GlobalConfig, 'partitions' | 'volumesPerBatch'>): DataSource<GlobalBatch> {
   return function* ({ rng }: EpochContext) {
@@ -41,8 +41,8 @@ export function globalSource(subjects: LoadedSubject[], cfg: Pick<GlobalConfig, 
 }
 
 /** CLC batches; `shuffled` = training (a new order each epoch), else the fixed validation order. */
-export function clcSource(subjects: LoadedSubject[], patchLabels: Map<string, Int32Array>, cfg: Pick<ClcConfig, 'batchSize' | 'patchSize'>, shuffled: boolean): DataSource<ClcBatch> {
-  const samples = imageSamples(subjects);
+export function clcSource(subjects: LoadedSubject[], patchLabels: Map<string, Int32Array>, cfg: Pick<ClcConfig, 'batchSize' | 'patchSize' | 'maxValidationImages'>, shuffled: boolean): DataSource<ClcBatch> {
+  const samples = shuffled ? imageSamples(subjects) : spreadSubset(imageSamples(subjects), cfg.maxValidationImages);
   return function* ({ rng }: EpochContext) {
     const order = shuffled ? shuffle(rng, [...samples]) : samples;
     for (const refs of chunks(order, cfg.batchSize)) {
