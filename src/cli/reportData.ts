@@ -3,24 +3,13 @@
  * labelEfficiency (Table 2 and the reductions) and blandAltman for each evaluated fine-tuning run at the largest N
  * (one request, aliased).
  */
+import type { Pair, Table2Row } from '../analysis/significance';
 import { CliError } from './args';
 import { NephronClient } from './client';
 import type { RunInfo } from './progress';
 import { RUN_INFO } from './watch';
 
-export interface Pair {
-  right: number;
-  left: number;
-}
-
-export interface Table2Row {
-  contrast: string;
-  nLabeled: number;
-  random: Pair | null;
-  clc: Pair | null;
-  pValue: Pair | null;
-  significant: boolean;
-}
+export type { Pair, Table2Row } from '../analysis/significance';
 
 export interface Reduction {
   contrast: string;

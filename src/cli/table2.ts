@@ -4,23 +4,13 @@
  * dashboard's rule, method.md "Evaluation"), the annotation reductions, and the Bland–Altman summaries of kidney
  * volumes per model at the largest N.
  */
-import type { ModelAgreement, Reduction, ReportData, Table2Row } from './reportData';
+import { SIGNIFICANCE, STAR, starredSide, type Kidney, type Table2Row } from '../analysis/significance';
+import type { ModelAgreement, Reduction, ReportData } from './reportData';
 import { csvTable, fixed, markdownTable, pValue, textTable } from './text';
 
-export const SIGNIFICANCE = 0.05;
-export const STAR = '∗';
+export { STAR, starredSide };
 export const FORMATS = ['table', 'markdown', 'csv', 'json'] as const;
 export type Format = (typeof FORMATS)[number];
-
-type Kidney = 'right' | 'left';
-
-/** Which initialisation gets the ∗ for a kidney, if any. Without per-kidney p-values the row flag decides. */
-export function starredSide(row: Table2Row, kidney: Kidney): 'random' | 'clc' | null {
-  const p = row.pValue?.[kidney];
-  const significant = p === null || p === undefined ? row.significant : p <= SIGNIFICANCE;
-  if (!significant || !row.random || !row.clc) return null;
-  return row.clc[kidney] >= row.random[kidney] ? 'clc' : 'random';
-}
 
 export function table2Cells(row: Table2Row): string[] {
   const cell = (init: 'random' | 'clc', kidney: Kidney) => {

@@ -1,5 +1,7 @@
 // Number and time formatting shared by the views, and the Table 2 cell rules (∗ where significant).
 
+import { STAR, starredSide, type Table2Row } from '../../../src/analysis/significance';
+
 export const DASH = '—';
 
 export function fmt(v: number | null | undefined, digits = 3): string {
@@ -42,21 +44,7 @@ export function elapsed(start: string | null | undefined, end: string | null | u
   return Number.isFinite(a) && Number.isFinite(b) ? b - a : null;
 }
 
-export const SIGNIFICANCE = 0.05;
-export const STAR = '∗';
-
-export interface Pair {
-  right: number;
-  left: number;
-}
-export interface Table2Row {
-  contrast: string;
-  nLabeled: number;
-  random: Pair | null;
-  clc: Pair | null;
-  pValue: Pair | null;
-  significant: boolean;
-}
+export { SIGNIFICANCE, STAR, type Pair, type Table2Row } from '../../../src/analysis/significance';
 export interface Table2Cells {
   randomRight: string;
   randomLeft: string;
@@ -71,12 +59,7 @@ export interface Table2Cells {
  * p ≤ 0.05 (method.md). Without per-kidney p-values the row's `significant` flag marks both kidneys.
  */
 export function table2Cells(row: Table2Row): Table2Cells {
-  const star = (kidney: 'right' | 'left'): 'random' | 'clc' | null => {
-    const p = row.pValue?.[kidney];
-    const sig = p === undefined || p === null ? row.significant : p <= SIGNIFICANCE;
-    if (!sig || !row.random || !row.clc) return null;
-    return row.clc[kidney] >= row.random[kidney] ? 'clc' : 'random';
-  };
+  const star = (kidney: 'right' | 'left') => starredSide(row, kidney);
   const cell = (init: 'random' | 'clc', kidney: 'right' | 'left') => {
     const v = row[init]?.[kidney];
     return fmt(v) + (v !== undefined && star(kidney) === init ? STAR : '');

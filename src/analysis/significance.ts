@@ -1,0 +1,32 @@
+/**
+ * The ∗ of Table 2 (method.md, "Evaluation"): a kidney's cell is starred on the better initialisation when the
+ * Bonferroni-corrected paired t-test of RANDOM vs CLC has p ≤ 0.05. Without per-kidney p-values the row's
+ * `significant` flag decides. Shared by the dashboard and the CLI report; no imports, so the browser bundle can take it.
+ */
+export const SIGNIFICANCE = 0.05;
+export const STAR = '∗';
+
+export type Kidney = 'right' | 'left';
+
+export interface Pair {
+  right: number;
+  left: number;
+}
+
+/** A row of Table 2 as the labelEfficiency query answers it. */
+export interface Table2Row {
+  contrast: string;
+  nLabeled: number;
+  random: Pair | null;
+  clc: Pair | null;
+  pValue: Pair | null;
+  significant: boolean;
+}
+
+/** Which initialisation gets the ∗ for a kidney, if any. */
+export function starredSide(row: Table2Row, kidney: Kidney): 'random' | 'clc' | null {
+  const p = row.pValue?.[kidney];
+  const significant = p === null || p === undefined ? row.significant : p <= SIGNIFICANCE;
+  if (!significant || !row.random || !row.clc) return null;
+  return row.clc[kidney] >= row.random[kidney] ? 'clc' : 'random';
+}
