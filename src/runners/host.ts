@@ -186,7 +186,10 @@ export class RunnerHost extends EventEmitter {
       slot.abort('failed');
       throw new Error(x.failure);
     }
-    await recorder.epochEnd(x.run.id, report);
+    const { superseded } = await recorder.epochEnd(x.run.id, report);
+    for (const key of superseded) {
+      await this.o.blobs.delete?.(key).catch((e: Error) => this.o.log.warn({ runId: x.run.id, key, err: e.message }, 'superseded checkpoint not deleted'));
+    }
   }
 
   /** Turns the job's outcome into the run's final state; the database says whether the run is still ours. */

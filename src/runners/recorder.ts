@@ -38,9 +38,14 @@ export class RunRecorder {
     private readonly leaseMs: number,
   ) {}
 
-  /** Stores an epoch (checkpoint keys, progress, metric points; the lease is renewed too), then publishes it. */
-  async epochEnd(runId: string, report: EpochReport, at = new Date()): Promise<Run> {
-    const run = await this.ds.transaction(async (m) => {
+  /**
+   * Stores an epoch (checkpoint keys, progress, metric points; the lease is renewed too), then publishes it.
+   * Answers the checkpoint blobs this epoch superseded and no run refers to any more: a run keeps only its last and
+   * its best checkpoint (each holds the weights and both Adam moments, megabytes a time).
+   */
+  async epochEnd(runId: string, report: EpochReport, at = new Date()): Promise<{ run: Run; superseded: string[] }> {
+    const { run, superseded } = await this.ds.transaction(async (m) => {
+      const [before] = await m.query(`SELECT "checkpointBlobKey" AS last, "bestCheckpointBlobKey" AS best FROM run WHERE id = $1`, [runId]);
       const row = await fenced(
         m,
         `epoch = $3, epochs = $4, phase = $5, "checkpointBlobKey" = $6, "bestCheckpointBlobKey" = COALESCE($7, "bestCheckpointBlobKey"),
@@ -49,13 +54,22 @@ export class RunRecorder {
       );
       if (!row) throw new RunNotHeldError(runId);
       await this.metrics.record(runId, report.epoch, report.metrics, at, m);
-      return row;
+      const old = [before?.last, before?.best].filter((k): k is string => typeof k === 'string');
+      // content-addressed: a twin run (same config and seed) may hold the very same bytes
+      const unreferenced: { k: string }[] = old.length
+        ? await m.query(
+            `SELECT DISTINCT k FROM unnest($1::text[]) k
+             WHERE NOT EXISTS (SELECT 1 FROM run WHERE "checkpointBlobKey" = k OR "bestCheckpointBlobKey" = k OR "weightsBlobKey" = k)`,
+            [old],
+          )
+        : [];
+      return { run: row, superseded: unreferenced.map((r) => r.k) };
     });
     const metrics = Object.entries(report.metrics)
       .filter(([, v]) => Number.isFinite(v))
       .map(([name, value]) => ({ name, value }));
     await publishRunProgress(this.pubsub, { ...progressEvent(run, report.phase), metrics, at });
-    return run;
+    return { run, superseded };
   }
 
   /** A phase begins (no event: api.md has one per epoch and one per status change). */

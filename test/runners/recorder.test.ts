@@ -1,0 +1,65 @@
+/** What the recorder keeps of a run's checkpoints: the last and the best, nothing superseded, nothing a twin holds. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NephronDataSource } from '../../ormconfig';
+import { RunQueue } from '../../src/runners/queue';
+import { RunRecorder } from '../../src/runners/recorder';
+import { InProcessPubSub } from '../../src/server/pubsub';
+import { createServices, type Services } from '../../src/services';
+import { DB_KINDS, engineAvailable, testDataSource } from '../helpers/db';
+import { seedCohort } from '../helpers/fixtures';
+
+const key = (c: string) => c.repeat(64);
+
+describe.each(DB_KINDS)('run recorder on %s', (kind) => {
+  describe.skipIf(!engineAvailable(kind))('', () => {
+    let ds: NephronDataSource;
+    let close: () => Promise<void>;
+    let services: Services;
+    let cohortId: string;
+    beforeAll(async () => {
+      ({ ds, close } = await testDataSource(kind));
+      services = createServices(ds, new InProcessPubSub());
+      cohortId = (await seedCohort(services)).id;
+    });
+    afterAll(async () => {
+      await services?.close();
+      await close?.();
+    });
+
+    const claimedRun = async (owner: string) => {
+      await ds.query(`UPDATE run SET status = 'CANCELLED' WHERE status IN ('QUEUED', 'RUNNING')`);
+      const run = await services.runs.startFineTuning({ cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0, nLabeled: 2, initialization: 'RANDOM' as never });
+      expect((await new RunQueue(ds).claim(owner, 60_000))!.id).toBe(run.id);
+      return { run, recorder: new RunRecorder(ds, services.metrics, new InProcessPubSub(), owner, 60_000) };
+    };
+    const epoch = (n: number, checkpointKey: string, bestCheckpointKey: string | null) => ({
+      phase: 'finetune',
+      epoch: n,
+      epochs: 4,
+      metrics: { train_loss: 1 / n },
+      checkpointKey,
+      bestCheckpointKey,
+    });
+
+    it('answers superseded checkpoints, keeping the last and the best', async () => {
+      const { run, recorder } = await claimedRun('rec:0');
+      expect((await recorder.epochEnd(run.id, epoch(1, key('a'), key('a')))).superseded).toEqual([]);
+      // epoch 2 improves: a (last and best before) is superseded by b
+      expect((await recorder.epochEnd(run.id, epoch(2, key('b'), key('b')))).superseded).toEqual([key('a')]);
+      // epoch 3 does not improve: b stays as the best
+      expect((await recorder.epochEnd(run.id, epoch(3, key('c'), null))).superseded).toEqual([]);
+      // epoch 4 does not improve either: c (the old last) goes, b stays
+      const { superseded, run: row } = await recorder.epochEnd(run.id, epoch(4, key('d'), null));
+      expect(superseded).toEqual([key('c')]);
+      expect([row.checkpointBlobKey, row.bestCheckpointBlobKey]).toEqual([key('d'), key('b')]);
+    });
+
+    it('keeps a checkpoint another run still refers to', async () => {
+      const { run, recorder } = await claimedRun('rec:1');
+      await recorder.epochEnd(run.id, epoch(1, key('e'), key('e')));
+      const twin = await services.runs.startFineTuning({ cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0, nLabeled: 2, initialization: 'RANDOM' as never });
+      await ds.query(`UPDATE run SET "checkpointBlobKey" = $1 WHERE id = $2`, [key('e'), twin.id]);
+      expect((await recorder.epochEnd(run.id, epoch(2, key('f'), key('f')))).superseded).toEqual([]);
+    });
+  });
+});
