@@ -11,7 +11,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
-    maxWorkers: 2,
+    // One file at a time: the runner tests assert the event loop stays responsive while a worker thread trains, and
+    // the end-to-end tests time real training; a second test file on the other core makes both measure contention.
+    fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     setupFiles: ['test/setup.ts'],
