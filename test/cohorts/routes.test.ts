@@ -85,14 +85,13 @@ describe.each(DB_KINDS)('series files and slice images on %s', (kind) => {
       expect(await t.server.dataSource.query(`SELECT name FROM blob_alias`)).toHaveLength(1);
     });
 
-    it('answers 400 JSON for a bad slice, channel or overlay, and for run overlays until the runners exist', async () => {
+    it('answers 400 JSON for a bad slice, channel or overlay, 404 for an unknown run or series', async () => {
       const cases: [string, RegExp][] = [
         [`/images/series/${dixon.id}/slice/${dixon.slices}.png`, /slice 8 outside 0\.\.7/],
         [`/images/series/${dixon.id}/slice/x.png`, /slice must be a non-negative integer/],
         [`/images/series/${dixon.id}/slice/0.png?channel=4`, /channel 4 outside 0\.\.3/],
         [`/images/series/${dixon.id}/slice/0.png?channel=-1`, /channel must be a non-negative integer/],
         [`/images/series/${dixon.id}/slice/0.png?overlay=heat`, /unknown overlay/],
-        [`/images/series/${dixon.id}/slice/0.png?overlay=run:123`, /not available yet/],
       ];
       for (const [url, message] of cases) {
         const res = await t.http().get(url).set('authorization', `Bearer ${viewer}`);
@@ -101,6 +100,8 @@ describe.each(DB_KINDS)('series files and slice images on %s', (kind) => {
         expect(res.body.error.message).toMatch(message);
       }
       expect((await t.http().get(`/images/series/00000000-0000-0000-0000-000000000000/slice/0.png`).set('authorization', `Bearer ${viewer}`)).status).toBe(404);
+      const unknownRun = await t.http().get(`/images/series/${dixon.id}/slice/0.png?overlay=run:123`).set('authorization', `Bearer ${viewer}`);
+      expect([unknownRun.status, unknownRun.body.error.code]).toEqual([404, 'NOT_FOUND']);
     });
   });
 });
