@@ -31,6 +31,8 @@ export interface RunnerHostOptions {
   metrics: MetricsService;
   pubsub: PubSub;
   blobs: BlobStore;
+  /** Named blobs (caches shared across runs and machines). */
+  blobAliases: { get(name: string): Promise<string | null>; put(name: string, bytes: Uint8Array): Promise<string> };
   log: Logger;
   slots: number;
   /** Lease length; the heartbeat renews it every leaseMs / 4. */
@@ -169,6 +171,8 @@ export class RunnerHost extends EventEmitter {
       outcome = await slot.run(spec, {
         getBlob: (key) => this.o.blobs.get(key),
         putBlob: (bytes) => this.o.blobs.put(bytes),
+        findNamed: (name) => this.o.blobAliases.get(name),
+        putNamed: (name, bytes) => this.o.blobAliases.put(name, bytes),
         epochEnd: (report) => this.epochEnd(slot, x, recorder, report),
         phase: (name, epochs) => void recorder.phase(run.id, name, epochs).catch((e: Error) => log.warn({ err: e.message }, 'phase not recorded')),
         log: (message) => log.info(message),

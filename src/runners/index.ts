@@ -12,7 +12,7 @@ import { RunnerHost, type RunnerHostOptions } from './host';
 export interface RunnerDeps {
   config: Pick<Config, 'runners' | 'leaseSeconds'>;
   dataSource: DataSource;
-  services: Pick<Services, 'metrics' | 'blobs'>;
+  services: Pick<Services, 'metrics' | 'blobs' | 'blobAliases'>;
   pubsub: PubSub;
   log: Logger;
   /** Test knobs (job module, poll interval, …). */
@@ -26,6 +26,7 @@ export async function startRunners(d: RunnerDeps): Promise<RunnerHost | null> {
     dataSource: d.dataSource,
     metrics: d.services.metrics,
     blobs: d.services.blobs,
+    blobAliases: d.services.blobAliases,
     pubsub: d.pubsub,
     log: d.log.child({ component: 'runners' }),
     slots: d.config.runners,

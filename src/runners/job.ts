@@ -60,6 +60,13 @@ export interface JobIO {
   getBlob(key: string): Promise<Uint8Array>;
   /** Stores bytes content-addressed; resolves to the sha256 key. */
   putBlob(bytes: Uint8Array): Promise<string>;
+  /**
+   * Blobs named by what they were computed from (caches shared by every run and machine, e.g. constraint maps of a
+   * series for given parameters): the key stored under `name`, or null.
+   */
+  findNamed(name: string): Promise<string | null>;
+  /** Stores bytes under `name` (content-addressed as putBlob); resolves to the key. */
+  putNamed(name: string, bytes: Uint8Array): Promise<string>;
   /** Announces a phase (e.g. "constraints", "global", "clc", "finetune", "evaluate") and the run's total epochs. */
   phase(name: string, epochs: number): void;
   /** Resolves once the host has stored the checkpoint reference and the metric points of this epoch. */

@@ -15,6 +15,8 @@ export interface WorkerOptions {
 export interface CallArgs {
   getBlob: string;
   putBlob: Uint8Array;
+  findNamed: string;
+  putNamed: { name: string; bytes: Uint8Array };
   epochEnd: EpochReport;
 }
 export type CallMethod = keyof CallArgs;

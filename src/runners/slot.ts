@@ -12,6 +12,8 @@ import { ownedCopy, serializeError, type FromWorker, type ToWorker, type WorkerO
 export interface JobHandlers {
   getBlob(key: string): Promise<Uint8Array>;
   putBlob(bytes: Uint8Array): Promise<string>;
+  findNamed(name: string): Promise<string | null>;
+  putNamed(name: string, bytes: Uint8Array): Promise<string>;
   epochEnd(report: EpochReport): Promise<void>;
   phase(name: string, epochs: number): void;
   log(message: string): void;
@@ -109,6 +111,11 @@ export class Slot {
           }, fail);
         } else if (msg.method === 'putBlob') {
           run.handlers.putBlob(msg.arg as Uint8Array).then(reply, fail);
+        } else if (msg.method === 'findNamed') {
+          run.handlers.findNamed(msg.arg as string).then(reply, fail);
+        } else if (msg.method === 'putNamed') {
+          const { name, bytes } = msg.arg as { name: string; bytes: Uint8Array };
+          run.handlers.putNamed(name, bytes).then(reply, fail);
         } else {
           run.handlers.epochEnd(msg.arg as EpochReport).then(() => reply(undefined), fail);
         }

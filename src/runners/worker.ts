@@ -41,6 +41,11 @@ async function execute(job: Job, spec: JobSpec): Promise<void> {
       const copy = ownedCopy(bytes); // the job may keep using its bytes: move a copy
       return (await call('putBlob', copy, [copy.buffer as ArrayBuffer])) as string;
     },
+    findNamed: async (name) => (await call('findNamed', name)) as string | null,
+    putNamed: async (name, bytes) => {
+      const copy = ownedCopy(bytes);
+      return (await call('putNamed', { name, bytes: copy }, [copy.buffer as ArrayBuffer])) as string;
+    },
     phase: (name, epochs) => post({ type: 'phase', name, epochs }),
     epochEnd: async (report) => void (await call('epochEnd', report)),
     signal: controller.signal,

@@ -69,6 +69,19 @@ describe('runner jobs', () => {
     expect(pretrained.device).toMatch(/^wasm/);
   });
 
+  it('PRETRAIN of another seed on the same series and params reuses the stored constraint maps', async () => {
+    const io = memoryIO(cohort.blobs);
+    const other = await runJob({ ...pretrainSpec(), runId: 'run-2', seed: 12 }, io);
+    expect(io.logs.filter((l) => l.startsWith('constraint map'))).toHaveLength(0);
+    expect(io.phases).toEqual(['constraints', 'global', 'clc']);
+    expect(other.finalWeightsKey).not.toBe(pretrained.finalWeightsKey); // another seed trains another model
+    // other constraint params are other maps: computed again
+    const otherParams = memoryIO(cohort.blobs);
+    const spec = jobSpec(cohort, { kind: 'PRETRAIN', config: resolveConfig('PRETRAIN', 'SMOKE', { constraints: { clusters: 5 } }) });
+    await runJob(spec, otherParams);
+    expect(otherParams.logs.filter((l) => l.startsWith('constraint map'))).toHaveLength(5);
+  });
+
   it('PRETRAIN resumed after any epoch ends exactly as the uninterrupted run', async () => {
     for (const stopAfter of [1, 2]) {
       const first = memoryIO(cohort.blobs, (r, io) => r.epoch === stopAfter && io.controller.abort());

@@ -49,7 +49,12 @@ export interface RecordingIO extends JobIO {
 }
 
 /** A JobIO over a blob Map; `onEpoch` may abort `controller` (cancellation) or throw (a crash). */
+/** Named blobs of a memory store: IOs over the same blob map share them, as runs share the server's aliases. */
+const NAMES = new WeakMap<Map<string, Uint8Array>, Map<string, string>>();
+
 export function memoryIO(blobs: Map<string, Uint8Array>, onEpoch?: (r: EpochReport, io: RecordingIO) => void): RecordingIO {
+  const names = NAMES.get(blobs) ?? new Map<string, string>();
+  NAMES.set(blobs, names);
   const controller = new AbortController();
   const io: RecordingIO = {
     reports: [],
@@ -65,6 +70,14 @@ export function memoryIO(blobs: Map<string, Uint8Array>, onEpoch?: (r: EpochRepo
     async putBlob(bytes) {
       const key = sha256Hex(bytes);
       blobs.set(key, new Uint8Array(bytes));
+      return key;
+    },
+    async findNamed(name) {
+      return names.get(name) ?? null;
+    },
+    async putNamed(name, bytes) {
+      const key = await io.putBlob(bytes);
+      names.set(name, key);
       return key;
     },
     phase(name) {

@@ -4,8 +4,9 @@
  * training size so the map's pixels are the network's pixels, then the patch labels of every (slice, channel) image.
  *
  * Storage: each subject's map is one blob (encodeBundle, meta = the series' dataBlobKey, size and the constraint
- * params), and an index blob maps subject id → map key. The job checkpoint carries the index key, so a resumed job
- * reuses the maps instead of recomputing them. (JobIO has no lookup by name, so maps are not shared across runs.)
+ * params), named by what it was computed from (series data, size, constraint params), so every run on the same
+ * cohort, contrast and params reuses it, on any machine; an index blob maps subject id → map key, and the job
+ * checkpoint carries the index key, so a resumed job reuses the maps too.
  *
  * k-means uses a fixed seed (0), not the run's: the maps are then a function of (series, params, size) only.
  *
@@ -13,6 +14,7 @@
  * the image's foreground (pixels above that image's minimum), since anchors are drawn from the foreground and a
  * sample is one (slice, channel) image.
  */
+import { createHash } from 'node:crypto';
 import { buildConstraintMaps, foregroundAboveMinimum, patchMajorityLabels } from '../../ml/constraintMaps';
 import type { ConstraintConfig } from '../../ml/presets';
 import { decodeBundle, encodeBundle } from '../../ml/weights';
@@ -30,15 +32,28 @@ export async function buildConstraintIndex(io: JobIO, subjects: LoadedSubject[],
     throwIfCancelled(io);
     const labels = cfg.maskWithLabels ? s.labels : null;
     if (cfg.maskWithLabels && !labels) throw new Error(`constraints.maskWithLabels is on, but subject ${s.subject.code} has no mask`);
+    // with label masking the map also depends on the mask
+    const name = `runner-constraint-map:v1:${s.subject.dataBlobKey}:${cfg.maskWithLabels ? s.subject.maskBlobKey : '-'}:${size}:${paramsHash(cfg)}`;
+    const cached = await io.findNamed(name);
+    if (cached) {
+      maps[s.subject.id] = cached;
+      continue;
+    }
     const result = buildConstraintMaps(s.volume, { ...cfg, seed: KMEANS_SEED, labels });
     const { slices } = s.volume;
     const meta = { dataBlobKey: s.subject.dataBlobKey, size, constraints: cfg, params: result.params };
-    maps[s.subject.id] = await io.putBlob(encodeBundle([{ name: 'map', shape: [slices, size, size], values: result.maps }], meta));
+    maps[s.subject.id] = await io.putNamed(name, encodeBundle([{ name: 'map', shape: [slices, size, size], values: result.maps }], meta));
     io.log(`constraint map ${s.subject.code}: ${result.timingsMs.total.toFixed(0)} ms, k-means ${result.params.kmeans.iterations} iterations`);
     await yieldToEventLoop();
   }
   const index = { format: INDEX_FORMAT, size, constraints: cfg, maps };
   return io.putBlob(new TextEncoder().encode(JSON.stringify(index)));
+}
+
+/** A stable hash of the constraint params (keys sorted), part of a cached map's name. */
+function paramsHash(cfg: ConstraintConfig): string {
+  const canonical = JSON.stringify(Object.fromEntries(Object.entries(cfg).sort(([a], [b]) => a.localeCompare(b))));
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
 /**
