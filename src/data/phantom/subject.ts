@@ -8,7 +8,8 @@
  */
 import { gaussianTable, Rng } from '../random';
 import { CONTRAST_KINDS, type ContrastKindName, type SeriesVolume, type SubjectGroupName } from '../volume';
-import { drawAnatomy, gridOf, voxelise, type Anatomy } from './anatomy';
+import { drawAnatomy, type Anatomy } from './anatomy';
+import { gridOf, voxelise } from './voxelise';
 import { biasField, randomField, sampleField } from './fields';
 import { DEFAULT_PROTOCOLS } from './protocol';
 import { componentCount, signalTable } from './signal';
