@@ -8,7 +8,7 @@
  * NEPHRON_BACKEND / NEPHRON_WASM_THREADS choose the backend as in a runner.
  */
 import { initBackend } from '../src/ml/backend';
-import { resolveConfig } from '../src/ml/presets';
+import { resolveConfig } from '../src/ml/resolveConfig';
 import type { ContrastKindName } from '../src/data/volume';
 import type { JobSpec, SubjectEvaluation } from '../src/runners/job';
 import { runJob } from '../src/runners/jobs';

@@ -1,8 +1,8 @@
 /**
  * Hyper-parameters of the method (../shared/docs/method.md), named in one place.
  *
- * A run's stored `config` is `resolveConfig(kind, preset, overrides)`: the preset's numbers with the user's
- * overrides merged in, every key validated. PAPER is exactly method.md; QUICK is the same protocol scaled for a
+ * A run's stored `config` is `resolveConfig(kind, preset, overrides)` (./resolveConfig.ts): the preset's numbers
+ * with the user's overrides merged in, every key validated. PAPER is exactly method.md; QUICK is the same protocol scaled for a
  * 2-core CPU; SMOKE finishes in seconds for tests. Nothing here imports GraphQL or the database.
  */
 
@@ -222,137 +222,12 @@ const SMOKE = mergeDeep(PAPER, {
 
 export const PRESETS: Record<PresetName, PretrainConfig & FinetuneRunConfig> = { PAPER, QUICK, SMOKE };
 
-const SECTIONS: Record<RunKindName, string[]> = {
-  PRETRAIN: ['image', 'model', 'constraints', 'global', 'clc'],
-  FINETUNE: ['image', 'model', 'finetune'],
-};
-
-/** A bad override: `path` names the offending key, e.g. "clc.epochs". */
-export class ConfigError extends Error {
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(`${path}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-/**
- * The fully resolved config of a run: the preset's sections for this run kind, with `overrides` merged in.
- * Throws ConfigError for an unknown key, a wrong type, or a value out of range.
- */
-export function resolveConfig(kind: RunKindName, preset: PresetName, overrides: unknown = {}): RunConfig {
-  const base = PRESETS[preset];
-  if (!base) throw new ConfigError('preset', `unknown preset ${String(preset)}`);
-  const sections: Record<string, unknown> = {};
-  for (const name of SECTIONS[kind]) sections[name] = (base as unknown as Record<string, unknown>)[name];
-  const merged = applyOverrides(sections, overrides ?? {}, '');
-  validateRanges(merged as Record<string, Record<string, unknown>>);
-  return merged as unknown as RunConfig;
-}
-
-function applyOverrides(base: unknown, override: unknown, path: string): unknown {
-  if (!isPlainObject(override)) {
-    throw new ConfigError(path || 'overrides', 'expected an object');
-  }
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [key, value] of Object.entries(override)) {
-    const keyPath = path ? `${path}.${key}` : key;
-    if (!(key in out)) throw new ConfigError(keyPath, 'unknown key');
-    const current = out[key];
-    if (isPlainObject(current)) {
-      out[key] = applyOverrides(current, value, keyPath);
-    } else if (Array.isArray(current)) {
-      if (!Array.isArray(value) || value.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
-        throw new ConfigError(keyPath, 'expected an array of numbers');
-      }
-      out[key] = [...value];
-    } else if (typeof current !== typeof value || (typeof value === 'number' && !Number.isFinite(value))) {
-      throw new ConfigError(keyPath, `expected a ${typeof current}`);
-    } else {
-      out[key] = value;
-    }
-  }
-  return out;
-}
-
-const POSITIVE_INTEGERS = [
-  'image.size',
-  'constraints.components',
-  'constraints.clusters',
-  'constraints.kmeansIterations',
-  'global.epochs',
-  'global.partitions',
-  'global.volumesPerBatch',
-  'clc.epochs',
-  'clc.batchSize',
-  'clc.topK',
-  'clc.anchors',
-  'clc.patchSize',
-  'finetune.epochs',
-  'finetune.batchSize',
-];
-const NON_NEGATIVE_INTEGERS = [
-  'global.maxBatchesPerEpoch',
-  'clc.maxBatchesPerEpoch',
-  'clc.maxValidationImages',
-  'finetune.maxBatchesPerEpoch',
-  'finetune.maxValidationImages',
-];
-const POSITIVE_NUMBERS = ['global.tau', 'global.lr', 'clc.tau', 'clc.lr', 'finetune.lr', 'finetune.gamma'];
-
-function validateRanges(config: Record<string, Record<string, unknown>>): void {
-  const get = (path: string): unknown => {
-    const [section, key] = path.split('.');
-    return config[section]?.[key];
-  };
-  for (const path of POSITIVE_INTEGERS) {
-    const v = get(path);
-    if (v !== undefined && (!Number.isInteger(v) || (v as number) <= 0)) {
-      throw new ConfigError(path, 'expected a positive integer');
-    }
-  }
-  for (const path of NON_NEGATIVE_INTEGERS) {
-    const v = get(path);
-    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0)) {
-      throw new ConfigError(path, 'expected a non-negative integer (0 = no limit)');
-    }
-  }
-  for (const path of POSITIVE_NUMBERS) {
-    const v = get(path);
-    if (v !== undefined && (v as number) <= 0) throw new ConfigError(path, 'expected a positive number');
-  }
-  const size = get('image.size') as number;
-  if (!Number.isInteger(Math.log2(size / 8)) || size < 16 || size > 512) {
-    throw new ConfigError('image.size', 'expected a power of two between 16 and 512');
-  }
-  const filters = config.model?.filters as number[] | undefined;
-  const levels = Math.log2(size / 8) + 1;
-  if (filters && filters.length < levels) {
-    throw new ConfigError('model.filters', `need ${levels} levels for image.size ${size}, got ${filters.length}`);
-  }
-  const scaling = get('constraints.componentScaling');
-  if (scaling !== undefined && scaling !== 'each' && scaling !== 'joint') {
-    throw new ConfigError('constraints.componentScaling', "expected 'each' or 'joint'");
-  }
-  const ft = config.finetune as unknown as FinetuneConfig | undefined;
-  if (ft) {
-    if (ft.alpha.length !== 3 || ft.alpha.some((a) => a < 0 || a > 1)) {
-      throw new ConfigError('finetune.alpha', 'expected 3 values in [0, 1] (background, right, left)');
-    }
-    if (ft.weights.length !== 3 || ft.weights.some((w) => w < 0)) {
-      throw new ConfigError('finetune.weights', 'expected 3 non-negative values (background, right, left)');
-    }
-  }
-}
-
 /** Number of U-Net levels for an input size: log2(size / 8) + 1 (256 → 6, 128 → 5, 64 → 4). */
 export function unetLevels(size: number): number {
   return Math.log2(size / 8) + 1;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

@@ -7,7 +7,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { parse, visit, type ASTNode, type GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { EntityNotFoundError, QueryFailedError } from 'typeorm';
-import { ConfigError } from '../ml/presets';
+import { ConfigError } from '../ml/resolveConfig';
 
 const DB_CODES: Record<string, { code: string; message: string }> = {
   '23505': { code: 'CONFLICT', message: 'a record with the same unique value already exists' },

@@ -1,5 +1,6 @@
 import { In, type DataSource, type EntityManager } from 'typeorm';
-import { ConfigError, resolveConfig, type PresetName, type RunConfig } from '../ml/presets';
+import type { PresetName, RunConfig } from '../ml/presets';
+import { ConfigError, resolveConfig } from '../ml/resolveConfig';
 import { badInput, conflict, isUuid, notFound } from '../errors';
 import { Cohort } from '../schema/cohort.entity';
 import { ContrastKind, FINISHED_STATUSES, Initialization, Preset, RunKind, RunStatus, Split } from '../schema/enums';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, PRESETS, resolveConfig, unetLevels, type FinetuneRunConfig, type PretrainConfig } from '../../src/ml/presets';
+import { PRESETS, unetLevels, type FinetuneRunConfig, type PretrainConfig } from '../../src/ml/presets';
+import { ConfigError, resolveConfig } from '../../src/ml/resolveConfig';
 
 function configError(fn: () => unknown): ConfigError {
   try {
