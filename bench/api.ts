@@ -33,7 +33,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function main() {
   const db = await freshPostgresDatabase();
-  const config = loadConfig({ DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', NEPHRON_RUNNERS: '0' });
+  const config = loadConfig({ DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', NEPHRON_RUNNERS: '0', NEPHRON_DEFAULT_COHORT: 'off', NEPHRON_ANSWER_CACHE_MS: process.env.NEPHRON_ANSWER_CACHE_MS ?? '1000' });
   const server = await createNephronServer(config, { log: createLogger(config.logLevel) });
   try {
     const ds = server.dataSource;

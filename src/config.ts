@@ -16,6 +16,8 @@ export interface Config {
   runners: number;
   /** Runner lease: a run whose process stops renewing it for this long is queued again elsewhere. */
   leaseSeconds: number;
+  /** How long an unchanged query answer may be served again (0: no answer cache). */
+  answerCacheMs: number;
   backend: Backend | undefined;
   logLevel: LogLevel;
   /** NODE_ENV=development: stack traces in error responses. */
@@ -66,6 +68,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const leaseSeconds = Number(leaseText);
   if (!/^\d+(\.\d+)?$/.test(leaseText) || leaseSeconds < 0.5 || leaseSeconds > 3600) problems.push(`NEPHRON_LEASE_SECONDS=${leaseText}: expected seconds between 0.5 and 3600`);
 
+  const cacheText = get('NEPHRON_ANSWER_CACHE_MS') ?? '1000';
+  const answerCacheMs = Number(cacheText);
+  if (!/^\d+$/.test(cacheText) || answerCacheMs > 60_000) problems.push(`NEPHRON_ANSWER_CACHE_MS=${cacheText}: expected milliseconds 0-60000 (0 = no answer cache)`);
+
   const backend = get('NEPHRON_BACKEND') as Backend | undefined;
   if (backend && !BACKENDS.includes(backend)) problems.push(`NEPHRON_BACKEND=${backend}: expected one of ${BACKENDS.join(', ')}`);
 
@@ -82,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultCohort: defaultCohortText === 'on',
     runners,
     leaseSeconds,
+    answerCacheMs,
     backend,
     logLevel,
     development: env.NODE_ENV === 'development',

@@ -27,6 +27,7 @@ import { startRunners, type RunnerHost } from '../runners';
 import type { RunnerHostOptions } from '../runners/host';
 import type { PubSub } from './pubsub';
 import { createPubSub } from './pubsub-pg';
+import { AnswerCache } from './answer-cache';
 import { ROUTES, type RouteDeps, type RouteInstaller } from './routes';
 import { runStartupTasks } from './startup';
 
@@ -70,7 +71,19 @@ export async function createNephronServer(config: Config, options: NephronServer
     await dataSource.destroy().catch(() => {});
     throw e;
   }
-  const pubsub = options.pubsub ?? (await createPubSub(dataSource.target, log));
+  const answers = config.answerCacheMs > 0 ? new AnswerCache({ ttlMs: config.answerCacheMs, maxEntries: 1000 }) : null;
+  const basePubsub = options.pubsub ?? (await createPubSub(dataSource.target, log));
+  // every event this process publishes (progress, status, cancellations) may change a cached answer
+  const pubsub: PubSub = answers
+    ? {
+        publish: (topic, payload) => {
+          answers.invalidate();
+          return basePubsub.publish(topic, payload);
+        },
+        subscribe: (topic) => basePubsub.subscribe(topic),
+        close: () => basePubsub.close(),
+      }
+    : basePubsub;
   const services = createServices(dataSource, pubsub, config);
   const schema = await buildNephronSchema();
   const formatError = createFormatError(log, config.development);
@@ -152,6 +165,7 @@ export async function createNephronServer(config: Config, options: NephronServer
   app.use(
     '/graphql',
     express.json({ limit: '2mb' }),
+    ...(answers ? [answers.middleware()] : []),
     expressMiddleware(apollo, {
       context: async ({ req }) => makeContext(await authenticate(services.tokens, req.headers.authorization, req.socket.remoteAddress)) as unknown as BaseContext,
     }),
