@@ -16,7 +16,7 @@ import { watchRuns } from './watch';
 
 export const DEFAULT_COHORT = 'synthetic-79';
 export const CONTRASTS = ['DIXON', 'T1_MAP', 'T2_MAP', 'BOLD', 'DWI'];
-/** The study's protocol per preset (method.md): QUICK is sized for about an hour on 2 cores. */
+/** The study's protocol per preset (method.md): QUICK takes ~80 min on 2 cores with NEPHRON_RUNNERS=2 (measured 2026-11-25). */
 export const PROTOCOL: Record<string, { n: number[]; seeds: number[] }> = {
   PAPER: { n: [2, 4, 6, 8, 10, 15, 20, 58], seeds: [1, 2, 3] },
   QUICK: { n: [2, 4, 8, 20], seeds: [1] },
@@ -45,7 +45,7 @@ export const reproduceCommand: Command = {
   name: 'reproduce',
   summary: 'Reproduce the study: a sweep over all five contrasts, RANDOM vs CLC, on the default synthetic cohort; follow it; write the report and figures.',
   usage: '[--preset QUICK|PAPER|SMOKE] [--cohort ID|NAME] [--out reports] [--contrasts LIST] [--n LIST] [--seeds LIST] [--reference-n N]',
-  help: `  --preset P         QUICK (default: N 2,4,8,20, one seed; about an hour on 2 cores), PAPER (N 2,4,6,8,10,15,20,58,
+  help: `  --preset P         QUICK (default: N 2,4,8,20, one seed; ~80 min on 2 cores, 2 runners), PAPER (N 2,4,6,8,10,15,20,58,
                      three seeds; for a GPU) or SMOKE (N 2,4, one seed; seconds per run, for checks)
   --cohort ID|NAME   default ${DEFAULT_COHORT} (waited for while the server generates it)
   --out DIR          the report goes to DIR/<sweepId>/ (default reports)

@@ -198,10 +198,12 @@ const PAPER: PretrainConfig & FinetuneRunConfig = {
 };
 
 /**
- * QUICK: the same protocol at 64² with few, capped epochs, sized so that `nephron reproduce --preset QUICK` (5
- * contrasts × (1 pretraining + N {2, 4, 8, 20} × 2 initialisations)) fits in about an hour on 2 CPU cores with two
- * runner slots: a fine-tuning run is 15 × 5 steps of 16 images (~2 min), a pretraining run 2 × 4 global and
- * 10 × 5 CLC steps plus its constraint maps (~3 min). Validation uses a fixed spread subset of 64 images.
+ * QUICK: the same protocol at 64² with few, capped epochs: a fine-tuning run is 15 × 5 steps of 16 images, a
+ * pretraining run 2 × 4 global and 10 × 5 CLC steps plus its constraint maps; validation uses a fixed spread subset
+ * of 64 images. Measured on 2 CPU cores with two runner slots: ~3.5 min per fine-tuning run, ~5 min per pretraining
+ * run, ~80 min for `nephron reproduce --preset QUICK` (5 contrasts × (1 pretraining + N {2, 4, 8, 20} × 2 inits)).
+ * Steps per epoch are capped, so every N trains for the same number of steps: larger N means more varied data,
+ * not more training.
  */
 const QUICK = mergeDeep(PAPER, {
   image: { size: 64 },
