@@ -37,6 +37,8 @@ function grouped<T>(fetch: (ids: readonly string[]) => Promise<T[]>, key: (row: 
 export interface MetricPointsKey {
   runId: string;
   names: string[] | null;
+  /** Downsample each series in the database (null: every point). */
+  maxPoints: number | null;
 }
 
 export function createLoaders(s: Services) {
@@ -53,7 +55,7 @@ export function createLoaders(s: Services) {
       async (keys) => {
         const groups = new Map<string, MetricPointsKey[]>();
         for (const k of keys) {
-          const g = JSON.stringify(k.names);
+          const g = JSON.stringify([k.names, k.maxPoints]);
           if (!groups.has(g)) groups.set(g, []);
           groups.get(g)!.push(k);
         }
@@ -62,6 +64,7 @@ export function createLoaders(s: Services) {
           const rows = await s.metrics.points(
             ks.map((k) => k.runId),
             ks[0].names,
+            ks[0].maxPoints,
           );
           for (const r of rows) {
             const key = `${r.runId}|${g}`;
@@ -69,9 +72,9 @@ export function createLoaders(s: Services) {
             result.get(key)!.push(r);
           }
         }
-        return keys.map((k) => result.get(`${k.runId}|${JSON.stringify(k.names)}`) ?? []);
+        return keys.map((k) => result.get(`${k.runId}|${JSON.stringify([k.names, k.maxPoints])}`) ?? []);
       },
-      { cacheKeyFn: (k) => `${k.runId}|${JSON.stringify(k.names)}` },
+      { cacheKeyFn: (k) => `${k.runId}|${JSON.stringify([k.names, k.maxPoints])}` },
     ),
     evaluation: new DataLoader<string, Evaluation | null>(async (ids) => {
       const map = await s.evaluations.byRunIds(ids);

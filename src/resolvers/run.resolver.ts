@@ -77,8 +77,19 @@ export class RunResolver {
     }
     const wanted = names ? [...new Set(names)].sort() : null;
     if (selects(info, 'points')) {
-      const rows = await ctx.loaders.metricPoints.load({ runId: run.id, names: wanted });
-      return MetricsService.seriesFromPoints(rows, maxPoints);
+      // downsampled in the database; last/min/max then come from the summaries (they cover every point)
+      const m = maxPoints ?? null;
+      const [rows, summaries] = await Promise.all([
+        ctx.loaders.metricPoints.load({ runId: run.id, names: wanted, maxPoints: m }),
+        m ? ctx.loaders.metricSummaries.load(run.id) : null,
+      ]);
+      const series = MetricsService.seriesFromPoints(rows);
+      if (!summaries) return series;
+      const byName = new Map(summaries.map((x) => [x.name, x]));
+      return series.map((x) => {
+        const sum = byName.get(x.name);
+        return sum ? { ...x, last: sum.last, min: sum.min, max: sum.max } : x;
+      });
     }
     // last/min/max only: one summary row per series, no points read
     const summaries = await ctx.loaders.metricSummaries.load(run.id);

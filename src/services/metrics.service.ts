@@ -22,7 +22,8 @@ export interface SummaryRow {
 }
 
 /**
- * Downsamples a series to at most `maxPoints` points, keeping the extremes: the first and the last point, and in
+ * The downsampling rule (the database applies it in `MetricsService.points`; this is its reference, checked against
+ * it in test/api/metrics-downsample.test.ts). Keeps at most `maxPoints` points, keeping the extremes: the first and the last point, and in
  * each of floor((maxPoints - 2) / 2) equal buckets of the interior its minimum and its maximum (so the global
  * minimum and maximum always survive). With maxPoints < 4, only the global minimum and maximum remain.
  */
@@ -107,21 +108,51 @@ export class MetricsService {
     );
   }
 
-  /** Every point of many runs (optionally only some metric names) in one statement, ordered by epoch. */
-  async points(runIds: readonly string[], names?: readonly string[] | null): Promise<PointRow[]> {
+  /**
+   * The points of many runs (optionally only some metric names) in one statement, ordered by epoch; with
+   * `maxPoints`, each series downsampled in the database by the rule of `downsample` (same points kept), so a page of
+   * long runs does not carry every point to the server.
+   */
+  async points(runIds: readonly string[], names?: readonly string[] | null, maxPoints?: number | null): Promise<PointRow[]> {
     const ids = runIds.filter(isUuid);
     if (!ids.length) return [];
     const params: unknown[] = [ids];
     let where = `"runId" = ANY($1::uuid[])`;
     if (names) {
       params.push([...names]);
-      where += ` AND name = ANY($2::text[])`;
+      where += ` AND name = ANY($${params.length}::text[])`;
     }
-    return this.ds.query(`SELECT "runId", name, epoch, value, at FROM metric_point WHERE ${where} ORDER BY "runId", name, epoch`, params);
+    if (!maxPoints) {
+      return this.ds.query(`SELECT "runId", name, epoch, value, at FROM metric_point WHERE ${where} ORDER BY "runId", name, epoch`, params);
+    }
+    params.push(maxPoints, Math.floor((maxPoints - 2) / 2));
+    const [max, buckets] = [`$${params.length - 1}::int`, `$${params.length}::int`];
+    // i: 0-based index in the series, n: its length. Bucket of an interior index i (1..n-2): the b whose range
+    // [1 + floor(b·I/B), 1 + floor((b+1)·I/B)) holds it, i.e. floor((i·B − 1) / I) with I = n − 2 interior points.
+    return this.ds.query(
+      `WITH p AS (
+         SELECT "runId", name, epoch, value, at,
+                row_number() OVER (PARTITION BY "runId", name ORDER BY epoch) - 1 AS i,
+                count(*) OVER (PARTITION BY "runId", name) AS n
+         FROM metric_point WHERE ${where}),
+       b AS (
+         SELECT *, CASE WHEN n <= ${max} THEN i
+                        WHEN ${max} < 4 THEN -1
+                        WHEN i = 0 THEN -2
+                        WHEN i = n - 1 THEN -3
+                        ELSE (i * ${buckets} - 1) / (n - 2) END AS bucket
+         FROM p),
+       r AS (
+         SELECT *, row_number() OVER (PARTITION BY "runId", name, bucket ORDER BY value, i) AS lo,
+                   row_number() OVER (PARTITION BY "runId", name, bucket ORDER BY value DESC, i) AS hi
+         FROM b)
+       SELECT "runId", name, epoch, value, at FROM r WHERE lo = 1 OR hi = 1 ORDER BY "runId", name, epoch`,
+      params,
+    );
   }
 
-  /** MetricSeries from points (summary over all points, points downsampled). */
-  static seriesFromPoints(rows: PointRow[], maxPoints?: number | null): MetricSeries[] {
+  /** MetricSeries from the points given (last/min/max over those points). */
+  static seriesFromPoints(rows: PointRow[]): MetricSeries[] {
     const byName = new Map<string, PointRow[]>();
     for (const r of rows) {
       if (!byName.has(r.name)) byName.set(r.name, []);
@@ -136,10 +167,9 @@ export class MetricsService {
           if (p.value < min) min = p.value;
           if (p.value > max) max = p.value;
         }
-        const points = maxPoints ? downsample(pts, maxPoints) : pts;
         return {
           name,
-          points: points.map((p) => ({ epoch: p.epoch, value: p.value, at: p.at }) as MetricPoint),
+          points: pts.map((p) => ({ epoch: p.epoch, value: p.value, at: p.at }) as MetricPoint),
           last: pts[pts.length - 1].value,
           min,
           max,
