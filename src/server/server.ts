@@ -25,7 +25,7 @@ import { createFormatError } from './format-error';
 import { createLogger } from './logger';
 import { startRunners, type RunnerHost } from '../runners';
 import type { RunnerHostOptions } from '../runners/host';
-import type { PubSub } from './pubsub';
+import { topics, type PubSub } from './pubsub';
 import { createPubSub } from './pubsub-pg';
 import { AnswerCache } from './answer-cache';
 import { ROUTES, type RouteDeps, type RouteInstaller } from './routes';
@@ -84,6 +84,13 @@ export async function createNephronServer(config: Config, options: NephronServer
         close: () => basePubsub.close(),
       }
     : basePubsub;
+  if (answers) {
+    // events from other processes (LISTEN/NOTIFY) reach this process's subscribers without a local publish
+    const events = basePubsub.subscribe(topics.allRuns);
+    void (async () => {
+      for await (const _event of events) answers.invalidate();
+    })();
+  }
   const services = createServices(dataSource, pubsub, config);
   const schema = await buildNephronSchema();
   const formatError = createFormatError(log, config.development);

@@ -54,6 +54,12 @@ describe('answer cache (PGlite)', () => {
     await t.server.pubsub.publish(topics.allRuns, { runId: 'z' });
     const fresh = (await t.ok(RUNS)).runs.edges.map((e: any) => e.node.status);
     expect(fresh).not.toContain('QUEUED');
+    // an event that reaches this process from elsewhere (on PostgreSQL: NOTIFY from another process) also counts
+    await t.server.dataSource.query(`UPDATE run SET status = 'FAILED' WHERE status = 'CANCELLED'`);
+    expect((await t.ok(RUNS)).runs.edges.map((e: any) => e.node.status)).toContain('CANCELLED');
+    await t.pubsub.publish(topics.allRuns, { runId: 'remote' }); // the PubSub under the server's, as a LISTEN delivers
+    await new Promise<void>((resolve) => setImmediate(resolve)); // the invalidating loop takes the event
+    expect((await t.ok(RUNS)).runs.edges.map((e: any) => e.node.status)).not.toContain('CANCELLED');
   });
 
   it('never caches mutations, and keeps callers apart', async () => {
