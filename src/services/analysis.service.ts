@@ -27,12 +27,14 @@ export class AnalysisService {
           where: { runId: In(runs.map((r) => r.id)) },
         })
       : [];
+    const scoresOf = new Map<string, SubjectScoreRecord[]>();
+    for (const s of scores) scoresOf.get(s.runId)?.push(s) ?? scoresOf.set(s.runId, [s]);
     const evaluated: EvaluatedRun[] = runs.map((r) => ({
       contrast: r.contrast,
       nLabeled: r.nLabeled!,
       initialization: r.initialization as 'RANDOM' | 'CLC',
       seed: r.seed,
-      scores: scores.filter((s) => s.runId === r.id).map((s) => ({ subjectId: s.subjectId, dice: { right: s.diceRight, left: s.diceLeft } })),
+      scores: (scoresOf.get(r.id) ?? []).map((s) => ({ subjectId: s.subjectId, dice: { right: s.diceRight, left: s.diceLeft } })),
     }));
     const table = labelEfficiencyTable(evaluated, referenceN);
     return {

@@ -17,11 +17,12 @@ export class EvaluationService {
     const scores = await this.ds.getRepository(SubjectScoreRecord).findBy({ runId: In(evaluations.map((e) => e.runId)) });
     const subjects = scores.length ? await this.ds.getRepository(Subject).findBy({ id: In([...new Set(scores.map((s) => s.subjectId))]) }) : [];
     const subjectById = new Map(subjects.map((s) => [s.id, s]));
+    const scoresOf = new Map<string, SubjectScoreRecord[]>();
+    for (const s of scores) scoresOf.get(s.runId)?.push(s) ?? scoresOf.set(s.runId, [s]);
     for (const e of evaluations) {
       out.set(e.runId, {
         meanDice: { right: e.meanDiceRight, left: e.meanDiceLeft },
-        subjects: scores
-          .filter((s) => s.runId === e.runId)
+        subjects: (scoresOf.get(e.runId) ?? [])
           .map((s) => ({
             subject: subjectById.get(s.subjectId)!,
             dice: { right: s.diceRight, left: s.diceLeft },
