@@ -68,34 +68,25 @@ export class MetricsService {
   async record(runId: string, epoch: number, values: Record<string, number>, at = new Date(), manager?: EntityManager): Promise<void> {
     const names = Object.keys(values).filter((k) => Number.isFinite(values[k]));
     if (!names.length) return;
-    const work = async (m: EntityManager) => {
-      const params: unknown[] = [runId, epoch, at];
-      const tuples = names.map((name, i) => {
-        params.push(name, values[name]);
-        return `($1::uuid, $${4 + 2 * i}::text, $2::int, $${5 + 2 * i}::float8, $3::timestamptz)`;
-      });
-      const inserted: { name: string; value: number; fresh: boolean }[] = await m.query(
-        `INSERT INTO metric_point ("runId", name, epoch, value, at) VALUES ${tuples.join(', ')}
+    // One statement: points upserted, and from what that changed (RETURNING of the CTE) the summaries, so an epoch
+    // costs one round trip whatever its number of metrics (bench/ingest.ts). `fresh`: the point did not exist, so the
+    // summary counts it; a re-sent point only updates last/min/max. Atomic alone, or part of the caller's transaction.
+    await (manager ?? this.ds).query(
+      `WITH p AS (
+         INSERT INTO metric_point ("runId", name, epoch, value, at)
+         SELECT $1::uuid, n, $2::int, v, $3::timestamptz FROM unnest($4::text[], $5::float8[]) AS x(n, v)
          ON CONFLICT ("runId", name, epoch) DO UPDATE SET value = EXCLUDED.value, at = EXCLUDED.at
-         RETURNING name, value, (xmax = 0) AS fresh`,
-        params,
-      );
-      for (const row of inserted) {
-        await m.query(
-          `INSERT INTO metric_summary ("runId", name, "lastEpoch", last, min, max, count)
-           VALUES ($1, $2, $3, $4, $4, $4, 1)
-           ON CONFLICT ("runId", name) DO UPDATE SET
-             last = CASE WHEN EXCLUDED."lastEpoch" >= metric_summary."lastEpoch" THEN EXCLUDED.last ELSE metric_summary.last END,
-             "lastEpoch" = GREATEST(metric_summary."lastEpoch", EXCLUDED."lastEpoch"),
-             min = LEAST(metric_summary.min, EXCLUDED.min),
-             max = GREATEST(metric_summary.max, EXCLUDED.max),
-             count = metric_summary.count + $5`,
-          [runId, row.name, epoch, row.value, row.fresh ? 1 : 0],
-        );
-      }
-    };
-    if (manager) await work(manager);
-    else await this.ds.transaction(work);
+         RETURNING name, value, (xmax = 0) AS fresh)
+       INSERT INTO metric_summary ("runId", name, "lastEpoch", last, min, max, count)
+       SELECT $1::uuid, name, $2::int, value, value, value, CASE WHEN fresh THEN 1 ELSE 0 END FROM p
+       ON CONFLICT ("runId", name) DO UPDATE SET
+         last = CASE WHEN EXCLUDED."lastEpoch" >= metric_summary."lastEpoch" THEN EXCLUDED.last ELSE metric_summary.last END,
+         "lastEpoch" = GREATEST(metric_summary."lastEpoch", EXCLUDED."lastEpoch"),
+         min = LEAST(metric_summary.min, EXCLUDED.min),
+         max = GREATEST(metric_summary.max, EXCLUDED.max),
+         count = metric_summary.count + EXCLUDED.count`,
+      [runId, epoch, at, names, names.map((n) => values[n])],
+    );
   }
 
   /** Summaries of many runs in one statement. */

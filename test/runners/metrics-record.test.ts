@@ -1,0 +1,76 @@
+/**
+ * MetricsService.record, the write every runner epoch makes (one statement for points and summaries): one point per
+ * metric per epoch, a re-sent epoch replaces its values without counting twice, summaries follow the points.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NephronDataSource } from '../../ormconfig';
+import { InProcessPubSub } from '../../src/server/pubsub';
+import { createServices, type Services } from '../../src/services';
+import { DB_KINDS, engineAvailable, testDataSource } from '../helpers/db';
+import { seedCohort } from '../helpers/fixtures';
+
+describe.each(DB_KINDS)('metric recording on %s', (kind) => {
+  describe.skipIf(!engineAvailable(kind))('', () => {
+    let ds: NephronDataSource;
+    let close: () => Promise<void>;
+    let services: Services;
+    let cohortId: string;
+    beforeAll(async () => {
+      ({ ds, close } = await testDataSource(kind));
+      services = createServices(ds, new InProcessPubSub());
+      cohortId = (await seedCohort(services)).id;
+    });
+    afterAll(async () => {
+      await services?.close();
+      await close?.();
+    });
+
+    const newRun = () => services.runs.startFineTuning({ cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0, nLabeled: 2, initialization: 'RANDOM' as never });
+    const summaries = async (runId: string) =>
+      (await ds.query(`SELECT name, "lastEpoch", last, min, max, count FROM metric_summary WHERE "runId" = $1 ORDER BY name`, [runId])) as {
+        name: string;
+        lastEpoch: number;
+        last: number;
+        min: number;
+        max: number;
+        count: number;
+      }[];
+
+    it('stores one point per metric per epoch and keeps summaries in step', async () => {
+      const run = await newRun();
+      for (let e = 1; e <= 4; e++) await services.metrics.record(run.id, e, { loss: 10 - e, lr: e === 2 ? 5 : 1, skipped: Number.NaN });
+      const points: { name: string; epoch: number; value: number }[] = await ds.query(`SELECT name, epoch, value FROM metric_point WHERE "runId" = $1 ORDER BY name, epoch`, [run.id]);
+      expect(points.map((p) => `${p.name}@${p.epoch}=${p.value}`)).toEqual(['loss@1=9', 'loss@2=8', 'loss@3=7', 'loss@4=6', 'lr@1=1', 'lr@2=5', 'lr@3=1', 'lr@4=1']);
+      expect(await summaries(run.id)).toEqual([
+        { name: 'loss', lastEpoch: 4, last: 6, min: 6, max: 9, count: 4 },
+        { name: 'lr', lastEpoch: 4, last: 1, min: 1, max: 5, count: 4 },
+      ]);
+    });
+
+    it('re-sending an epoch replaces its values without counting it twice; an older epoch does not move `last`', async () => {
+      const run = await newRun();
+      await services.metrics.record(run.id, 1, { loss: 3 });
+      await services.metrics.record(run.id, 2, { loss: 2 });
+      await services.metrics.record(run.id, 2, { loss: 1.5 }); // re-sent (a retried write)
+      await services.metrics.record(run.id, 1, { loss: 4 }); // an older epoch again
+      const points: { epoch: number; value: number }[] = await ds.query(`SELECT epoch, value FROM metric_point WHERE "runId" = $1 ORDER BY epoch`, [run.id]);
+      expect(points).toEqual([
+        { epoch: 1, value: 4 },
+        { epoch: 2, value: 1.5 },
+      ]);
+      expect(await summaries(run.id)).toEqual([{ name: 'loss', lastEpoch: 2, last: 1.5, min: 1.5, max: 4, count: 2 }]);
+    });
+
+    it('joins the caller transaction: a rollback leaves neither points nor summaries', async () => {
+      const run = await newRun();
+      await expect(
+        ds.transaction(async (m) => {
+          await services.metrics.record(run.id, 1, { loss: 1 }, new Date(), m);
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      expect(await ds.query(`SELECT 1 FROM metric_point WHERE "runId" = $1`, [run.id])).toEqual([]);
+      expect(await summaries(run.id)).toEqual([]);
+    });
+  });
+});
