@@ -42,6 +42,24 @@ export class CorruptBlobError extends Error {
   }
 }
 
+/**
+ * The disk (or the database's disk) has no room for a blob: ENOSPC/EDQUOT on files, SQLSTATE 53100 (disk_full) on
+ * PostgreSQL. Nothing of the blob is stored. The message names no path (it is shown to API callers); `where` does.
+ */
+export class BlobStoreFullError extends Error {
+  readonly code = 'ENOSPC';
+  constructor(
+    readonly bytes: number,
+    readonly where: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the blob store is full (no space left on device): a blob of ${bytes} bytes could not be stored; free disk space and try again`, options);
+    this.name = 'BlobStoreFullError';
+  }
+}
+
+const FULL_FS = new Set(['ENOSPC', 'EDQUOT']);
+
 const KEY_RE = /^[0-9a-f]{64}$/;
 
 export function assertBlobKey(key: string): void {
@@ -67,13 +85,14 @@ export class FileBlobStore implements BlobStore {
     const key = sha256Hex(bytes);
     const file = this.pathOf(key);
     if (await this.has(key)) return key;
-    await fs.mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
     try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
       await fs.writeFile(tmp, bytes, { flag: 'wx' });
       await fs.rename(tmp, file);
     } catch (e) {
       await fs.rm(tmp, { force: true });
+      if (FULL_FS.has((e as NodeJS.ErrnoException).code ?? '')) throw new BlobStoreFullError(bytes.byteLength, this.dir, { cause: e });
       throw e;
     }
     return key;
@@ -133,11 +152,18 @@ export class PgBlobStore implements BlobStore {
 
   async put(bytes: Uint8Array): Promise<string> {
     const key = sha256Hex(bytes);
-    await this.query(`INSERT INTO ${this.table} (key, data, size) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`, [
-      key,
-      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-      bytes.byteLength,
-    ]);
+    try {
+      await this.query(`INSERT INTO ${this.table} (key, data, size) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`, [
+        key,
+        Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        bytes.byteLength,
+      ]);
+    } catch (e) {
+      // pg puts the SQLSTATE on the error, TypeORM on its driverError; the INSERT is atomic, nothing half-stored
+      const err = e as { code?: string; driverError?: { code?: string } };
+      if ((err.driverError?.code ?? err.code) === '53100') throw new BlobStoreFullError(bytes.byteLength, `table ${this.table}`, { cause: e });
+      throw e;
+    }
     return key;
   }
 

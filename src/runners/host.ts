@@ -8,18 +8,24 @@
  * the leases held here; a CANCELLED status (event or heartbeat) or a lost lease aborts the job within one batch.
  * stop(): no new claims, running jobs are aborted and given back to the queue (they resume from their last
  * checkpoint), workers are terminated.
+ *
+ * Faults: before a job starts, its resume checkpoint is verified (./checkpoints.ts: a corrupt one rewinds the run to
+ * the checkpoint before it). A worker thread that dies (process.exit, uncaught exception, out of memory) queues its
+ * run again to resume from its last checkpoint, counting the claim as an attempt; the slot starts a fresh worker.
+ * A blob store without space fails the run naming the full disk (retrying on the same disk would only loop).
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import type { BlobStore } from '../data/blobStore';
+import { BlobStoreFullError, type BlobStore } from '../data/blobStore';
 import { RunStatus } from '../schema/enums';
 import type { Run } from '../schema/run.entity';
 import type { RunProgress } from '../schema/types';
 import { topics, type PubSub } from '../server/pubsub';
 import type { MetricsService } from '../services/metrics.service';
+import { resumePoint } from './checkpoints';
 import type { EpochReport } from './job';
 import { failOrphanedFineTuning, RunQueue } from './queue';
 import { publishStatus, RunRecorder } from './recorder';
@@ -57,7 +63,11 @@ interface Execution {
   failure: string | null;
 }
 
-/** 'settled' (runId, how): the host is done with a run ('succeeded' | 'failed' | 'cancelled' | 'lost' | 'released'). */
+/**
+ * 'settled' (runId, how): the host is done with a run ('succeeded' | 'failed' | 'cancelled' | 'lost' | 'released' |
+ * 'requeued'). 'started' (runId, { attempt, resumeFrom }): a job begins, after the epoch resumeFrom (null: from
+ * scratch). 'recovered' (runId, message): a run's resume checkpoint was unusable and it restarts from an earlier one.
+ */
 export class RunnerHost extends EventEmitter {
   readonly id = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly slots: Slot[];
@@ -162,17 +172,30 @@ export class RunnerHost extends EventEmitter {
     const log = this.o.log.child({ runId: run.id, kind: run.kind, slot: slot.index });
     const recorder = new RunRecorder(this.o.dataSource, this.o.metrics, this.o.pubsub, owner, this.leaseMs);
     await publishStatus(this.o.pubsub, [run]);
-    log.info({ attempt: run.attempts, resumeFrom: run.checkpointBlobKey ? run.epoch : null }, 'run started');
     let outcome: JobOutcome;
     try {
-      const spec = await buildJobSpec(this.o.dataSource, run);
+      const point = await resumePoint(this.o.dataSource, this.o.blobs, run, owner);
+      if (point.recovered) {
+        log.warn({ resumeFrom: point.key ? point.epoch : null }, `checkpoint unusable: ${point.recovered}`);
+        this.emit('recovered', run.id, point.recovered);
+      }
+      log.info({ attempt: run.attempts, resumeFrom: point.key ? point.epoch : null }, 'run started');
+      this.emit('started', run.id, { attempt: run.attempts, resumeFrom: point.key ? point.epoch : null });
+      const spec = { ...(await buildJobSpec(this.o.dataSource, run)), resumeCheckpointKey: point.key };
+      // the job reads its checkpoint first: hand it the bytes just verified instead of reading them again
+      let verified = point.bytes;
+      const getBlob = async (key: string) => {
+        const bytes = key === point.key ? verified : null;
+        verified = null;
+        return bytes ?? this.o.blobs.get(key);
+      };
       // stopped (shutdown, cancel) while the spec was read: do not start the job at all
       if (x.stopReason) return await this.settle(x, recorder, { kind: 'failed', error: 'stopped before it started', cancelled: true }, log);
       outcome = await slot.run(spec, {
-        getBlob: (key) => this.o.blobs.get(key),
-        putBlob: (bytes) => this.o.blobs.put(bytes),
+        getBlob,
+        putBlob: (bytes) => this.o.blobs.put(bytes).catch((e: Error) => this.storeFailed(x, e)),
         findNamed: (name) => this.o.blobAliases.get(name),
-        putNamed: (name, bytes) => this.o.blobAliases.put(name, bytes),
+        putNamed: (name, bytes) => this.o.blobAliases.put(name, bytes).catch((e: Error) => this.storeFailed(x, e)),
         epochEnd: (report) => this.epochEnd(slot, x, recorder, report),
         phase: (name, epochs) => void recorder.phase(run.id, name, epochs).catch((e: Error) => log.warn({ err: e.message }, 'phase not recorded')),
         log: (message) => log.info(message),
@@ -181,6 +204,15 @@ export class RunnerHost extends EventEmitter {
       outcome = { kind: 'failed', error: (e as Error).message, cancelled: false };
     }
     await this.settle(x, recorder, outcome, log);
+  }
+
+  /** A full disk fails the run with a message that says so (the job's own error would name only the call). */
+  private storeFailed(x: Execution, e: Error): never {
+    if (e instanceof BlobStoreFullError && !x.failure) {
+      x.failure = `the blob store is full (no space left on device): a ${e.bytes}-byte blob of this run could not be stored; the run keeps its last stored checkpoint (epoch ${x.run.epoch} or later). Free disk space and start the run again`;
+      this.o.log.error({ runId: x.run.id, where: e.where, bytes: e.bytes }, 'blob store full: run fails');
+    }
+    throw e;
   }
 
   private async epochEnd(slot: Slot, x: Execution, recorder: RunRecorder, report: EpochReport): Promise<void> {
@@ -221,6 +253,14 @@ export class RunnerHost extends EventEmitter {
       return 'released';
     }
     const state = await this.queue.renew(run.id, owner, this.leaseMs);
+    if (state === 'held' && outcome.kind === 'died' && !x.failure && run.attempts < this.maxAttempts) {
+      const back = await this.queue.requeue(run.id, owner);
+      if (back) {
+        await publishStatus(this.o.pubsub, [back]);
+        log.warn({ error: outcome.error, attempt: run.attempts, maxAttempts: this.maxAttempts }, 'worker died: run queued again, it resumes from its last checkpoint');
+        return 'requeued';
+      }
+    }
     if (state === 'cancelled') {
       await this.queue.dropLease(run.id, owner);
       log.info('run cancelled');
@@ -230,7 +270,13 @@ export class RunnerHost extends EventEmitter {
       log.warn('run is no longer ours (lease taken over): left as it is');
       return 'lost';
     }
-    const error = x.failure ?? (outcome.kind === 'done' ? 'the job finished but its run could not be marked SUCCEEDED' : outcome.error);
+    const error =
+      x.failure ??
+      (outcome.kind === 'done'
+        ? 'the job finished but its run could not be marked SUCCEEDED'
+        : outcome.kind === 'died'
+          ? `${outcome.error} (attempt ${run.attempts} of ${this.maxAttempts}: no retries left)`
+          : outcome.error);
     await recorder.fail(run.id, error);
     log.warn({ error }, 'run failed');
     return 'failed';

@@ -96,6 +96,20 @@ export class RunQueue {
     return run ?? null;
   }
 
+  /**
+   * Queues a run again after its worker thread died (crash, out of memory): unlike `release`, the claim still counts
+   * as an attempt, so a run that kills its worker every time fails after maxAttempts.
+   */
+  async requeue(runId: string, owner: string): Promise<Run | null> {
+    const [run] = await updated(
+      this.ds,
+      `UPDATE run SET status = 'QUEUED', "leaseOwner" = NULL, "leaseExpiresAt" = NULL
+       WHERE id = $1 AND "leaseOwner" = $2 AND status = 'RUNNING'`,
+      [runId, owner],
+    );
+    return run ?? null;
+  }
+
   /** Clears the lease of a run that was cancelled while this owner ran it (the status stays CANCELLED). */
   async dropLease(runId: string, owner: string): Promise<void> {
     await updated(this.ds, `UPDATE run SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = $1 AND "leaseOwner" = $2`, [runId, owner]);

@@ -40,26 +40,32 @@ export class RunRecorder {
 
   /**
    * Stores an epoch (checkpoint keys, progress, metric points; the lease is renewed too), then publishes it.
-   * Answers the checkpoint blobs this epoch superseded and no run refers to any more: a run keeps only its last and
-   * its best checkpoint (each holds the weights and both Adam moments, megabytes a time).
+   * Answers the checkpoint blobs this epoch superseded and no run refers to any more: a run keeps its last, the one
+   * before it (where a resume restarts when the last is corrupt, ./checkpoints.ts) and its best checkpoint (each
+   * holds the weights and both Adam moments, megabytes a time); a checkpoint goes once superseded twice.
    */
   async epochEnd(runId: string, report: EpochReport, at = new Date()): Promise<{ run: Run; superseded: string[] }> {
     const { run, superseded } = await this.ds.transaction(async (m) => {
-      const [before] = await m.query(`SELECT "checkpointBlobKey" AS last, "bestCheckpointBlobKey" AS best FROM run WHERE id = $1`, [runId]);
+      const [before] = await m.query(
+        `SELECT "previousCheckpointBlobKey" AS previous, "checkpointBlobKey" AS last, "bestCheckpointBlobKey" AS best FROM run WHERE id = $1`,
+        [runId],
+      );
+      // the right-hand sides read the row as it was: the last checkpoint becomes the previous one
       const row = await fenced(
         m,
         `epoch = $3, epochs = $4, phase = $5, "checkpointBlobKey" = $6, "bestCheckpointBlobKey" = COALESCE($7, "bestCheckpointBlobKey"),
+         "previousCheckpointBlobKey" = "checkpointBlobKey", "previousCheckpointEpoch" = CASE WHEN "checkpointBlobKey" IS NULL THEN NULL ELSE epoch END,
          "leaseExpiresAt" = now() + $8 * interval '1 millisecond'`,
         [runId, this.owner, report.epoch, report.epochs, report.phase, report.checkpointKey, report.bestCheckpointKey, this.leaseMs],
       );
       if (!row) throw new RunNotHeldError(runId);
       await this.metrics.record(runId, report.epoch, report.metrics, at, m);
-      const old = [before?.last, before?.best].filter((k): k is string => typeof k === 'string');
+      const old = [before?.previous, before?.last, before?.best].filter((k): k is string => typeof k === 'string');
       // content-addressed: a twin run (same config and seed) may hold the very same bytes
       const unreferenced: { k: string }[] = old.length
         ? await m.query(
             `SELECT DISTINCT k FROM unnest($1::text[]) k
-             WHERE NOT EXISTS (SELECT 1 FROM run WHERE "checkpointBlobKey" = k OR "bestCheckpointBlobKey" = k OR "weightsBlobKey" = k)`,
+             WHERE NOT EXISTS (SELECT 1 FROM run WHERE "checkpointBlobKey" = k OR "previousCheckpointBlobKey" = k OR "bestCheckpointBlobKey" = k OR "weightsBlobKey" = k)`,
             [old],
           )
         : [];

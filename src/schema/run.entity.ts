@@ -136,6 +136,13 @@ export class Run {
   @Column({ type: 'text', nullable: true })
   bestCheckpointBlobKey: string | null;
 
+  /** The checkpoint before the last one and its epoch: where a resume restarts when the last one is corrupt. */
+  @Column({ type: 'text', nullable: true })
+  previousCheckpointBlobKey: string | null;
+
+  @Column({ type: 'int', nullable: true })
+  previousCheckpointEpoch: number | null;
+
   /** The weights a SUCCEEDED run delivers: a PRETRAIN's are where CLC fine-tuning starts, a FINETUNE's the evaluated ones. */
   @Column({ type: 'text', nullable: true })
   weightsBlobKey: string | null;

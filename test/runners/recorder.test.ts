@@ -1,4 +1,7 @@
-/** What the recorder keeps of a run's checkpoints: the last and the best, nothing superseded, nothing a twin holds. */
+/**
+ * What the recorder keeps of a run's checkpoints: the last, the one before it (a corrupt last one falls back to it) and
+ * the best; a checkpoint superseded twice goes, unless a twin holds it.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NephronDataSource } from '../../ormconfig';
 import { RunQueue } from '../../src/runners/queue';
@@ -41,25 +44,29 @@ describe.each(DB_KINDS)('run recorder on %s', (kind) => {
       bestCheckpointKey,
     });
 
-    it('answers superseded checkpoints, keeping the last and the best', async () => {
+    it('answers superseded checkpoints, keeping the last, the previous and the best', async () => {
       const { run, recorder } = await claimedRun('rec:0');
       expect((await recorder.epochEnd(run.id, epoch(1, key('a'), key('a')))).superseded).toEqual([]);
-      // epoch 2 improves: a (last and best before) is superseded by b
-      expect((await recorder.epochEnd(run.id, epoch(2, key('b'), key('b')))).superseded).toEqual([key('a')]);
-      // epoch 3 does not improve: b stays as the best
-      expect((await recorder.epochEnd(run.id, epoch(3, key('c'), null))).superseded).toEqual([]);
-      // epoch 4 does not improve either: c (the old last) goes, b stays
-      const { superseded, run: row } = await recorder.epochEnd(run.id, epoch(4, key('d'), null));
+      // epoch 2 improves: a (last and best before) is the previous checkpoint now
+      expect((await recorder.epochEnd(run.id, epoch(2, key('b'), key('b')))).superseded).toEqual([]);
+      // epoch 3 does not improve: a is superseded twice and goes, b stays as the previous and the best
+      expect((await recorder.epochEnd(run.id, epoch(3, key('c'), null))).superseded).toEqual([key('a')]);
+      // epoch 4: c is the previous, b the best
+      expect((await recorder.epochEnd(run.id, epoch(4, key('d'), null))).superseded).toEqual([]);
+      // epoch 5: c goes, b stays
+      const { superseded, run: row } = await recorder.epochEnd(run.id, epoch(5, key('e'), null));
       expect(superseded).toEqual([key('c')]);
-      expect([row.checkpointBlobKey, row.bestCheckpointBlobKey]).toEqual([key('d'), key('b')]);
+      expect([row.checkpointBlobKey, row.previousCheckpointBlobKey, row.previousCheckpointEpoch, row.bestCheckpointBlobKey]).toEqual([key('e'), key('d'), 4, key('b')]);
     });
 
     it('keeps a checkpoint another run still refers to', async () => {
       const { run, recorder } = await claimedRun('rec:1');
       await recorder.epochEnd(run.id, epoch(1, key('e'), key('e')));
+      await recorder.epochEnd(run.id, epoch(2, key('f'), key('f')));
       const twin = await services.runs.startFineTuning({ cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0, nLabeled: 2, initialization: 'RANDOM' as never });
       await ds.query(`UPDATE run SET "checkpointBlobKey" = $1 WHERE id = $2`, [key('e'), twin.id]);
-      expect((await recorder.epochEnd(run.id, epoch(2, key('f'), key('f')))).superseded).toEqual([]);
+      // e is superseded twice now, but the twin still refers to it
+      expect((await recorder.epochEnd(run.id, epoch(3, key('0'), key('0')))).superseded).toEqual([]);
     });
   });
 });
