@@ -6,7 +6,11 @@ export default defineConfig({
   resolve: {
     // graphql ships index.mjs beside index.js; vite would give our sources the .mjs copy while Apollo and type-graphql
     // require() the .js one, and graphql refuses objects from "another realm". One instance for everyone:
-    alias: { graphql: path.resolve(__dirname, 'node_modules/graphql/index.js') },
+    // graphql-query-complexity's "module" build imports graphql/index.mjs by name: give vite its CommonJS build too
+    alias: {
+      graphql: path.resolve(__dirname, 'node_modules/graphql/index.js'),
+      'graphql-query-complexity': path.resolve(__dirname, 'node_modules/graphql-query-complexity/dist/cjs/index.js'),
+    },
   },
   test: {
     include: ['test/**/*.test.ts'],

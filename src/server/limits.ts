@@ -1,0 +1,140 @@
+/**
+ * Operation limits, the same for HTTP (Apollo plugin below) and graphql-ws (ws-operation.ts): a maximum selection
+ * depth and a maximum estimated cost, measured on a parsed and validated document with its variables.
+ *
+ * Cost is type-graphql's query-complexity pattern (graphql-query-complexity): a field's own `complexity` extension
+ * if it has one (fieldExtensionsEstimator), else a list field with a `first` argument costs 1 + first × its
+ * selection (connections: `runs`, `Cohort.subjects`; `first` defaults to the page size of 50 when omitted), else
+ * 1 + its selection (simpleEstimator). Unbounded lists without `first` (sweeps, Sweep.runs, metric points) are
+ * counted once: the depth limit and the page-size cap of pagination.ts bound what they add.
+ *
+ * Over a limit: BAD_USER_INPUT with `reason` QUERY_TOO_DEEP or QUERY_TOO_COMPLEX, the measured value and the
+ * limit, HTTP 400, before anything executes.
+ */
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import {
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { DEFAULT_PAGE } from '../services/pagination';
+
+export interface OperationLimits {
+  maxDepth: number;
+  maxComplexity: number;
+}
+
+/**
+ * Tokens a document may have (graphql-js stops parsing past it). Bounds parse and validation work on hostile
+ * documents (validation has quadratic steps); the largest document the CLI sends (Bland–Altman for 30 models) has
+ * about 1,500.
+ */
+export const MAX_TOKENS = 20_000;
+
+/** Connections: 1 + first × the selection (what one page can return). */
+const paginationEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
+  if (!field.args.some((a) => a.name === 'first')) return undefined;
+  const first = typeof args.first === 'number' && args.first >= 0 ? args.first : DEFAULT_PAGE;
+  return 1 + first * childComplexity;
+};
+
+const ESTIMATORS = [fieldExtensionsEstimator(), paginationEstimator, simpleEstimator({ defaultComplexity: 1 })];
+
+/** Deepest field nesting of the chosen operation (fragments expanded; `{ a { b } }` is 2). */
+export function operationDepth(document: DocumentNode, operationName?: string | null): number {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return 0;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  // a fragment's depth does not depend on where it is spread: measure each once (documents may spread one many times)
+  const memo = new Map<string, number>();
+  const depthOf = (set: SelectionSetNode | undefined, visiting: Set<string>): number => {
+    if (!set) return 0;
+    let deepest = 0;
+    for (const s of set.selections) {
+      let d = 0;
+      if (s.kind === Kind.FIELD) d = s.selectionSet ? 1 + depthOf(s.selectionSet, visiting) : 1;
+      else if (s.kind === Kind.INLINE_FRAGMENT) d = depthOf(s.selectionSet, visiting);
+      else {
+        const name = s.name.value;
+        const known = memo.get(name);
+        if (known !== undefined) d = known;
+        else if (!visiting.has(name) && fragments.has(name)) {
+          visiting.add(name); // cycles are a validation error; never loop on one
+          d = depthOf(fragments.get(name)!.selectionSet, visiting);
+          visiting.delete(name);
+          memo.set(name, d);
+        }
+      }
+      if (d > deepest) deepest = d;
+    }
+    return deepest;
+  };
+  return depthOf(operation.selectionSet, new Set());
+}
+
+/** Estimated cost of the chosen operation; undefined when the variables do not fit it (execution reports that). */
+export function operationComplexity(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): number | undefined {
+  try {
+    return getComplexity({ schema, query: document, operationName: operationName ?? undefined, variables: variables ?? {}, estimators: ESTIMATORS, maxQueryNodes: MAX_TOKENS });
+  } catch (e) {
+    // more selections than the node budget: certainly over any sensible limit
+    if (e instanceof GraphQLError && /maximum allowed number of nodes/.test(e.message)) return Number.POSITIVE_INFINITY;
+    // variable values that do not fit the operation: the executor answers BAD_USER_INPUT naming the variable
+    if (e instanceof GraphQLError && /^(Variable "\$|Argument "|Too many errors processing variables)/.test(e.message)) return undefined;
+    throw e; // anything else is a bug here: fail closed (INTERNAL_SERVER_ERROR), never let the operation through unmeasured
+  }
+}
+
+/** The error for the first limit the operation exceeds, or undefined. Call it on a validated document. */
+export function checkOperationLimits(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+  limits: OperationLimits,
+): GraphQLError | undefined {
+  const depth = operationDepth(document, operationName);
+  if (depth > limits.maxDepth) {
+    return limitError(`the operation is nested ${depth} levels deep; the limit is ${limits.maxDepth} (NEPHRON_MAX_DEPTH)`, 'QUERY_TOO_DEEP', depth, limits.maxDepth);
+  }
+  const complexity = operationComplexity(schema, document, operationName, variables);
+  if (complexity !== undefined && complexity > limits.maxComplexity) {
+    const shown = Number.isFinite(complexity) ? String(complexity) : `more than ${MAX_TOKENS} selections`;
+    return limitError(
+      `the operation's estimated cost is ${shown}; the limit is ${limits.maxComplexity} (NEPHRON_MAX_COMPLEXITY). Ask for smaller pages (first) or fewer fields`,
+      'QUERY_TOO_COMPLEX',
+      Number.isFinite(complexity) ? complexity : null,
+      limits.maxComplexity,
+    );
+  }
+  return undefined;
+}
+
+function limitError(message: string, reason: string, value: number | null, limit: number): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', reason, value, limit, http: { status: 400 } } });
+}
+
+/** HTTP: checks every operation once Apollo has parsed and validated it, before it executes. */
+export function limitsPlugin(limits: OperationLimits): ApolloServerPlugin<BaseContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request, schema }) {
+          const error = checkOperationLimits(schema, document, request.operationName, request.variables, limits);
+          if (error) throw error;
+        },
+      };
+    },
+  };
+}
