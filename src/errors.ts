@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'CONFLICT'
   | 'NOT_IMPLEMENTED'
+  | 'RATE_LIMITED'
   | 'INTERNAL_SERVER_ERROR';
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403 };
@@ -36,6 +37,15 @@ export const notImplemented = (what: string) =>
 export const unauthenticated = (message = 'a valid API token is required: send "Authorization: Bearer <token>"') =>
   new AppError('UNAUTHENTICATED', message);
 export const forbidden = (message: string) => new AppError('FORBIDDEN', message);
+/**
+ * Too many mutations (src/server/rate-limit.ts): HTTP 429 with a Retry-After header, and `retryAfterSeconds` in the
+ * extensions for WebSocket callers. `http.headers` is a Map because that is what Apollo merges into the response.
+ */
+export function rateLimited(message: string, retryAfterSeconds: number): AppError {
+  const error = new AppError('RATE_LIMITED', message, { retryAfterSeconds });
+  error.extensions.http = { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) };
+  return error;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Ids are UUIDs: anything else cannot name an existing row. */

@@ -13,4 +13,6 @@ export interface Context {
   loaders: Loaders;
   pubsub: PubSub;
   log: Logger;
+  /** The caller's mutation rate limit (./mutation-quota.ts); absent or null: unlimited. */
+  mutationQuota?: { take(cost: number): void } | null;
 }

@@ -2,6 +2,7 @@ import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AnalysisResolver } from './analysis.resolver';
 import { authChecker } from './auth-checker';
+import { guardMutations } from './mutation-quota';
 import { CohortResolver, ContrastResolver } from './cohort.resolver';
 import { ProgressResolver } from './progress.resolver';
 import { RunConnectionResolver, RunResolver } from './run.resolver';
@@ -27,7 +28,12 @@ let built: Promise<GraphQLSchema> | undefined;
 
 /** The executable schema (built once per process). */
 export function buildNephronSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({
+  built ??= buildNephronSchemaOnce();
+  return built;
+}
+
+async function buildNephronSchemaOnce(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: RESOLVERS,
     authChecker,
     validate: false,
@@ -42,7 +48,7 @@ export function buildNephronSchema(): Promise<GraphQLSchema> {
       },
     },
   });
-  return built;
+  return guardMutations(schema);
 }
 
 /** The SDL committed as schema.graphql. */

@@ -16,7 +16,14 @@ export interface PubSub {
 export const topics = {
   run: (runId: string) => `run:${runId}`,
   allRuns: 'runs',
+  /** API tokens created or revoked (./ws-sessions.ts closes the WebSockets of revoked ones). */
+  tokens: 'tokens',
 };
+
+export interface TokenEvent {
+  id: string;
+  revoked: boolean;
+}
 
 export async function publishRunProgress(pubsub: PubSub, event: RunProgress): Promise<void> {
   await Promise.all([pubsub.publish(topics.run(event.runId), event), pubsub.publish(topics.allRuns, event)]);

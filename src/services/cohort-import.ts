@@ -27,8 +27,9 @@ export async function importCohort(deps: CohortDataDeps, cohorts: CohortService,
   const name = await checkCohortName(deps.ds, req.name);
   const batch = new BlobBatch(deps);
   try {
-    const { dir, relative } = await resolveImportDir(root, req.path);
-    const plan = await scanImportDir(dir, relative, name);
+    const place = await resolveImportDir(root, req.path);
+    const { relative } = place;
+    const plan = await scanImportDir(place, name);
     const channels = new Map<string, { count: number; file: string; contrast: StoredContrast }>();
     const rel = (...p: string[]) => path.join(relative === '.' ? '' : relative, ...p);
     const subjects = await mapLimit(plan.rows, deps.pool.size, async (row) => {
@@ -38,8 +39,8 @@ export async function importCohort(deps: CohortDataDeps, cohorts: CohortService,
         const imageName = rel(row.code, f.image);
         const x = await deps.pool.run('readSeries', {
           contrast: f.contrast,
-          imagePath: path.join(dir, row.code, f.image),
-          maskPath: path.join(dir, row.code, f.mask),
+          imagePath: f.imagePath, // real paths, checked to be under the import root
+          maskPath: f.maskPath,
           imageName,
           maskName: rel(row.code, f.mask),
           channelNames: f.channelNames,

@@ -4,23 +4,17 @@
  *   <dir>/<code>/<CONTRAST>.nii[.gz]   4D float/int image (x, y, slice, channel)
  *   <dir>/<code>/<CONTRAST>_mask.nii[.gz]  3D labels 0 background, 1 right kidney, 2 left kidney
  *   <dir>[/<code>]/<CONTRAST>.json     optional {"channels": [...], "protocol": {...}} (or just the array)
- * Every problem is an ImportError naming the file (relative to the import root) and the reason.
+ * Every problem is an ImportError naming the file (relative to the import root) and the reason. Every file is opened
+ * by its real path, checked to lie under the import root (./import-paths.ts).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { splitSizes } from '../data/phantom';
 import { hashSeed, Rng } from '../data/random';
 import { CONTRAST_KINDS, SUBJECT_GROUPS, type ContrastKindName, type SubjectGroupName } from '../data/volume';
+import { confinedPath, ImportError, type ImportPlace } from './import-paths';
 
-export class ImportError extends Error {
-  constructor(
-    readonly file: string,
-    readonly reason: string,
-  ) {
-    super(`${file}: ${reason}`);
-    this.name = 'ImportError';
-  }
-}
+export { ImportError, resolveImportDir, type ImportPlace } from './import-paths';
 
 const SPLITS = ['TRAIN', 'VALIDATION', 'TEST'] as const;
 type SplitName = (typeof SPLITS)[number];
@@ -35,6 +29,9 @@ export interface SeriesFiles {
   contrast: ContrastKindName;
   image: string;
   mask: string;
+  /** Real paths of the image and the mask, checked to be under the import root: what the reader opens. */
+  imagePath: string;
+  maskPath: string;
   channelNames: string[] | null;
   channelNamesFile: string | null;
   protocol: Record<string, unknown> | null;
@@ -48,26 +45,6 @@ export interface ImportPlan {
   contrasts: ContrastKindName[];
   /** Per subject code, one entry per contrast, in `contrasts` order. */
   files: Map<string, SeriesFiles[]>;
-}
-
-/** Resolves `requested` inside `root`: no "..", no absolute path outside it, no symlink leading out of it. */
-export async function resolveImportDir(root: string, requested: string): Promise<{ dir: string; relative: string }> {
-  const p = (requested ?? '').trim();
-  if (!p) throw new ImportError(p, 'path is empty');
-  if (p.split(/[\\/]+/).includes('..')) throw new ImportError(p, 'path must not contain ".." segments');
-  const realRoot = await fs.realpath(root).catch(() => {
-    throw new ImportError(p, `the import root NEPHRON_IMPORT_ROOT=${root} does not exist`);
-  });
-  const absolute = path.resolve(realRoot, p);
-  const inside = (q: string) => q === realRoot || q.startsWith(realRoot + path.sep);
-  if (path.isAbsolute(p) && !inside(path.resolve(p)) && !inside(absolute)) throw new ImportError(p, 'absolute path outside the import root');
-  const real = await fs.realpath(path.isAbsolute(p) ? path.resolve(p) : absolute).catch(() => {
-    throw new ImportError(p, 'no such directory under the import root');
-  });
-  if (!inside(real)) throw new ImportError(p, 'path leads outside the import root (symbolic link)');
-  const stat = await fs.stat(real);
-  if (!stat.isDirectory()) throw new ImportError(p, 'not a directory');
-  return { dir: real, relative: path.relative(realRoot, real) || '.' };
 }
 
 /** Minimal CSV: comma-separated, optional double quotes around a field, blank lines ignored. */
@@ -126,10 +103,12 @@ function assignMissingSplits(rows: (Omit<ImportRow, 'split'> & { split: SplitNam
   return rows as ImportRow[];
 }
 
-async function readSidecar(file: string, name: string): Promise<{ channels: string[]; protocol: Record<string, unknown> | null } | null> {
+async function readSidecar(root: string, file: string, name: string): Promise<{ channels: string[]; protocol: Record<string, unknown> | null } | null> {
+  const real = await confinedPath(root, file, name);
+  if (!real) return null;
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = await fs.readFile(real, 'utf8');
   } catch {
     return null;
   }
@@ -150,16 +129,24 @@ async function readSidecar(file: string, name: string): Promise<{ channels: stri
 const NIFTI_RE = /^([A-Z0-9_]+?)(_mask)?\.nii(\.gz)?$/;
 
 /** Reads subjects.csv and lists every subject's files; checks that each contrast is complete for every subject. */
-export async function scanImportDir(dir: string, relative: string, seedName: string): Promise<ImportPlan> {
+export async function scanImportDir({ root, dir, relative }: ImportPlace, seedName: string): Promise<ImportPlan> {
   const rel = (...parts: string[]) => path.join(relative === '.' ? '' : relative, ...parts);
-  const csvText = await fs.readFile(path.join(dir, 'subjects.csv'), 'utf8').catch(() => {
-    throw new ImportError(rel('subjects.csv'), 'missing: the directory needs a subjects.csv with the columns code,group[,split]');
+  const missingCsv = () => new ImportError(rel('subjects.csv'), 'missing: the directory needs a subjects.csv with the columns code,group[,split]');
+  const csvPath = await confinedPath(root, path.join(dir, 'subjects.csv'), rel('subjects.csv'));
+  if (!csvPath) throw missingCsv();
+  const csvText = await fs.readFile(csvPath, 'utf8').catch(() => {
+    throw missingCsv();
   });
   const rows = parseSubjectsCsv(csvText, rel('subjects.csv'), seedName);
   const found = new Map<string, Map<ContrastKindName, { image?: string; mask?: string }>>();
+  const subjectDirs = new Map<string, string>();
   for (const row of rows) {
-    const entries = await fs.readdir(path.join(dir, row.code), { withFileTypes: true }).catch(() => {
-      throw new ImportError(rel(row.code), 'subject directory missing (listed in subjects.csv)');
+    const missingDir = () => new ImportError(rel(row.code), 'subject directory missing (listed in subjects.csv)');
+    const subjectDir = await confinedPath(root, path.join(dir, row.code), rel(row.code));
+    if (!subjectDir) throw missingDir();
+    subjectDirs.set(row.code, subjectDir);
+    const entries = await fs.readdir(subjectDir, { withFileTypes: true }).catch(() => {
+      throw missingDir();
     });
     const byContrast = new Map<ContrastKindName, { image?: string; mask?: string }>();
     for (const e of entries) {
@@ -179,7 +166,7 @@ export async function scanImportDir(dir: string, relative: string, seedName: str
   if (!contrasts.length) throw new ImportError(rel(rows[0].code), 'no NIfTI series (<CONTRAST>.nii or .nii.gz) in any subject directory');
   const files = new Map<string, SeriesFiles[]>();
   const rootSidecars = new Map<ContrastKindName, Awaited<ReturnType<typeof readSidecar>>>();
-  for (const c of contrasts) rootSidecars.set(c, await readSidecar(path.join(dir, `${c}.json`), rel(`${c}.json`)));
+  for (const c of contrasts) rootSidecars.set(c, await readSidecar(root, path.join(dir, `${c}.json`), rel(`${c}.json`)));
   for (const row of rows) {
     const list: SeriesFiles[] = [];
     for (const c of contrasts) {
@@ -189,12 +176,20 @@ export async function scanImportDir(dir: string, relative: string, seedName: str
         throw new ImportError(rel(row.code, `${c}.nii.gz`), `missing: contrast ${c} must exist for every subject (present for ${have.slice(0, 5).join(', ')}${have.length > 5 ? ', …' : ''})`);
       }
       if (!slot.mask) throw new ImportError(rel(row.code, `${c}_mask.nii.gz`), `missing: every series needs its mask (${slot.image} has none)`);
-      const own = await readSidecar(path.join(dir, row.code, `${c}.json`), rel(row.code, `${c}.json`));
+      const subjectDir = subjectDirs.get(row.code)!;
+      const own = await readSidecar(root, path.join(subjectDir, `${c}.json`), rel(row.code, `${c}.json`));
+      const real = async (file: string) => {
+        const p = await confinedPath(root, path.join(subjectDir, file), rel(row.code, file));
+        if (!p) throw new ImportError(rel(row.code, file), 'cannot be read (a dangling symbolic link?)');
+        return p;
+      };
       const sidecar = own ?? rootSidecars.get(c) ?? null;
       list.push({
         contrast: c,
         image: slot.image,
         mask: slot.mask,
+        imagePath: await real(slot.image),
+        maskPath: await real(slot.mask),
         channelNames: sidecar?.channels ?? null,
         channelNamesFile: own ? rel(row.code, `${c}.json`) : sidecar ? rel(`${c}.json`) : null,
         protocol: sidecar?.protocol ?? null,

@@ -64,7 +64,7 @@ export function createServices(ds: NephronDataSource, pubsub: PubSub, config: Pi
     sweeps: new SweepService(ds, pubsub, runs),
     metrics: new MetricsService(ds),
     evaluations: new EvaluationService(ds),
-    tokens: new TokenService(ds),
+    tokens: new TokenService(ds, pubsub),
     analysis: new AnalysisService(ds),
   };
 }

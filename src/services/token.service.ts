@@ -1,20 +1,26 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { IsNull, type DataSource } from 'typeorm';
+import { In, IsNull, type DataSource } from 'typeorm';
 import { isUuid, notFound } from '../errors';
 import { ApiToken } from '../schema/api-token.entity';
 import { Role } from '../schema/enums';
+import { topics, type PubSub, type TokenEvent } from '../server/pubsub';
 
 /** Tokens look like "nph_<43 base64url chars>" (256 random bits); the database keeps only their sha256. */
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
 export class TokenService {
-  constructor(private readonly ds: DataSource) {}
+  /** `pubsub`: where token changes are announced, so every process closes a revoked token's WebSockets at once. */
+  constructor(
+    private readonly ds: DataSource,
+    private readonly pubsub?: PubSub,
+  ) {}
 
   async create(role: Role, name?: string | null): Promise<{ token: string; apiToken: ApiToken }> {
     const token = `nph_${randomBytes(32).toString('base64url')}`;
     const repo = this.ds.getRepository(ApiToken);
     const apiToken = repo.create({ hash: hashToken(token), role, name: name ?? null });
     await repo.insert(apiToken);
+    await this.announce({ id: apiToken.id, revoked: false });
     return { token, apiToken: await repo.findOneByOrFail({ id: apiToken.id }) };
   }
 
@@ -28,6 +34,13 @@ export class TokenService {
     return (await this.ds.getRepository(ApiToken).countBy({ revokedAt: IsNull() })) > 0;
   }
 
+  /** Of these token ids, the ones still live (not revoked, not deleted). */
+  async liveIds(ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows = await this.ds.getRepository(ApiToken).find({ select: { id: true }, where: { id: In(ids), revokedAt: IsNull() } });
+    return new Set(rows.map((r) => r.id));
+  }
+
   list(): Promise<ApiToken[]> {
     return this.ds.getRepository(ApiToken).find({ order: { createdAt: 'ASC' } });
   }
@@ -36,7 +49,14 @@ export class TokenService {
     const repo = this.ds.getRepository(ApiToken);
     const token = isUuid(id) ? await repo.findOneBy({ id }) : null;
     if (!token) throw notFound('token', id);
-    if (!token.revokedAt) await repo.update({ id }, { revokedAt: new Date() });
+    if (!token.revokedAt) {
+      await repo.update({ id }, { revokedAt: new Date() });
+      await this.announce({ id, revoked: true });
+    }
     return repo.findOneByOrFail({ id });
+  }
+
+  private async announce(event: TokenEvent): Promise<void> {
+    await this.pubsub?.publish(topics.tokens, event);
   }
 }

@@ -18,6 +18,16 @@ describe('configuration from the environment', () => {
     expect(error!.problems.map((p) => p.split('=')[0])).toEqual(['PORT', 'DATABASE_URL', 'NEPHRON_DEFAULT_COHORT', 'NEPHRON_RUNNERS', 'NEPHRON_BACKEND']);
   });
 
+  it('reads the mutation rate limit: <count>/<period>, a burst of one period by default, or off', () => {
+    expect(loadConfig({}).mutationRate).toEqual({ perSecond: 1, burst: 60 });
+    expect(loadConfig({ NEPHRON_MUTATION_RATE: '10/s', NEPHRON_MUTATION_BURST: '5' }).mutationRate).toEqual({ perSecond: 10, burst: 5 });
+    expect(loadConfig({ NEPHRON_MUTATION_RATE: '360 / hour' }).mutationRate).toEqual({ perSecond: 0.1, burst: 360 });
+    expect(loadConfig({ NEPHRON_MUTATION_RATE: 'OFF' }).mutationRate).toBeNull();
+    for (const bad of [{ NEPHRON_MUTATION_RATE: '60' }, { NEPHRON_MUTATION_RATE: '0/min' }, { NEPHRON_MUTATION_RATE: '5/constructor' }, { NEPHRON_MUTATION_RATE: '-1/s' }, { NEPHRON_MUTATION_BURST: '0' }, { NEPHRON_MUTATION_BURST: '2.5' }, { NEPHRON_MUTATION_RATE: 'off', NEPHRON_MUTATION_BURST: '10' }]) {
+      expect(() => loadConfig(bad), JSON.stringify(bad)).toThrow(new RegExp(Object.keys(bad).at(-1)!));
+    }
+  });
+
   it('picks the database from DATABASE_URL and NEPHRON_DATA_DIR', () => {
     expect(databaseTarget({ DATABASE_URL: 'postgres://u@h/db' })).toEqual({ engine: 'postgres', url: 'postgres://u@h/db' });
     expect(databaseTarget({ DATABASE_URL: 'memory' })).toEqual({ engine: 'pglite', dataDir: null });

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/server/logger';
 import type { RunnerHostOptions } from '../../src/runners/host';
 import { InProcessPubSub } from '../../src/server/pubsub';
 import { PgPubSub } from '../../src/server/pubsub-pg';
-import { createNephronServer, type NephronServer } from '../../src/server/server';
+import { createNephronServer, type NephronServer, type NephronServerOptions } from '../../src/server/server';
 import { freshDatabaseEnv, type DbKind } from './db';
 import { connectWs, type TestWsClient } from './ws';
 
@@ -37,7 +37,7 @@ export interface TestServer {
 export async function startTestServer(
   kind: DbKind,
   env: Record<string, string> = {},
-  options: { runners?: Partial<RunnerHostOptions>; databaseUrl?: string } = {},
+  options: { runners?: Partial<RunnerHostOptions>; databaseUrl?: string; server?: Pick<NephronServerOptions, 'clock' | 'tokenRecheckMs'> } = {},
 ): Promise<TestServer> {
   // databaseUrl: share a database another process uses (the caller owns it)
   const db = options.databaseUrl ? { env: { DATABASE_URL: options.databaseUrl }, cleanup: async () => {} } : await freshDatabaseEnv(kind);
@@ -47,7 +47,7 @@ export async function startTestServer(
   try {
     pubsub = kind === 'postgres' ? new PgPubSub(config.databaseUrl!) : new InProcessPubSub();
     if (pubsub instanceof PgPubSub) await pubsub.start();
-    server = await createNephronServer(config, { pubsub, log: createLogger(config.logLevel), runners: options.runners });
+    server = await createNephronServer(config, { ...options.server, pubsub, log: createLogger(config.logLevel), runners: options.runners });
   } catch (e) {
     await db.cleanup();
     throw e;
