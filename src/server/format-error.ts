@@ -7,6 +7,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { parse, visit, type ASTNode, type GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { EntityNotFoundError, QueryFailedError } from 'typeorm';
+import { BlobStoreFullError } from '../data/blobStore';
 import { ConfigError } from '../ml/resolveConfig';
 
 const DB_CODES: Record<string, { code: string; message: string }> = {
@@ -23,6 +24,11 @@ export function createFormatError(log: Logger, development: boolean) {
     if (!development) delete ext.stacktrace;
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
 
+    if (original instanceof BlobStoreFullError) {
+      // the server's condition, not the caller's input; the message says what to do and names no path
+      log.error({ err: original, where: original.where }, 'blob store full');
+      return { ...base, message: original.message, extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'DISK_FULL' } };
+    }
     if (original instanceof ConfigError) {
       return { ...base, extensions: { ...ext, code: 'BAD_USER_INPUT', field: `input.overrides.${original.path}` } };
     }
