@@ -24,6 +24,14 @@ export interface Config {
   logLevel: LogLevel;
   /** NODE_ENV=development: stack traces in error responses. */
   development: boolean;
+  /** NODE_ENV=production: no introspection, no Apollo landing page (sandbox). */
+  production: boolean;
+  /** Deepest selection nesting an operation may have (HTTP and WebSocket). */
+  maxDepth: number;
+  /** Highest estimated cost an operation may have (src/server/limits.ts: 1 per field, lists with `first` × first). */
+  maxComplexity: number;
+  /** A query over HTTP answering later than this gets a TIMEOUT error (504); mutations run to completion. */
+  requestTimeoutMs: number;
 }
 
 export interface MutationRate {
@@ -87,6 +95,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (get('LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${logLevel}: expected one of ${LOG_LEVELS.join(', ')}`);
 
+  const limit = (name: string, fallback: number, min: number, max: number, unit: string): number => {
+    const text = get(name) ?? String(fallback);
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) problems.push(`${name}=${text}: expected ${unit} ${min}-${max}`);
+    return value;
+  };
+  const maxDepth = limit('NEPHRON_MAX_DEPTH', 10, 2, 100, 'an integer');
+  const maxComplexity = limit('NEPHRON_MAX_COMPLEXITY', 20_000, 10, 10_000_000, 'an integer');
+  const requestTimeoutMs = limit('NEPHRON_REQUEST_TIMEOUT_MS', 30_000, 1, 3_600_000, 'milliseconds');
+
   if (problems.length) throw new ConfigError(problems);
   return {
     host,
@@ -102,6 +120,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mutationRate,
     logLevel,
     development: env.NODE_ENV === 'development',
+    production: env.NODE_ENV === 'production',
+    maxDepth,
+    maxComplexity,
+    requestTimeoutMs,
   };
 }
 

@@ -6,7 +6,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -30,6 +31,9 @@ import { createPubSub } from './pubsub-pg';
 import { AnswerCache } from './answer-cache';
 import { ROUTES, type RouteDeps, type RouteInstaller } from './routes';
 import { runStartupTasks } from './startup';
+import { emptyBodyForGet, jsonErrorHandler, queryTimeout, requireJsonBody } from './http-guards';
+import { limitsPlugin, MAX_TOKENS } from './limits';
+import { prepareWsOperation } from './ws-operation';
 import { MutationRateLimiter, rateKey } from './rate-limit';
 import { WsSessions, type ClosableSocket } from './ws-sessions';
 import { refuseHttpSubscriptions } from './http-subscriptions';
@@ -166,6 +170,8 @@ export async function createNephronServer(config: Config, options: NephronServer
         }
       },
       onClose: (ctx) => wsSessions.remove(ctx.extra.socket as ClosableSocket),
+      // parse, validate, variables and operation limits as on HTTP (./ws-operation.ts)
+      onSubscribe: (_ctx, _id, payload) => prepareWsOperation(schema, payload, { ...config, introspection: !config.production }),
       context: (ctx) => makeContext(ctx.extra.caller!, ctx.extra.request?.socket.remoteAddress),
       onError: (_ctx, _id, _payload, errors) => formatWsErrors(errors),
       onNext: (_ctx, _id, _payload, _args, result) => {
@@ -182,8 +188,11 @@ export async function createNephronServer(config: Config, options: NephronServer
     formatError,
     includeStacktraceInErrorResponses: config.development,
     stopOnTerminationSignals: false, // the CLI's own SIGTERM handler calls stop() (drain HTTP + WS, close the DataSource)
-    introspection: true,
+    introspection: !config.production,
+    parseOptions: { maxTokens: MAX_TOKENS },
     plugins: [
+      limitsPlugin(config),
+      config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault(),
       refuseHttpSubscriptions(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // no HTTP caching here; the plugin would wrap every field resolver (a measurable cost on 100-run pages)
@@ -194,13 +203,17 @@ export async function createNephronServer(config: Config, options: NephronServer
   await apollo.start();
   app.use(
     '/graphql',
+    requireJsonBody(),
     express.json({ limit: '2mb' }),
+    emptyBodyForGet(),
+    queryTimeout(config.requestTimeoutMs, log),
     ...(answers ? [answers.middleware()] : []),
     expressMiddleware(apollo, {
       context: async ({ req }) =>
         makeContext(await authenticate(services.tokens, req.headers.authorization, req.socket.remoteAddress), req.socket.remoteAddress) as unknown as BaseContext,
     }),
   );
+  app.use(jsonErrorHandler(log, config.development)); // last: malformed JSON, bodies over 2mb, route errors
 
   await runStartupTasks({ config, dataSource, services, pubsub, log });
   let runners: RunnerHost | null;
