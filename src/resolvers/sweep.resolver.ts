@@ -37,7 +37,8 @@ export class SweepResolver {
     return (await ctx.loaders.sweepStats.load(sweep.id)).status;
   }
 
-  @FieldResolver(() => [Run])
+  // not paginated: cost it as a sweep of 100 runs (a QUICK study has 45, PAPER 285), see src/server/limits.ts
+  @FieldResolver(() => [Run], { complexity: ({ childComplexity }) => 1 + 100 * childComplexity })
   runs(@Root() sweep: Sweep, @Ctx() ctx: Context): Promise<Run[]> {
     return ctx.loaders.sweepRuns.load(sweep.id);
   }

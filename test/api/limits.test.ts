@@ -30,6 +30,10 @@ describe('operation limits: measuring', () => {
     expect(operationComplexity(schema, parse('{ runs { totalCount } }'), undefined, {})).toBe(1 + 50 * 1);
   });
 
+  it("costs a sweep's unpaginated runs as 100 runs (the field's complexity extension)", () => {
+    expect(operationComplexity(schema, parse('{ sweep(id: "x") { name runs { id status } } }'), undefined, {})).toBe(1 + 1 + (1 + 100 * 2));
+  });
+
   it('names the measured value and the limit in the error', () => {
     const deep = checkOperationLimits(schema, parse('{ runs { edges { node { id } } } }'), undefined, {}, { maxDepth: 3, maxComplexity: 1000 });
     expect(deep?.message).toMatch(/nested 4 levels deep; the limit is 3/);
