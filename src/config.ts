@@ -19,6 +19,8 @@ export interface Config {
   /** How long an unchanged query answer may be served again (0: no answer cache). */
   answerCacheMs: number;
   backend: Backend | undefined;
+  /** Mutations per caller (token, or address of a local token-less caller); null: unlimited. */
+  mutationRate: MutationRate | null;
   logLevel: LogLevel;
   /** NODE_ENV=development: stack traces in error responses. */
   development: boolean;
@@ -30,6 +32,11 @@ export interface Config {
   maxComplexity: number;
   /** A query over HTTP answering later than this gets a TIMEOUT error (504); mutations run to completion. */
   requestTimeoutMs: number;
+}
+
+export interface MutationRate {
+  perSecond: number;
+  burst: number;
 }
 
 export class ConfigError extends Error {
@@ -83,6 +90,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const backend = get('NEPHRON_BACKEND') as Backend | undefined;
   if (backend && !BACKENDS.includes(backend)) problems.push(`NEPHRON_BACKEND=${backend}: expected one of ${BACKENDS.join(', ')}`);
 
+  const mutationRate = parseMutationRate(get('NEPHRON_MUTATION_RATE') ?? '60/min', get('NEPHRON_MUTATION_BURST'), problems);
+
   const logLevel = (get('LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL=${logLevel}: expected one of ${LOG_LEVELS.join(', ')}`);
 
@@ -108,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     leaseSeconds,
     answerCacheMs,
     backend,
+    mutationRate,
     logLevel,
     development: env.NODE_ENV === 'development',
     production: env.NODE_ENV === 'production',
@@ -115,6 +125,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxComplexity,
     requestTimeoutMs,
   };
+}
+
+const PERIOD_SECONDS: Record<string, number> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600 };
+
+/** NEPHRON_MUTATION_RATE "<n>/<s|min|h>" or "off"; NEPHRON_MUTATION_BURST defaults to n (one period's worth). */
+function parseMutationRate(rateText: string, burstText: string | undefined, problems: string[]): MutationRate | null {
+  if (rateText.toLowerCase() === 'off') {
+    if (burstText) problems.push(`NEPHRON_MUTATION_BURST=${burstText}: has no effect with NEPHRON_MUTATION_RATE=off`);
+    return null;
+  }
+  const m = /^(\d+)\s*\/\s*([a-z]+)$/i.exec(rateText);
+  const count = m ? Number(m[1]) : NaN;
+  const period = m && Object.hasOwn(PERIOD_SECONDS, m[2].toLowerCase()) ? PERIOD_SECONDS[m[2].toLowerCase()] : undefined;
+  if (!m || !period || count < 1 || count > 1_000_000) {
+    problems.push(`NEPHRON_MUTATION_RATE=${rateText}: expected <count>/<s|min|h> with a count of 1-1000000 (e.g. 60/min), or off`);
+    return null;
+  }
+  const burst = burstText === undefined ? count : Number(burstText);
+  if (burstText !== undefined && (!/^\d+$/.test(burstText) || burst < 1 || burst > 1_000_000)) {
+    problems.push(`NEPHRON_MUTATION_BURST=${burstText}: expected an integer 1-1000000`);
+    return null;
+  }
+  return { perSecond: count / period, burst };
 }
 
 /** The environment a DataSource is built from (ormconfig.ts reads DATABASE_URL and NEPHRON_DATA_DIR). */

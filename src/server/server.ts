@@ -34,6 +34,9 @@ import { runStartupTasks } from './startup';
 import { emptyBodyForGet, jsonErrorHandler, queryTimeout, requireJsonBody } from './http-guards';
 import { limitsPlugin, MAX_TOKENS } from './limits';
 import { prepareWsOperation } from './ws-operation';
+import { MutationRateLimiter, rateKey } from './rate-limit';
+import { WsSessions, type ClosableSocket } from './ws-sessions';
+import { refuseHttpSubscriptions } from './http-subscriptions';
 
 export interface NephronServerOptions {
   /** An existing DataSource (initialized or not); by default one is built from the config. */
@@ -44,6 +47,10 @@ export interface NephronServerOptions {
   routes?: RouteInstaller[];
   /** Runner host knobs for tests (job module, poll interval, …); NEPHRON_RUNNERS decides whether runners start. */
   runners?: Partial<RunnerHostOptions>;
+  /** Milliseconds clock of the mutation rate limit (tests move it by hand). */
+  clock?: () => number;
+  /** How often open WebSocket connections re-check their token (./ws-sessions.ts); default 10 s. */
+  tokenRecheckMs?: number;
 }
 
 export interface NephronServer {
@@ -94,8 +101,15 @@ export async function createNephronServer(config: Config, options: NephronServer
     void (async () => {
       for await (const _event of events) answers.invalidate();
     })();
+    // a token revoked elsewhere: its cached answers must not outlive it here
+    const tokenEvents = basePubsub.subscribe(topics.tokens);
+    void (async () => {
+      for await (const _event of tokenEvents) answers.invalidate();
+    })();
   }
   const services = createServices(dataSource, pubsub, config);
+  const mutationLimiter = config.mutationRate ? new MutationRateLimiter(config.mutationRate, options.clock) : null;
+  const wsSessions = new WsSessions(services.tokens, pubsub, log, options.tokenRecheckMs);
   const schema = await buildNephronSchema();
   const formatError = createFormatError(log, config.development);
 
@@ -103,9 +117,10 @@ export async function createNephronServer(config: Config, options: NephronServer
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
 
-  const makeContext = (caller: Caller): Context => ({
+  const makeContext = (caller: Caller, remoteAddress: string | undefined): Context => ({
     role: caller.role,
     tokenId: caller.tokenId,
+    mutationQuota: mutationLimiter && { take: (cost: number) => mutationLimiter.take(rateKey(caller.tokenId, remoteAddress), cost) },
     services,
     loaders: createLoaders(services),
     pubsub,
@@ -135,22 +150,29 @@ export async function createNephronServer(config: Config, options: NephronServer
 
   // subscriptions: graphql-ws on the same server and path
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const formatWsErrors = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e));
+  // extensions.http (status, Retry-After) is for HTTP answers only: Apollo strips it there, we strip it here
+  const formatWsErrors = (errors: readonly GraphQLError[]) =>
+    errors.map((e) => {
+      const { http: _http, ...extensions } = (e.extensions ?? {}) as Record<string, unknown>;
+      return formatError({ ...e.toJSON(), extensions }, e);
+    });
   const wsCleanup = useServer<Record<string, unknown>, { caller?: Caller; socket?: unknown; request?: http.IncomingMessage }>(
     {
       schema,
       onConnect: async (ctx) => {
         try {
           ctx.extra.caller = await authenticate(services.tokens, ctx.connectionParams?.authorization, ctx.extra.request?.socket.remoteAddress);
+          wsSessions.add(ctx.extra.socket as ClosableSocket, ctx.extra.caller);
           return true;
         } catch (e) {
           log.info({ reason: (e as Error).message }, 'websocket connection refused');
           return false; // closes with 4403 Forbidden
         }
       },
+      onClose: (ctx) => wsSessions.remove(ctx.extra.socket as ClosableSocket),
       // parse, validate, variables and operation limits as on HTTP (./ws-operation.ts)
       onSubscribe: (_ctx, _id, payload) => prepareWsOperation(schema, payload, { ...config, introspection: !config.production }),
-      context: (ctx) => makeContext(ctx.extra.caller!),
+      context: (ctx) => makeContext(ctx.extra.caller!, ctx.extra.request?.socket.remoteAddress),
       onError: (_ctx, _id, _payload, errors) => formatWsErrors(errors),
       onNext: (_ctx, _id, _payload, _args, result) => {
         const r = result as ExecutionResult;
@@ -171,6 +193,7 @@ export async function createNephronServer(config: Config, options: NephronServer
     plugins: [
       limitsPlugin(config),
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault(),
+      refuseHttpSubscriptions(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // no HTTP caching here; the plugin would wrap every field resolver (a measurable cost on 100-run pages)
       ApolloServerPluginCacheControlDisabled(),
@@ -186,7 +209,8 @@ export async function createNephronServer(config: Config, options: NephronServer
     queryTimeout(config.requestTimeoutMs, log),
     ...(answers ? [answers.middleware()] : []),
     expressMiddleware(apollo, {
-      context: async ({ req }) => makeContext(await authenticate(services.tokens, req.headers.authorization, req.socket.remoteAddress)) as unknown as BaseContext,
+      context: async ({ req }) =>
+        makeContext(await authenticate(services.tokens, req.headers.authorization, req.socket.remoteAddress), req.socket.remoteAddress) as unknown as BaseContext,
     }),
   );
   app.use(jsonErrorHandler(log, config.development)); // last: malformed JSON, bodies over 2mb, route errors
@@ -197,6 +221,7 @@ export async function createNephronServer(config: Config, options: NephronServer
     runners = await startRunners({ config, dataSource, services, pubsub, log, overrides: options.runners });
   } catch (e) {
     await apollo.stop();
+    await wsSessions.stop();
     await services.close();
     await pubsub.close();
     await dataSource.destroy();
@@ -241,6 +266,7 @@ export async function createNephronServer(config: Config, options: NephronServer
       stopping ??= (async () => {
         // runners give their runs back to the queue while HTTP and WebSocket drain
         await Promise.all([runners?.stop(), apollo.stop()]); // apollo: through the plugin above, also the WebSocket server
+        await wsSessions.stop();
         await services.close(); // worker pool and background cohort work, before the database goes
         await pubsub.close();
         if (dataSource.isInitialized) await dataSource.destroy();
