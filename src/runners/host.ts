@@ -209,7 +209,7 @@ export class RunnerHost extends EventEmitter {
   /** A full disk fails the run with a message that says so (the job's own error would name only the call). */
   private storeFailed(x: Execution, e: Error): never {
     if (e instanceof BlobStoreFullError && !x.failure) {
-      x.failure = `the blob store is full (no space left on device): a ${e.bytes}-byte blob of this run could not be stored; the run keeps its last stored checkpoint (epoch ${x.run.epoch} or later). Free disk space and start the run again`;
+      x.failure = `the blob store is full (no space left on device): a ${e.bytes}-byte blob of this run could not be stored, so it stopped at its last stored epoch. Free disk space, then start the run again`;
       this.o.log.error({ runId: x.run.id, where: e.where, bytes: e.bytes }, 'blob store full: run fails');
     }
     throw e;
@@ -249,7 +249,8 @@ export class RunnerHost extends EventEmitter {
     if (x.stopReason === 'shutdown') {
       const back = await this.queue.release(run.id, owner);
       if (back) await publishStatus(this.o.pubsub, [back]);
-      log.info('run given back to the queue (shutdown)');
+      // a partly trained epoch is dropped: the run resumes after the last finished one (README, Runners: Stop)
+      log.info({ resumeFrom: back?.epoch ?? null }, 'run given back to the queue (shutdown)');
       return 'released';
     }
     const state = await this.queue.renew(run.id, owner, this.leaseMs);

@@ -139,7 +139,7 @@ describe('a full disk under the file blob store', () => {
       expect(await settled).toBe('failed');
       const r = await t.server.dataSource.getRepository(Run).findOneByOrFail({ id: run.id });
       expect(r.status).toBe('FAILED');
-      expect(r.error).toMatch(/^the blob store is full \(no space left on device\): a \d+-byte blob of this run could not be stored; the run keeps its last stored checkpoint/);
+      expect(r.error).toMatch(/^the blob store is full \(no space left on device\): a \d+-byte blob of this run could not be stored, so it stopped at its last stored epoch\. Free disk space, then start the run again$/);
       expect(r.error).not.toMatch(/\n\s+at |\/tmp\//); // no stack trace, no path
       expect(r.epoch).toBeGreaterThanOrEqual(2);
       expect(r.epoch).toBeLessThan(40);
