@@ -75,13 +75,23 @@ describe('authorization matrix (PGlite)', () => {
     expect(Object.keys(schema.getSubscriptionType()!.getFields()).sort()).toEqual(Object.keys(SUBSCRIPTIONS).sort());
   });
 
+  /** Rows of everything a mutation could create or change: unchanged after a refused one. */
+  const rows = async () =>
+    (await t.server.dataSource.query(`SELECT (SELECT count(*) FROM run) AS runs, (SELECT count(*) FROM sweep) AS sweeps, (SELECT count(*) FROM cohort) AS cohorts,
+      (SELECT count(*) FROM api_token) AS tokens, (SELECT count(*) FROM api_token WHERE "revokedAt" IS NOT NULL) AS revoked`))[0];
+
   describe.each(WHO)('as %s', (who) => {
     it.each(Object.entries(MUTATIONS))('HTTP mutation %s', async (field, row) => {
+      const before = await rows();
       const r = await t.gql(row.query, {}, tokens[who]);
       const outcome = outcomeOf(r.errors);
       expect(outcome, JSON.stringify(r.errors)).toBe(row.expect[who]);
+      if (outcome !== 'ALLOWED') expect(await rows()).toEqual(before);
       if (outcome === 'UNAUTHENTICATED') expect(r.status).toBe(401);
-      if (outcome === 'FORBIDDEN') expect(r.data?.[field] ?? null).toBeNull();
+      if (outcome === 'FORBIDDEN') {
+        expect(r.status).toBe(403);
+        expect(r.data?.[field] ?? null).toBeNull();
+      }
       if (outcome === 'ALLOWED' && r.errors) expect(r.errors.map((e) => e.extensions.code)).not.toContain('INTERNAL_SERVER_ERROR');
     });
 
@@ -92,9 +102,12 @@ describe('authorization matrix (PGlite)', () => {
         return;
       }
       const ws = await t.ws(tokens[who]);
+      const before = await rows();
       const sub = ws.subscribe(row.query);
       await sub.waitForEnd();
-      expect(outcomeOf(sub.errors as never), JSON.stringify(sub.errors)).toBe(row.expect[who]);
+      const outcome = outcomeOf(sub.errors as never);
+      expect(outcome, JSON.stringify(sub.errors)).toBe(row.expect[who]);
+      if (outcome !== 'ALLOWED') expect(await rows()).toEqual(before);
       await ws.close();
     });
 
