@@ -19,6 +19,7 @@ describe.each(DB_KINDS)('worker thread crashes on %s', (kind) => {
     let cohortId: string;
     /** What the host did with each run, in order: 'started@<resumeFrom>' and the settled outcomes. */
     const history = new Map<string, string[]>();
+    const requeuedAt = new Map<string, number>();
     const note = (id: string, what: string) => history.set(id, [...(history.get(id) ?? []), what]);
     beforeAll(async () => {
       t = await startTestServer(kind, { NEPHRON_RUNNERS: '2', NEPHRON_LEASE_SECONDS: '5', NEPHRON_WASM_THREADS: '1' }, {
@@ -26,7 +27,10 @@ describe.each(DB_KINDS)('worker thread crashes on %s', (kind) => {
       });
       host = t.server.runners!;
       host.on('started', (id: string, s: { resumeFrom: number | null }) => note(id, `started@${s.resumeFrom ?? 0}`));
-      host.on('settled', (id: string, how: string) => note(id, how));
+      host.on('settled', (id: string, how: string) => {
+        note(id, how);
+        if (how === 'requeued') requeuedAt.set(id, Date.now());
+      });
       cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "crash", subjects: 5, seed: 4, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort.id;
     }, 60_000);
     afterAll(() => t?.stop());
@@ -62,24 +66,31 @@ describe.each(DB_KINDS)('worker thread crashes on %s', (kind) => {
     };
 
     it('exit, uncaught exception, allocation failure: re-queued, resumed from the last checkpoint; the other slot trains on', async () => {
-      const steady = await finetune(5, 8); // slot 0
-      const crashing = [await finetune(801, 4), await finetune(802, 4), await finetune(803, 4)];
+      const steady = await finetune(5, 6); // slot 0
+      const crashing = [await finetune(801, 3), await finetune(802, 3), await finetune(803, 3)];
       await Promise.all([steady, ...crashing].map((r) => finished(r.id)));
 
       for (const r of crashing) {
         // died while reporting CRASH_EPOCH: resumed after the epoch before it, on a fresh worker
         expect(history.get(r.id)).toEqual(['started@0', 'requeued', `started@${CRASH_EPOCH - 1}`, 'succeeded']);
-        expect(await row(r.id)).toMatchObject({ status: 'SUCCEEDED', attempts: 2, epoch: 4, error: null, leaseOwner: null });
-        await expectOnePointPerEpoch(r.id, 4);
+        expect(await row(r.id)).toMatchObject({ status: 'SUCCEEDED', attempts: 2, epoch: 3, error: null, leaseOwner: null });
+        await expectOnePointPerEpoch(r.id, 3);
       }
       // never interrupted: one attempt, every epoch once
       expect(history.get(steady.id)).toEqual(['started@0', 'succeeded']);
-      expect(await row(steady.id)).toMatchObject({ status: 'SUCCEEDED', attempts: 1, epoch: 8 });
-      await expectOnePointPerEpoch(steady.id, 8);
+      expect(await row(steady.id)).toMatchObject({ status: 'SUCCEEDED', attempts: 1, epoch: 6 });
+      await expectOnePointPerEpoch(steady.id, 6);
+      // and it was training while the first crash happened beside it
+      const [first, last]: { at: Date }[] = await t.server.dataSource.query(
+        `SELECT min(at) AS at FROM metric_point WHERE "runId" = $1 UNION ALL SELECT max(at) FROM metric_point WHERE "runId" = $1`,
+        [steady.id],
+      );
+      expect(first.at.getTime()).toBeLessThan(requeuedAt.get(crashing[0].id)!);
+      expect(last.at.getTime()).toBeGreaterThan(requeuedAt.get(crashing[0].id)!);
     }, 50_000);
 
     it('a run that kills its worker on every attempt fails after maxAttempts with a clear message', async () => {
-      const r = await finetune(804, 4);
+      const r = await finetune(804, 3);
       await finished(r.id);
       expect(history.get(r.id)).toEqual(['started@0', 'requeued', 'started@1', 'requeued', 'started@1', 'failed']);
       const failed = await row(r.id);
