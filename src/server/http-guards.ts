@@ -5,10 +5,12 @@
  * { code } }] }` with BAD_REQUEST (400 malformed JSON, 413 body over the limit, 415 not JSON), TIMEOUT (504) or
  * INTERNAL_SERVER_ERROR (500, message hidden unless NODE_ENV=development).
  */
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type express from 'express';
 import { getOperationAST, parse } from 'graphql';
 import type { Logger } from 'pino';
-import { MAX_TOKENS } from './limits';
+import { checkSourceNesting, MAX_TOKENS, type OperationLimits } from './limits';
 
 export function sendJsonError(res: express.Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
   res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }));
@@ -23,6 +25,17 @@ export function requireJsonBody(): express.RequestHandler {
     if (req.method !== 'POST' || req.is('application/json')) return next();
     res.setHeader('accept', 'application/json');
     sendJsonError(res, 415, 'BAD_REQUEST', `POST /graphql needs content-type application/json, got ${JSON.stringify(req.headers['content-type'] ?? 'none')}`);
+  };
+}
+
+/** Documents nested too deeply to parse safely are refused before Apollo parses them (./limits.ts). */
+export function sourceNestingGuard(limits: OperationLimits): express.RequestHandler {
+  return (req, res, next) => {
+    const query = req.method === 'GET' ? req.query?.query : (req.body as { query?: unknown } | undefined)?.query;
+    const error = typeof query === 'string' ? checkSourceNesting(query, limits) : undefined;
+    if (!error) return next();
+    const { http: _status, code, ...extensions } = error.extensions as Record<string, unknown>;
+    sendJsonError(res, 400, code as string, error.message, extensions);
   };
 }
 
@@ -125,4 +138,23 @@ export function jsonErrorHandler(log: Logger, development: boolean): express.Err
     log.error({ err, url: req.originalUrl }, 'unhandled error in an HTTP route');
     sendJsonError(res, 500, 'INTERNAL_SERVER_ERROR', development ? err.message : 'Internal server error');
   };
+}
+
+/**
+ * Requests node's HTTP parser refuses before express sees them (headers over 16 KB, e.g. a long GET query string;
+ * a malformed request line) get a JSON error too instead of a bare status line.
+ */
+export function jsonClientErrors(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, text, message] =
+      err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'the request headers (or the URL) are larger than 16 KB: POST the query instead']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'the request was not received in time']
+      : [400, 'Bad Request', 'the HTTP request is malformed'];
+    const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+    socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
 }

@@ -3,10 +3,11 @@
  * depth and a maximum estimated cost, measured on a parsed and validated document with its variables.
  *
  * Cost is type-graphql's query-complexity pattern (graphql-query-complexity): a field's own `complexity` extension
- * if it has one (fieldExtensionsEstimator), else a list field with a `first` argument costs 1 + first × its
- * selection (connections: `runs`, `Cohort.subjects`; `first` defaults to the page size of 50 when omitted), else
- * 1 + its selection (simpleEstimator). Unbounded lists without `first` (sweeps, Sweep.runs, metric points) are
- * counted once: the depth limit and the page-size cap of pagination.ts bound what they add.
+ * if it has one (fieldExtensionsEstimator; Sweep.runs counts as 100 runs), else a field with a `first` argument
+ * costs 1 + first × its selection (connections: `runs`, `Cohort.subjects`; `first` defaults to the page size of 50
+ * when omitted), else 1 + its selection (simpleEstimator). A root field (each one is at least one database query,
+ * and aliases can repeat it thousands of times) costs ROOT_FIELD_COST more. Other unbounded lists (cohorts, metric
+ * points, an evaluation's subjects) are counted once: the depth limit bounds what they add.
  *
  * Over a limit: BAD_USER_INPUT with `reason` QUERY_TOO_DEEP or QUERY_TOO_COMPLEX, the measured value and the
  * limit, HTTP 400, before anything executes.
@@ -36,6 +37,45 @@ export interface OperationLimits {
  */
 export const MAX_TOKENS = 20_000;
 
+/**
+ * Deepest bracket nesting ({ [ ( outside strings and comments) of a document's text, counted before parsing:
+ * graphql-js parses and validates recursively, so a few thousand nested braces (well under MAX_TOKENS) would
+ * exhaust the stack before the depth limit could look at the document.
+ */
+export function sourceNesting(source: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '#') {
+      while (i < source.length && source[i] !== '\n' && source[i] !== '\r') i++;
+    } else if (c === '"') {
+      if (source.startsWith('"""', i)) {
+        const end = source.indexOf('"""', i + 3);
+        i = end < 0 ? source.length : end + 2;
+      } else {
+        for (i++; i < source.length && source[i] !== '"' && source[i] !== '\n'; i++) if (source[i] === '\\') i++;
+      }
+    } else if (c === '{' || c === '[' || c === '(') {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === '}' || c === ']' || c === ')') {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return deepest;
+}
+
+/** Bracket nesting allowed before parsing: room for the operation, arguments and input objects around maxDepth fields. */
+export const sourceNestingLimit = (limits: OperationLimits) => limits.maxDepth * 2 + 10;
+
+/** The error for a document nested too deeply to parse safely, or undefined. Call it on the raw text. */
+export function checkSourceNesting(source: string, limits: OperationLimits): GraphQLError | undefined {
+  const nesting = sourceNesting(source);
+  const limit = sourceNestingLimit(limits);
+  if (nesting <= limit) return undefined;
+  return limitError(`the document nests brackets ${nesting} deep; at most ${limit} are read (NEPHRON_MAX_DEPTH ${limits.maxDepth} levels of fields)`, 'QUERY_TOO_DEEP', nesting, limit);
+}
+
 /** Connections: 1 + first × the selection (what one page can return). */
 const paginationEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
   if (!field.args.some((a) => a.name === 'first')) return undefined;
@@ -43,7 +83,22 @@ const paginationEstimator: ComplexityEstimator = ({ args, childComplexity, field
   return 1 + first * childComplexity;
 };
 
-const ESTIMATORS = [fieldExtensionsEstimator(), paginationEstimator, simpleEstimator({ defaultComplexity: 1 })];
+/** What a root field costs on top of its selection: 200 aliased root fields reach the default limit. */
+export const ROOT_FIELD_COST = 100;
+const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
+
+const FIELD_ESTIMATORS = [fieldExtensionsEstimator(), paginationEstimator, simpleEstimator({ defaultComplexity: 1 })];
+
+const rootFieldEstimator: ComplexityEstimator = (args) => {
+  if (!ROOT_TYPES.has(args.type.name) || args.field.name === '__typename') return undefined;
+  for (const estimate of FIELD_ESTIMATORS) {
+    const cost = estimate(args);
+    if (typeof cost === 'number') return ROOT_FIELD_COST + cost;
+  }
+  return undefined;
+};
+
+const ESTIMATORS = [rootFieldEstimator, ...FIELD_ESTIMATORS];
 
 /** Deepest field nesting of the chosen operation (fragments expanded; `{ a { b } }` is 2). */
 export function operationDepth(document: DocumentNode, operationName?: string | null): number {

@@ -31,7 +31,8 @@ import { createPubSub } from './pubsub-pg';
 import { AnswerCache } from './answer-cache';
 import { ROUTES, type RouteDeps, type RouteInstaller } from './routes';
 import { runStartupTasks } from './startup';
-import { emptyBodyForGet, jsonErrorHandler, queryTimeout, requireJsonBody } from './http-guards';
+import { emptyBodyForGet, jsonClientErrors, jsonErrorHandler, queryTimeout, requireJsonBody, sourceNestingGuard } from './http-guards';
+import { refuseServerMessagesFromClients } from './ws-guard';
 import { limitsPlugin, MAX_TOKENS } from './limits';
 import { prepareWsOperation } from './ws-operation';
 import { MutationRateLimiter, rateKey } from './rate-limit';
@@ -116,6 +117,7 @@ export async function createNephronServer(config: Config, options: NephronServer
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  jsonClientErrors(httpServer); // requests node refuses before express (oversized headers) answer JSON too
 
   const makeContext = (caller: Caller, remoteAddress: string | undefined): Context => ({
     role: caller.role,
@@ -150,6 +152,7 @@ export async function createNephronServer(config: Config, options: NephronServer
 
   // subscriptions: graphql-ws on the same server and path
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  refuseServerMessagesFromClients(wsServer); // before useServer: sees each message first
   // extensions.http (status, Retry-After) is for HTTP answers only: Apollo strips it there, we strip it here
   const formatWsErrors = (errors: readonly GraphQLError[]) =>
     errors.map((e) => {
@@ -206,6 +209,7 @@ export async function createNephronServer(config: Config, options: NephronServer
     requireJsonBody(),
     express.json({ limit: '2mb' }),
     emptyBodyForGet(),
+    sourceNestingGuard(config),
     queryTimeout(config.requestTimeoutMs, log),
     ...(answers ? [answers.middleware()] : []),
     expressMiddleware(apollo, {

@@ -16,7 +16,7 @@ import {
   type ExecutionArgs,
   type GraphQLSchema,
 } from 'graphql';
-import { checkOperationLimits, MAX_TOKENS, type OperationLimits } from './limits';
+import { checkOperationLimits, checkSourceNesting, MAX_TOKENS, type OperationLimits } from './limits';
 
 export interface WsOperationOptions extends OperationLimits {
   /** false in production: introspection fields fail validation, as Apollo's `introspection: false` does on HTTP. */
@@ -46,6 +46,11 @@ export function prepareWsOperation(
   }
   if (payload.variables != null && (typeof payload.variables !== 'object' || Array.isArray(payload.variables))) {
     return [new GraphQLError('`variables` must be an object', { extensions: { code: 'BAD_REQUEST' } })];
+  }
+  const tooDeep = checkSourceNesting(payload.query, options);
+  if (tooDeep) {
+    const { http: _status, ...extensions } = tooDeep.extensions;
+    return [new GraphQLError(tooDeep.message, { extensions })];
   }
   let document: DocumentNode;
   try {

@@ -3,6 +3,7 @@
  * malformed or unusual request gets. Every error answer is GraphQL-shaped JSON with a code and no stack trace.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { seedCohort } from '../helpers/fixtures';
 import { startTestServer, type TestServer } from '../helpers/server';
@@ -91,6 +92,28 @@ describe.each(DB_KINDS)('GraphQL over HTTP on %s', (kind) => {
     it('caps documents at 20,000 tokens', async () => {
       const res = await post().set('content-type', 'application/json').send({ query: `{ ${'__typename '.repeat(25_000)}}` });
       expectJsonError(res, 400, 'GRAPHQL_PARSE_FAILED', /more tha.? 20000 tokens/);
+    });
+
+    it('refuses documents nested too deeply to parse safely, on HTTP and over graphql-ws', async () => {
+      const deep = `{ run(id: "x") ${'{ pretrainRun '.repeat(2000)}{ id }${' }'.repeat(2000)} }`;
+      expectJsonError(await post().set('content-type', 'application/json').send({ query: deep }), 400, 'BAD_USER_INPUT', /nests brackets 2002 deep; at most 30 are read/);
+      const ws = await t.ws();
+      const [error] = (await ws.subscribe(deep).waitForError()) as { extensions: Record<string, unknown> }[];
+      expect(error.extensions).toEqual({ code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_DEEP', value: 2002, limit: 30 });
+    });
+
+    it('answers a URL over 16 KB (refused by node before express) with 431 and a JSON error', async () => {
+      const res = await t.http().get(`/graphql?query=${'a'.repeat(20_000)}`);
+      expectJsonError(res, 431, 'BAD_REQUEST', /larger than 16 KB/);
+    });
+
+    it('closes a websocket that sends a server-to-client message with 4400, not 4500', async () => {
+      const socket = new WebSocket(t.wsUrl, 'graphql-transport-ws');
+      await new Promise((resolve) => socket.once('open', resolve));
+      const closed = new Promise<[number, string]>((resolve) => socket.once('close', (code, reason) => resolve([code, String(reason)])));
+      socket.send(JSON.stringify({ type: 'connection_init' }));
+      socket.send(JSON.stringify({ type: 'next', id: '1', payload: {} }));
+      expect(await closed).toEqual([4400, 'a client may not send "next" messages']);
     });
 
     it('answers other methods with 405 and the Allow header', async () => {
