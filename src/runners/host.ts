@@ -28,8 +28,9 @@ import type { MetricsService } from '../services/metrics.service';
 import { resumePoint } from './checkpoints';
 import type { EpochReport } from './job';
 import { failOrphanedFineTuning, RunQueue } from './queue';
+import { isTransientDbError, retryingHandlers, retryTransient } from './retry';
 import { publishStatus, RunRecorder } from './recorder';
-import { Slot, type JobOutcome } from './slot';
+import { Slot, type JobHandlers, type JobOutcome } from './slot';
 import { buildJobSpec } from './spec';
 
 export interface RunnerHostOptions {
@@ -61,6 +62,8 @@ interface Execution {
   stopReason: 'cancelled' | 'lost' | 'shutdown' | null;
   /** Set when the host decided the run failed (e.g. a non-finite loss). */
   failure: string | null;
+  /** Until when the lease surely holds (local clock, from the last renewal sent): database retries stop there. */
+  leaseUntil: number;
 }
 
 /**
@@ -152,9 +155,10 @@ export class RunnerHost extends EventEmitter {
     for (const slot of this.slots) {
       if (this.stopping || slot.busy || this.executions.has(slot)) continue;
       const owner = `${this.id}:${slot.index}`;
+      const claimedAt = Date.now();
       const run = await this.queue.claim(owner, this.leaseMs);
       if (!run) break;
-      const x: Execution = { run, owner, stopReason: null, failure: null };
+      const x: Execution = { run, owner, stopReason: null, failure: null, leaseUntil: claimedAt + this.leaseMs };
       this.executions.set(slot, x);
       const done = this.execute(slot, x)
         .catch((e: Error) => this.o.log.error({ runId: run.id, err: e.message }, 'runner could not record the end of a run'))
@@ -191,7 +195,8 @@ export class RunnerHost extends EventEmitter {
       };
       // stopped (shutdown, cancel) while the spec was read: do not start the job at all
       if (x.stopReason) return await this.settle(x, recorder, { kind: 'failed', error: 'stopped before it started', cancelled: true }, log);
-      outcome = await slot.run(spec, {
+      // the database may be away for a while (restart, failover): what the job stores waits for it, lease permitting
+      outcome = await slot.run(spec, this.retrying(x, log, {
         getBlob,
         putBlob: (bytes) => this.o.blobs.put(bytes).catch((e: Error) => this.storeFailed(x, e)),
         findNamed: (name) => this.o.blobAliases.get(name),
@@ -199,8 +204,10 @@ export class RunnerHost extends EventEmitter {
         epochEnd: (report) => this.epochEnd(slot, x, recorder, report),
         phase: (name, epochs) => void recorder.phase(run.id, name, epochs).catch((e: Error) => log.warn({ err: e.message }, 'phase not recorded')),
         log: (message) => log.info(message),
-      });
+      }));
     } catch (e) {
+      // the database went away before the job started: the run goes back to the queue (finalState), no fault of its own
+      if (isTransientDbError(e) && !x.stopReason) x.stopReason = 'lost';
       outcome = { kind: 'failed', error: (e as Error).message, cancelled: false };
     }
     await this.settle(x, recorder, outcome, log);
@@ -228,9 +235,27 @@ export class RunnerHost extends EventEmitter {
     }
   }
 
+  /**
+   * The job's database and blob calls, retried while the database is unavailable and the lease still holds; emits
+   * 'retry' (runId, method, message) before each retry.
+   */
+  private retrying(x: Execution, log: Logger, handlers: JobHandlers): JobHandlers {
+    return retryingHandlers(handlers, {
+      deadline: () => x.leaseUntil,
+      onRetry: (method, err, attempt) => {
+        if (attempt === 1) log.warn({ method, err: err.message }, 'database unavailable: retrying until it is back or the lease runs out');
+        this.emit('retry', x.run.id, method, err.message);
+      },
+    });
+  }
+
   /** Turns the job's outcome into the run's final state; the database says whether the run is still ours. */
   private async settle(x: Execution, recorder: RunRecorder, outcome: JobOutcome, log: Logger): Promise<void> {
-    const how = await this.finalState(x, recorder, outcome, log);
+    // every step of finalState is fenced on the lease, so redoing it after a dropped connection is safe
+    const how = await retryTransient(() => this.finalState(x, recorder, outcome, log), {
+      deadline: () => x.leaseUntil,
+      onRetry: (err) => this.emit('retry', x.run.id, 'settle', err.message),
+    });
     this.emit('settled', x.run.id, how);
   }
 
@@ -243,8 +268,16 @@ export class RunnerHost extends EventEmitter {
           return 'succeeded';
         }
       } catch (e) {
+        if (isTransientDbError(e)) throw e; // settle() tries again once the database is back
         outcome = { kind: 'failed', error: `recording the result failed: ${(e as Error).message}`, cancelled: false };
       }
+    }
+    if (x.stopReason === 'lost') {
+      // the database was unavailable until the lease ran out (or the run is someone else's): give it back if still ours
+      const back = await this.queue.release(run.id, owner);
+      if (back) await publishStatus(this.o.pubsub, [back]);
+      log.warn(back ? 'run given back to the queue (database unavailable)' : 'run is no longer ours (lease taken over): left as it is');
+      return back ? 'released' : 'lost';
     }
     if (x.stopReason === 'shutdown') {
       const back = await this.queue.release(run.id, owner);
@@ -287,7 +320,9 @@ export class RunnerHost extends EventEmitter {
     for (const [slot, x] of this.executions) {
       if (x.stopReason) continue;
       try {
+        const sentAt = Date.now();
         const state = await this.queue.renew(x.run.id, x.owner, this.leaseMs);
+        if (state === 'held') x.leaseUntil = Math.max(x.leaseUntil, sentAt + this.leaseMs);
         if (state !== 'held' && !x.stopReason) {
           x.stopReason = state;
           slot.abort(state === 'cancelled' ? 'run cancelled' : 'lease lost');

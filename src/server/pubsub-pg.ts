@@ -5,18 +5,23 @@
  * InProcessPubSub). A process hears its own NOTIFYs too, so publish only notifies.
  *
  * NOTIFY payloads must stay under 8000 bytes: a RunProgress that would not fit is sent without its metrics
- * (subscribers can query them), anything else too big is dropped with a warning. Events are best-effort: while the
- * connection is down (it reconnects with backoff) they are lost, and publish never throws (the database is the
- * truth; an event is a hint to look).
+ * (subscribers can query them), anything else too big is dropped with a warning. NOTIFYs go out one at a time in
+ * publish order. While the connection is down (it reconnects with backoff, then LISTENs again) this process's own
+ * events wait in a bounded outbox and go out once it is back, so a subscriber here still sees a run's final status
+ * after a PostgreSQL restart (one whose NOTIFY was cut off mid-way may arrive twice); events other processes
+ * published meanwhile are missed. publish never throws: the database is the truth, an event is a hint to look.
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { DatabaseTarget } from '../../ormconfig';
+import { isTransientDbError } from '../db/transient';
 import { InProcessPubSub, type PubSub } from './pubsub';
 
 export const PG_CHANNEL = 'nephron_events';
 /** PostgreSQL's limit is 8000 bytes (default block size); leave room. */
 export const MAX_PAYLOAD_BYTES = 7900;
+/** Events kept while the connection is down; past this the oldest go (a long outage: the database is the truth). */
+export const MAX_OUTBOX = 1000;
 
 export class PgPubSub implements PubSub {
   private readonly local = new InProcessPubSub();
@@ -25,6 +30,9 @@ export class PgPubSub implements PubSub {
   private connecting: Promise<void> | null = null;
   private retryMs = 250;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** NOTIFY texts not sent yet, in publish order, and the send in progress. */
+  private readonly outbox: string[] = [];
+  private sending: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly url: string,
@@ -51,6 +59,7 @@ export class PgPubSub implements PubSub {
     }
     this.client = client;
     this.retryMs = 250;
+    void this.flush(); // what was published while we were away
   }
 
   private lost(client: pg.Client, e: Error): void {
@@ -91,15 +100,33 @@ export class PgPubSub implements PubSub {
       this.log?.warn({ topic }, `event dropped: its JSON exceeds ${MAX_PAYLOAD_BYTES} bytes (NOTIFY limit)`);
       return;
     }
-    const client = this.client;
-    if (!client) {
-      this.log?.warn({ topic }, 'event dropped: no connection to PostgreSQL for events');
-      return;
+    if (this.closed) return;
+    this.outbox.push(text);
+    if (this.outbox.length > MAX_OUTBOX) {
+      this.outbox.shift();
+      this.log?.warn({ topic, kept: MAX_OUTBOX }, 'event dropped: too many events waiting for the connection to PostgreSQL');
     }
-    try {
-      await client.query('SELECT pg_notify($1, $2)', [PG_CHANNEL, text]);
-    } catch (e) {
-      this.log?.warn({ topic, err: (e as Error).message }, 'event dropped: NOTIFY failed');
+    await this.flush();
+  }
+
+  /** Sends the outbox, one NOTIFY at a time (pg does not want concurrent queries on one client). */
+  private flush(): Promise<void> {
+    this.sending = this.sending.then(() => this.drain());
+    return this.sending;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.outbox.length) {
+      const client = this.client;
+      if (!client) return; // kept: connect() flushes once LISTENing again
+      try {
+        await client.query('SELECT pg_notify($1, $2)', [PG_CHANNEL, this.outbox[0]]);
+        this.outbox.shift();
+      } catch (e) {
+        if (isTransientDbError(e) || this.client !== client) return; // the connection went: kept for the next one
+        const [text] = this.outbox.splice(0, 1);
+        this.log?.warn({ err: (e as Error).message, bytes: text.length }, 'event dropped: NOTIFY failed');
+      }
     }
   }
 
@@ -117,6 +144,7 @@ export class PgPubSub implements PubSub {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.outbox.length = 0;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.connecting?.catch(() => {});
     const client = this.client;

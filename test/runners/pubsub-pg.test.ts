@@ -1,6 +1,10 @@
-/** LISTEN/NOTIFY PubSub: events cross connections (processes), oversized events shrink or drop, close ends iterators. */
+/**
+ * LISTEN/NOTIFY PubSub: events cross connections (processes), oversized events shrink or drop, events published
+ * while the connection is down go out after it is back, close ends iterators.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encode, MAX_PAYLOAD_BYTES, PgPubSub } from '../../src/server/pubsub-pg';
+import pg from 'pg';
+import { encode, MAX_PAYLOAD_BYTES, PG_CHANNEL, PgPubSub } from '../../src/server/pubsub-pg';
 import { engineAvailable, freshPostgresDatabase } from '../helpers/db';
 
 describe.skipIf(!engineAvailable('postgres'))('PgPubSub', () => {
@@ -45,6 +49,34 @@ describe.skipIf(!engineAvailable('postgres'))('PgPubSub', () => {
     await b.publish('big', event);
     expect((await sub.next()).value).toMatchObject({ runId: 'r', epoch: 3, metrics: [] });
     await sub.return!();
+  });
+
+  it('events published while its connection is down go out, in order, once it LISTENs again', async () => {
+    // a plain listener on the channel, so only the publisher's connection is cut
+    const listener = new pg.Client({ connectionString: db.url });
+    await listener.connect();
+    await listener.query(`LISTEN ${PG_CHANNEL}`);
+    const got: unknown[] = [];
+    const three = new Promise<void>((resolve) =>
+      listener.on('notification', (m) => {
+        const e = JSON.parse(m.payload!);
+        if (e.t === 'outage') got.push(e.p.n);
+        if (got.length === 3) resolve();
+      }),
+    );
+    const c = new PgPubSub(db.url);
+    await c.start();
+    const {
+      rows: [{ n }],
+    } = await listener.query(
+      `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'nephron-events'`,
+    );
+    expect(n).toBe(3); // a, b and c: all reconnect by themselves
+    for (let i = 1; i <= 3; i++) await c.publish('outage', { n: i });
+    await three;
+    expect(got).toEqual([1, 2, 3]);
+    await c.close();
+    await listener.end();
   });
 
   it('close ends open subscriptions and later publishes are ignored', async () => {

@@ -1,0 +1,63 @@
+/**
+ * Riding out a database that goes away for a while (PostgreSQL restarted, a failover, a dropped connection): a
+ * runner retries what it must store, with backoff, for as long as it still holds its run's lease. The worker thread
+ * simply waits for its call's answer meanwhile, so no epoch is dropped. Past the lease the run is no longer safely
+ * ours: the caller gives it up (it is queued again and resumes from its last stored checkpoint).
+ *
+ * Only errors that say "the connection or the server is unavailable right now" are retried; a constraint violation,
+ * a lost lease (RunNotHeldError) or a full disk fails at once. Every retried write is idempotent: a transaction that
+ * did not commit is simply redone, one that committed without us hearing it writes the same rows again (metric
+ * points are upserts, blobs are content-addressed, lease updates are fenced).
+ */
+import { isTransientDbError } from '../db/transient';
+import type { JobHandlers } from './slot';
+
+export { isTransientDbError };
+
+export interface RetryOptions {
+  /** Time (ms since the epoch) after which no attempt starts: the lease's end as far as this process knows. */
+  deadline: () => number;
+  /** A transient failure that will be retried after `delayMs`. */
+  onRetry?: (err: Error, attempt: number, delayMs: number) => void;
+  firstDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/** Thrown when the deadline passed while the database was still unavailable; `cause` is the last error. */
+export class DatabaseUnavailableError extends Error {
+  constructor(cause: Error, attempts: number) {
+    super(`the database stayed unavailable through ${attempts} attempts until the run's lease ran out: ${cause.message}`, { cause });
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `work`, again after transient failures (backoff 100 ms doubling to 2 s) until the deadline. */
+export async function retryTransient<T>(work: () => Promise<T>, o: RetryOptions): Promise<T> {
+  let delay = o.firstDelayMs ?? 100;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (e) {
+      if (!isTransientDbError(e)) throw e;
+      if (Date.now() + delay >= o.deadline()) throw new DatabaseUnavailableError(e as Error, attempt);
+      o.onRetry?.(e as Error, attempt, delay);
+      await sleep(delay);
+      delay = Math.min(delay * 2, o.maxDelayMs ?? 2_000);
+    }
+  }
+}
+
+/** The job's calls that touch the database or the blob store, each retried as above; the others as they are. */
+export function retryingHandlers(h: JobHandlers, o: Omit<RetryOptions, 'onRetry'> & { onRetry?: (method: string, err: Error, attempt: number) => void }): JobHandlers {
+  const retry = <T>(method: string, work: () => Promise<T>) => retryTransient(work, { ...o, onRetry: (err, attempt) => o.onRetry?.(method, err, attempt) });
+  return {
+    ...h,
+    getBlob: (key) => retry('getBlob', () => h.getBlob(key)),
+    putBlob: (bytes) => retry('putBlob', () => h.putBlob(bytes)),
+    findNamed: (name) => retry('findNamed', () => h.findNamed(name)),
+    putNamed: (name, bytes) => retry('putNamed', () => h.putNamed(name, bytes)),
+    epochEnd: (report) => retry('epochEnd', () => h.epochEnd(report)),
+  };
+}
