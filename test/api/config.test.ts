@@ -33,4 +33,22 @@ describe('configuration from the environment', () => {
     expect(databaseTarget({ DATABASE_URL: 'memory' })).toEqual({ engine: 'pglite', dataDir: null });
     expect(databaseTarget({ NEPHRON_DATA_DIR: '/tmp/x' })).toEqual({ engine: 'pglite', dataDir: '/tmp/x/pglite', lockFile: '/tmp/x/nephron.lock' });
   });
+
+  it('reads the operation limits, the query timeout and NODE_ENV=production', () => {
+    expect(loadConfig({})).toMatchObject({ maxDepth: 10, maxComplexity: 20_000, requestTimeoutMs: 30_000, production: false, development: false });
+    expect(loadConfig({ NEPHRON_MAX_DEPTH: '4', NEPHRON_MAX_COMPLEXITY: '500', NEPHRON_REQUEST_TIMEOUT_MS: '250', NODE_ENV: 'production' })).toMatchObject({
+      maxDepth: 4,
+      maxComplexity: 500,
+      requestTimeoutMs: 250,
+      production: true,
+      development: false,
+    });
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ NEPHRON_MAX_DEPTH: '1', NEPHRON_MAX_COMPLEXITY: 'lots', NEPHRON_REQUEST_TIMEOUT_MS: '0' });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error?.problems.map((p) => p.split('=')[0])).toEqual(['NEPHRON_MAX_DEPTH', 'NEPHRON_MAX_COMPLEXITY', 'NEPHRON_REQUEST_TIMEOUT_MS']);
+  });
 });
