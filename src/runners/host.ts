@@ -53,6 +53,8 @@ export interface RunnerHostOptions {
   jobModule?: string;
   /** wasm threads per worker (default: NEPHRON_WASM_THREADS, else (cores - 1) / slots, at least 1). */
   threads?: number;
+  /** Old-generation heap limit of each worker thread in MB (default: Node's); beyond it only that worker dies. */
+  workerHeapMb?: number;
 }
 
 interface Execution {
@@ -68,8 +70,9 @@ interface Execution {
 
 /**
  * 'settled' (runId, how): the host is done with a run ('succeeded' | 'failed' | 'cancelled' | 'lost' | 'released' |
- * 'requeued'). 'started' (runId, { attempt, resumeFrom }): a job begins, after the epoch resumeFrom (null: from
- * scratch). 'recovered' (runId, message): a run's resume checkpoint was unusable and it restarts from an earlier one.
+ * 'requeued'). 'died' (runId, error): its worker died and the run is queued again. 'started' (runId, { attempt,
+ * resumeFrom }): a job begins, after the epoch resumeFrom (null: from scratch). 'recovered' (runId, message): a run's
+ * resume checkpoint was unusable and it restarts from an earlier one.
  */
 export class RunnerHost extends EventEmitter {
   readonly id = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -95,7 +98,7 @@ export class RunnerHost extends EventEmitter {
     // wasm threads per slot: NEPHRON_WASM_THREADS when set, else the cores but one (left to the main thread's
     // event loop: API, database, events) shared among the slots
     const threads = o.threads ?? (process.env.NEPHRON_WASM_THREADS ? undefined : Math.max(1, Math.floor((os.availableParallelism() - 1) / o.slots)));
-    this.slots = Array.from({ length: o.slots }, (_, i) => new Slot(i, { jobModule: o.jobModule, threads }));
+    this.slots = Array.from({ length: o.slots }, (_, i) => new Slot(i, { jobModule: o.jobModule, threads, heapMb: o.workerHeapMb }));
   }
 
   /** Starts every worker (rejects when a backend cannot start), then begins claiming. */
@@ -292,6 +295,7 @@ export class RunnerHost extends EventEmitter {
       if (back) {
         await publishStatus(this.o.pubsub, [back]);
         log.warn({ error: outcome.error, attempt: run.attempts, maxAttempts: this.maxAttempts }, 'worker died: run queued again, it resumes from its last checkpoint');
+        this.emit('died', run.id, outcome.error);
         return 'requeued';
       }
     }

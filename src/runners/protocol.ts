@@ -10,6 +10,8 @@ export interface WorkerOptions {
   jobModule?: string;
   /** wasm threads for this worker's backend (default: NEPHRON_WASM_THREADS, else the core count). */
   threads?: number;
+  /** Old-generation heap limit in MB: a worker beyond it dies (ERR_WORKER_OUT_OF_MEMORY), the process lives on. */
+  heapMb?: number;
 }
 
 export interface CallArgs {

@@ -58,7 +58,8 @@ export class Slot {
 
   private spawn(): Promise<string> {
     const { file, execArgv } = workerEntry();
-    const worker = new Worker(file, { execArgv, workerData: this.options, env: process.env });
+    const resourceLimits = this.options.heapMb ? { maxOldGenerationSizeMb: this.options.heapMb } : undefined;
+    const worker = new Worker(file, { execArgv, workerData: this.options, env: process.env, resourceLimits });
     this.worker = worker;
     return new Promise<string>((resolve, reject) => {
       let up = false;

@@ -1,6 +1,6 @@
 /**
- * A worker thread that dies mid-run (process.exit, an uncaught exception, an allocation failure: the fixture
- * jobs in ./fixtures/crashingJobs.ts), on both engines, with two runner slots: the run is queued again and resumes
+ * A worker thread that dies mid-run (process.exit, an uncaught exception, out of memory beyond its heap limit: the
+ * fixture jobs in ./fixtures/crashingJobs.ts), on both engines, with two runner slots: the run is queued again and resumes
  * from its last checkpoint (a second attempt), the other slot's run trains on untouched, every epoch ends with
  * exactly one point per metric; a run that kills its worker on every attempt fails after maxAttempts, saying so.
  */
@@ -20,12 +20,14 @@ describe.each(DB_KINDS)('worker thread crashes on %s', (kind) => {
     /** What the host did with each run, in order: 'started@<resumeFrom>' and the settled outcomes. */
     const history = new Map<string, string[]>();
     const requeuedAt = new Map<string, number>();
+    const deaths = new Map<string, string>();
     const note = (id: string, what: string) => history.set(id, [...(history.get(id) ?? []), what]);
     beforeAll(async () => {
       t = await startTestServer(kind, { NEPHRON_RUNNERS: '2', NEPHRON_LEASE_SECONDS: '5', NEPHRON_WASM_THREADS: '1' }, {
-        runners: { pollMs: 200, jobModule: path.join(__dirname, 'fixtures', 'crashingJobs.ts') },
+        runners: { pollMs: 200, jobModule: path.join(__dirname, 'fixtures', 'crashingJobs.ts'), workerHeapMb: 192 },
       });
       host = t.server.runners!;
+      host.on('died', (id: string, error: string) => deaths.set(id, error));
       host.on('started', (id: string, s: { resumeFrom: number | null }) => note(id, `started@${s.resumeFrom ?? 0}`));
       host.on('settled', (id: string, how: string) => {
         note(id, how);
@@ -65,7 +67,7 @@ describe.each(DB_KINDS)('worker thread crashes on %s', (kind) => {
       expect(summaries.map((s) => [s.name, s.lastEpoch, s.count])).toEqual(names.map((n) => [n, last, last]));
     };
 
-    it('exit, uncaught exception, allocation failure: re-queued, resumed from the last checkpoint; the other slot trains on', async () => {
+    it('exit, uncaught exception, out of memory: re-queued, resumed from the last checkpoint; the other slot trains on', async () => {
       const steady = await finetune(5, 6); // slot 0
       const crashing = [await finetune(801, 3), await finetune(802, 3), await finetune(803, 3)];
       await Promise.all([steady, ...crashing].map((r) => finished(r.id)));
@@ -76,6 +78,11 @@ describe.each(DB_KINDS)('worker thread crashes on %s', (kind) => {
         expect(await row(r.id)).toMatchObject({ status: 'SUCCEEDED', attempts: 2, epoch: 3, error: null, leaseOwner: null });
         await expectOnePointPerEpoch(r.id, 3);
       }
+      expect(crashing.map((r) => deaths.get(r.id))).toEqual([
+        'runner worker died: exit code 3',
+        'runner worker died: worker bug: undefined is not a function',
+        expect.stringMatching(/^runner worker died: .*(out of memory|memory limit)/),
+      ]);
       // never interrupted: one attempt, every epoch once
       expect(history.get(steady.id)).toEqual(['started@0', 'succeeded']);
       expect(await row(steady.id)).toMatchObject({ status: 'SUCCEEDED', attempts: 1, epoch: 6 });
