@@ -153,6 +153,7 @@ export class RunnerHost extends EventEmitter {
   private async tick(): Promise<void> {
     const { requeued, failed } = await this.queue.reclaimExpired(this.maxAttempts);
     for (const r of requeued) this.o.log.warn({ runId: r.id }, 'run lost its runner (lease expired): queued again, it resumes from its checkpoint');
+    for (const r of failed) this.o.log.error({ runId: r.id, error: r.error }, 'run lost its runner (lease expired) too often without progress: failed');
     const orphans = await failOrphanedFineTuning(this.o.dataSource);
     await publishStatus(this.o.pubsub, [...requeued, ...failed, ...orphans]);
     for (const slot of this.slots) {

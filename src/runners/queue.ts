@@ -63,21 +63,23 @@ export class RunQueue {
 
   /**
    * RUNNING runs whose lease expired (their process died or hung) go back to QUEUED and resume from their
-   * checkpoint; a run that has lost its runner `maxAttempts` times fails instead, so a run that kills its
-   * process (e.g. out of memory) cannot loop forever.
+   * checkpoint; a run that has lost its runner `maxAttempts` times in a row without storing an epoch in between
+   * (`stalls`, reset by every stored epoch) fails instead, so a run that kills its process (e.g. out of memory)
+   * cannot loop forever, while one whose server is killed or restarted now and then still finishes.
    */
   async reclaimExpired(maxAttempts: number): Promise<{ requeued: Run[]; failed: Run[] }> {
     return this.ds.transaction(async (m) => {
       const failed = await updated(
         m,
         `UPDATE run SET status = 'FAILED', "finishedAt" = now(), "leaseOwner" = NULL, "leaseExpiresAt" = NULL,
-           error = 'its runner stopped answering ' || attempts || ' times (process killed or out of memory?); last on ' || "leaseOwner"
-         WHERE status = 'RUNNING' AND "leaseExpiresAt" < now() AND attempts >= $1`,
+           stalls = stalls + 1,
+           error = 'its runner stopped answering ' || (stalls + 1) || ' times in a row without storing an epoch (process killed or out of memory?); last on ' || "leaseOwner"
+         WHERE status = 'RUNNING' AND "leaseExpiresAt" < now() AND stalls + 1 >= $1`,
         [maxAttempts],
       );
       const requeued = await updated(
         m,
-        `UPDATE run SET status = 'QUEUED', "leaseOwner" = NULL, "leaseExpiresAt" = NULL
+        `UPDATE run SET status = 'QUEUED', "leaseOwner" = NULL, "leaseExpiresAt" = NULL, stalls = stalls + 1
          WHERE status = 'RUNNING' AND "leaseExpiresAt" < now()`,
         [],
       );

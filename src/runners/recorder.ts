@@ -55,7 +55,7 @@ export class RunRecorder {
         m,
         `epoch = $3, epochs = $4, phase = $5, "checkpointBlobKey" = $6, "bestCheckpointBlobKey" = COALESCE($7, "bestCheckpointBlobKey"),
          "previousCheckpointBlobKey" = "checkpointBlobKey", "previousCheckpointEpoch" = CASE WHEN "checkpointBlobKey" IS NULL THEN NULL ELSE epoch END,
-         "leaseExpiresAt" = now() + $8 * interval '1 millisecond'`,
+         "leaseExpiresAt" = now() + $8 * interval '1 millisecond', stalls = 0`,
         [runId, this.owner, report.epoch, report.epochs, report.phase, report.checkpointKey, report.bestCheckpointKey, this.leaseMs],
       );
       if (!row) throw new RunNotHeldError(runId);

@@ -150,4 +150,8 @@ export class Run {
   /** Times a runner claimed the run; a run whose runner keeps dying fails after a few (src/runners/queue.ts). */
   @Column({ type: 'int', default: 0 })
   attempts: number;
+
+  /** Runners lost in a row without the run storing an epoch; maxAttempts of them fail the run (src/runners/queue.ts). */
+  @Column({ type: 'int', default: 0 })
+  stalls: number;
 }

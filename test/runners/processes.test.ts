@@ -3,76 +3,21 @@
  * LISTEN/NOTIFY: a graceful SIGTERM gives the run back, a kill -9 mid-run is resumed from its checkpoint by another
  * process, and two workers execute each of 10 queued runs exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Run } from '../../src/schema/run.entity';
 import { topics } from '../../src/server/pubsub';
 import { engineAvailable, freshPostgresDatabase } from '../helpers/db';
+import { startNephron, type NephronProcess } from '../helpers/processes';
 import { startTestServer, type TestServer } from '../helpers/server';
 import type { TestSubscription } from '../helpers/ws';
 
-const ROOT = path.resolve(__dirname, '../..');
 const PROGRESS = `subscription($id: ID!) { runProgress(runId: $id) { status epoch epochs metrics { name } at } }`;
 
-interface WorkerProcess {
-  child: ChildProcess;
-  logs: Record<string, any>[];
-  waitForLog(pred: (line: Record<string, any>) => boolean): Promise<Record<string, any>>;
-  exited: Promise<{ code: number | null; signal: string | null }>;
-}
+type WorkerProcess = NephronProcess;
 
 /** `nephron worker` from the TypeScript sources, logging JSON lines we can wait on. */
 function startWorker(databaseUrl: string): WorkerProcess {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'src/cli/index.ts'), 'worker'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, NEPHRON_RUNNERS: '1', NEPHRON_LEASE_SECONDS: '2', LOG_LEVEL: 'info', NEPHRON_WASM_THREADS: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: Record<string, any>[] = [];
-  const waiters = new Set<() => void>();
-  let buffer = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const lines = buffer.split('\n');
-    buffer = lines.pop()!;
-    for (const line of lines) {
-      try {
-        logs.push(JSON.parse(line));
-      } catch {
-        continue;
-      }
-    }
-    for (const w of [...waiters]) w();
-  });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      for (const w of [...waiters]) w();
-      resolve({ code, signal });
-    }),
-  );
-  return {
-    child,
-    logs,
-    exited,
-    waitForLog: (pred) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const hit = logs.find(pred);
-          if (hit) {
-            waiters.delete(check);
-            resolve(hit);
-          } else if (child.exitCode !== null || child.signalCode !== null) {
-            waiters.delete(check);
-            reject(new Error(`worker exited (${child.exitCode ?? child.signalCode}) before the log line; stderr: ${stderr.slice(-2000)}`));
-          }
-        };
-        waiters.add(check);
-        check();
-      }),
-  };
+  return startNephron('worker', { DATABASE_URL: databaseUrl });
 }
 
 describe.skipIf(!engineAvailable('postgres'))('runner processes on one PostgreSQL', () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RunStatus } from '../../src/schema/enums';
 import { Run } from '../../src/schema/run.entity';
 import { failOrphanedFineTuning, RunQueue } from '../../src/runners/queue';
+import { RunRecorder } from '../../src/runners/recorder';
 import { InProcessPubSub } from '../../src/server/pubsub';
 import { createServices, type Services } from '../../src/services';
 import { DB_KINDS, engineAvailable, testDataSource } from '../helpers/db';
@@ -125,6 +126,29 @@ describe.each(DB_KINDS)('run queue on %s', (kind) => {
       const row = await ds.getRepository(Run).findOneByOrFail({ id: r.id });
       expect(row.status).toBe(RunStatus.FAILED);
       expect(row.error).toMatch(/stopped answering 2 times.*dead-again/);
+    });
+
+    it('a stored epoch between lost runners resets the count: only maxAttempts losses in a row without progress fail a run', async () => {
+      const r = await pretrain();
+      const expire = () => ds.query(`UPDATE run SET "leaseExpiresAt" = now() - interval '1 second' WHERE id = $1`, [r.id]);
+      const recorder = new RunRecorder(ds, services.metrics, new InProcessPubSub(), 'second', 60_000);
+      await queue.claim('first', 60_000);
+      await expire();
+      expect((await queue.reclaimExpired(2)).requeued.map((x) => x.id)).toEqual([r.id]);
+      expect(await ds.getRepository(Run).findOneByOrFail({ id: r.id })).toMatchObject({ stalls: 1, attempts: 1 });
+      // the next runner stores an epoch before it dies too: progress, so this loss is the first in a row again
+      await queue.claim('second', 60_000);
+      await recorder.epochEnd(r.id, { epoch: 1, epochs: 3, phase: 'clc', metrics: { clc_loss: 1 }, checkpointKey: 'ck1', bestCheckpointKey: null });
+      await expire();
+      expect((await queue.reclaimExpired(2)).requeued.map((x) => x.id)).toEqual([r.id]);
+      expect(await ds.getRepository(Run).findOneByOrFail({ id: r.id })).toMatchObject({ status: RunStatus.QUEUED, stalls: 1, attempts: 2 });
+      // the third dies without storing anything: two in a row
+      await queue.claim('third', 60_000);
+      await expire();
+      expect((await queue.reclaimExpired(2)).failed.map((x) => x.id)).toEqual([r.id]);
+      const row = await ds.getRepository(Run).findOneByOrFail({ id: r.id });
+      expect(row).toMatchObject({ status: RunStatus.FAILED, attempts: 3, leaseOwner: null });
+      expect(row.error).toMatch(/stopped answering 2 times in a row without storing an epoch.*third/);
     });
 
     it('release gives a run back without counting an attempt', async () => {

@@ -1,0 +1,155 @@
+/**
+ * `nephron serve` (two runners, 2 s lease) killed with SIGKILL at a random moment of a SMOKE sweep (0-3 s after the
+ * restarted server stores its first epoch), restarted, ten times in a row (seeded: the seed is printed;
+ * FAULT_SEED=<seed> repeats the kill moments). After each kill every
+ * RUNNING run still has a lease (it is only the dead process's until it expires) and nothing QUEUED holds one; each
+ * restart re-queues at once the runs whose lease has expired; after the last restart every run of the sweep
+ * SUCCEEDS with every epoch stored exactly once, no lease left behind and nothing left queued.
+ * The API of this process (no runners) shares the database and watches through LISTEN/NOTIFY.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/ml/random';
+import { engineAvailable, freshPostgresDatabase } from '../helpers/db';
+import { startNephron, type LogLine, type NephronProcess } from '../helpers/processes';
+import { expectEveryEpochOnce } from '../helpers/run-points';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+const KILLS = 10;
+const POLL_MS = 2_000; // the runner host's default poll
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface RunRow {
+  id: string;
+  status: string;
+  epoch: number;
+  epochs: number;
+  attempts: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+}
+
+describe.skipIf(!engineAvailable('postgres'))('nephron serve killed with SIGKILL during a sweep, 10 times', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let t: TestServer;
+  let cohortId: string;
+  const children: NephronProcess[] = [];
+  const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
+
+  beforeAll(async () => {
+    db = await freshPostgresDatabase();
+    t = await startTestServer('postgres', {}, { databaseUrl: db.url }); // the API only
+    cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "kills", subjects: 5, seed: 3, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort.id;
+  }, 120_000);
+  afterAll(async () => {
+    for (const c of children) c.child.kill('SIGKILL');
+    await Promise.all(children.map((c) => c.exited));
+    await t?.stop();
+    await db?.drop();
+  });
+
+  const serve = () => {
+    const c = startNephron('serve', { DATABASE_URL: db.url, NEPHRON_RUNNERS: '2' });
+    children.push(c);
+    return c;
+  };
+  const runs = (sweepId: string): Promise<RunRow[]> =>
+    t.server.dataSource.query(`SELECT id, status, epoch, epochs, attempts, "leaseOwner", "leaseExpiresAt" FROM run WHERE "sweepId" = $1 ORDER BY seq`, [sweepId]);
+  const at = (line: LogLine) => line.time as number;
+  const unfinished = async (sweepId: string) =>
+    (await runs(sweepId)).filter((r) => !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.status)).length;
+  const epochsSince = async (sweepId: string, ms: number): Promise<number> =>
+    (
+      await t.server.dataSource.query(`SELECT count(*)::int AS n FROM metric_point p JOIN run r ON r.id = p."runId" WHERE r."sweepId" = $1 AND p.at >= $2`, [
+        sweepId,
+        new Date(ms),
+      ])
+    )[0].n;
+  /** Checks every 200 ms until `check` answers something; fails naming `what` (and the server's stderr) after `ms`. */
+  const until = async <T>(what: string, ms: number, p: NephronProcess, check: () => Promise<T | undefined | false>): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await check();
+      if (v) return v;
+      if (p.child.exitCode !== null) throw new Error(`nephron serve exited while waiting for ${what}: ${p.stderr()}`);
+      if (Date.now() > end) throw new Error(`no ${what} within ${ms} ms; server log: ${JSON.stringify(p.logs.slice(-20))}`);
+      await sleep(200);
+    }
+  };
+
+  it('every run SUCCEEDS, each epoch stored once, no lease or queued state left behind', async () => {
+    console.log(`[faults] SIGKILL moments from seed ${seed} (FAULT_SEED=${seed} repeats them)`);
+    const random = mulberry32(seed);
+    const sweep = (
+      await t.ok(`mutation($i: SweepInput!) { startSweep(input: $i) { id total } }`, {
+        i: {
+          name: 'killed',
+          cohortId,
+          contrasts: ['DIXON'],
+          nLabeled: [1, 2],
+          initializations: ['RANDOM', 'CLC'],
+          seeds: [1],
+          preset: 'SMOKE',
+          // long enough that most of the ten kills land while runs train
+          pretrainOverrides: { clc: { epochs: 16 } },
+          finetuneOverrides: { finetune: { epochs: 10 } },
+        },
+      })
+    ).startSweep as { id: string; total: number };
+    expect(sweep.total).toBe(5);
+
+    const hits: number[] = [];
+    let runningAtKill: RunRow[] = [];
+    for (let k = 1; k <= KILLS; k++) {
+      const p = serve();
+      const t0 = Date.now();
+      const started = await p.waitForLog((l) => l.msg === 'runners started');
+      console.log(`[faults] restart ${k}: runners up in ${Date.now() - t0} ms`);
+      // a restart re-queues at once (its first tick) the runs the killed process held whose lease has expired
+      for (const r of runningAtKill) {
+        const requeued = await until(`run ${r.id} re-queued after restart ${k}`, 15_000, p, async () =>
+          p.logs.find((l) => l.runId === r.id && /lease expired/.test(l.msg)),
+        );
+        expect(requeued.msg).toMatch(/queued again/);
+        const due = Math.max(at(started), r.leaseExpiresAt!.getTime());
+        expect(at(requeued) - due, `run ${r.id} re-queued after restart ${k}`).toBeLessThan(POLL_MS + 1_000);
+      }
+      // the moment is drawn over training time: from the first epoch this process stores (at once once all is done)
+      await until(`an epoch stored after restart ${k}`, 60_000, p, async () => (await unfinished(sweep.id)) === 0 || (await epochsSince(sweep.id, at(started))) > 0);
+      const delay = Math.floor(random() * 3_000);
+      await sleep(delay);
+      p.child.kill('SIGKILL');
+      await p.exited;
+
+      const state = await runs(sweep.id);
+      console.log(`[faults] kill ${k} after ${delay} ms: ${state.map((r) => `${r.status}@${r.epoch}/${r.epochs}`).join(' ')}`);
+      runningAtKill = state.filter((r) => r.status === 'RUNNING');
+      hits.push(runningAtKill.length);
+      // only the dead process's leases: RUNNING always with one, nothing else holds one
+      for (const r of runningAtKill) expect(r.leaseOwner && r.leaseExpiresAt, `run ${r.id} RUNNING after kill ${k}`).toBeTruthy();
+      for (const r of state.filter((r) => r.status !== 'RUNNING')) expect(r.leaseOwner, `run ${r.id} (${r.status}) after kill ${k}`).toBeNull();
+      expect(state.filter((r) => r.status === 'FAILED' || r.status === 'CANCELLED')).toEqual([]);
+    }
+    console.log(`[faults] ${KILLS} kills; runs RUNNING at each: ${hits.join(' ')}`);
+    expect(hits.filter((n) => n > 0).length, 'kills that hit a training run').toBeGreaterThanOrEqual(3);
+
+    // the last restart finishes the sweep
+    const last = serve();
+    const ids = (await runs(sweep.id)).map((r) => r.id);
+    const ends = (await t.ws()).subscribe(`subscription($s: ID) { runEvents(sweepId: $s) { runId status } }`, { s: sweep.id });
+    for (;;) {
+      const state = await runs(sweep.id);
+      if (state.every((r) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.status))) break;
+      if (last.child.exitCode !== null) throw new Error(`nephron serve exited: ${last.stderr()}`);
+      await Promise.race([ends.waitForNext((e) => e.runEvents.status !== 'RUNNING'), sleep(1_000)]);
+    }
+    const final = await runs(sweep.id);
+    expect(final.map((r) => r.status)).toEqual(ids.map(() => 'SUCCEEDED'));
+    for (const r of final) {
+      expect(r.leaseOwner).toBeNull();
+      await expectEveryEpochOnce(t.server.dataSource, r.id, r.epochs);
+    }
+    const s = await t.ok(`query($id: ID!) { sweep(id: $id) { status done total } }`, { id: sweep.id });
+    expect(s.sweep).toEqual({ status: 'SUCCEEDED', done: 5, total: 5 });
+    console.log(`[faults] claims per run: ${final.map((r) => r.attempts).join(' ')}`);
+  }, 240_000);
+});
