@@ -250,6 +250,8 @@ export class RunnerHost extends EventEmitter {
         if (attempt === 1) log.warn({ method, err: err.message }, 'database unavailable: retrying until it is back or the lease runs out');
         this.emit('retry', x.run.id, method, err.message);
       },
+      // the job fails on the error; the run is not at fault: finalState gives it back to the queue
+      onGiveUp: () => void (x.stopReason ??= 'lost'),
     });
   }
 

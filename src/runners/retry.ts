@@ -19,6 +19,8 @@ export interface RetryOptions {
   deadline: () => number;
   /** A transient failure that will be retried after `delayMs`. */
   onRetry?: (err: Error, attempt: number, delayMs: number) => void;
+  /** The deadline passed with the database still unavailable (just before DatabaseUnavailableError is thrown). */
+  onGiveUp?: (err: Error) => void;
   firstDelayMs?: number;
   maxDelayMs?: number;
 }
@@ -41,7 +43,10 @@ export async function retryTransient<T>(work: () => Promise<T>, o: RetryOptions)
       return await work();
     } catch (e) {
       if (!isTransientDbError(e)) throw e;
-      if (Date.now() + delay >= o.deadline()) throw new DatabaseUnavailableError(e as Error, attempt);
+      if (Date.now() + delay >= o.deadline()) {
+        o.onGiveUp?.(e as Error);
+        throw new DatabaseUnavailableError(e as Error, attempt);
+      }
       o.onRetry?.(e as Error, attempt, delay);
       await sleep(delay);
       delay = Math.min(delay * 2, o.maxDelayMs ?? 2_000);

@@ -77,4 +77,42 @@ describe.skipIf(unavailable !== null)('PostgreSQL restarted while two runs train
       await expectEveryEpochOnce(t.server.dataSource, r.id, r.epochs);
     }
   }, 150_000);
+  it('an outage longer than the lease: the run goes back to the queue and resumes from its last stored epoch', async () => {
+    const admin = new pg.Client(cluster.url());
+    await admin.connect();
+    await admin.query('CREATE DATABASE nephron_short');
+    await admin.end();
+    const short = await startTestServer(
+      'postgres',
+      { NEPHRON_RUNNERS: '1', NEPHRON_LEASE_SECONDS: '2', NEPHRON_WASM_THREADS: '1' },
+      { databaseUrl: cluster.url('nephron_short'), runners: { pollMs: 500 } },
+    );
+    try {
+      const settled: string[] = [];
+      short.server.runners!.on('settled', (_id: string, how: string) => settled.push(how));
+      const cohort = (await short.ok(`mutation { createSyntheticCohort(input: { name: "short", subjects: 5, seed: 9, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort.id;
+      const run = (
+        await short.ok(`mutation($i: PretrainingInput!) { startPretraining(input: $i) { id epochs } }`, {
+          i: { cohortId: cohort, contrast: 'DIXON', preset: 'SMOKE', seed: 3, overrides: { clc: { epochs: 10 } } },
+        })
+      ).startPretraining as { id: string; epochs: number };
+      const sub = (await short.ws()).subscribe(PROGRESS, { id: run.id });
+      await (short.pubsub as { waitForSubscribers(topic: string): Promise<void> }).waitForSubscribers(topics.run(run.id));
+      await sub.waitForNext((e) => e.runProgress.status === 'RUNNING' && e.runProgress.metrics.length > 0);
+
+      await cluster.restart(5_000); // 2.5 times the lease
+      const end = await sub.waitForNext((e) => TERMINAL.includes(e.runProgress.status));
+      expect(end.runProgress.status).toBe('SUCCEEDED');
+      const row = await short.server.dataSource.getRepository(Run).findOneByOrFail({ id: run.id });
+      // claimed again after the outage (the lease ran out meanwhile), and it did not count against the run
+      expect(row).toMatchObject({ status: 'SUCCEEDED', epoch: run.epochs, leaseOwner: null, error: null, stalls: 0 });
+      expect(row.attempts).toBeGreaterThanOrEqual(2);
+      // the first execution gave the run up ('released', or left to its lease when even that could not be written)
+      expect(settled).not.toContain('failed');
+      expect(settled.at(-1)).toBe('succeeded');
+      await expectEveryEpochOnce(short.server.dataSource, run.id, run.epochs);
+    } finally {
+      await short.stop();
+    }
+  }, 150_000);
 });
