@@ -1,11 +1,13 @@
 /**
  * MetricsService.record, the write every runner epoch makes (one statement for points and summaries): one point per
- * metric per epoch, a re-sent epoch replaces its values without counting twice, summaries follow the points.
+ * metric per epoch, a re-sent epoch replaces its values without counting twice, summaries follow the points; and the
+ * read side that relies on those summaries (a series whose count fits maxPoints is read whole, without windows).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NephronDataSource } from '../../ormconfig';
 import { InProcessPubSub } from '../../src/server/pubsub';
 import { createServices, type Services } from '../../src/services';
+import { downsample } from '../../src/services/metrics.service';
 import { DB_KINDS, engineAvailable, testDataSource } from '../helpers/db';
 import { seedCohort } from '../helpers/fixtures';
 
@@ -59,6 +61,22 @@ describe.each(DB_KINDS)('metric recording on %s', (kind) => {
         { epoch: 2, value: 1.5 },
       ]);
       expect(await summaries(run.id)).toEqual([{ name: 'loss', lastEpoch: 2, last: 1.5, min: 1.5, max: 4, count: 2 }]);
+    });
+
+    it('reads short series whole and downsamples long ones by the reference rule, mixed in one request', async () => {
+      const run = await newRun();
+      const wave = (e: number) => Math.round(Math.sin(e * 1.7) * 10) / 10; // ties, so the first-extreme rule matters
+      for (let e = 1; e <= 30; e++) await services.metrics.record(run.id, e, e <= 10 ? { short: wave(e), long: wave(e + 3) } : { long: wave(e + 3) });
+      for (const maxPoints of [10, 12, 29, 30]) {
+        const rows = await services.metrics.points([run.id], null, maxPoints);
+        const epochs = (name: string) => rows.filter((r) => r.name === name).map((r) => Number(r.epoch));
+        expect(epochs('short'), `maxPoints ${maxPoints}`).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+        const long = Array.from({ length: 30 }, (_, i) => ({ epoch: i + 1, value: wave(i + 4) }));
+        expect(epochs('long'), `maxPoints ${maxPoints}`).toEqual(downsample(long, maxPoints).map((p) => p.epoch));
+      }
+      const onlyLong = await services.metrics.points([run.id], ['long'], 12);
+      expect(new Set(onlyLong.map((r) => r.name))).toEqual(new Set(['long']));
+      expect(onlyLong.length).toBeLessThanOrEqual(12);
     });
 
     it('joins the caller transaction: a rollback leaves neither points nor summaries', async () => {
