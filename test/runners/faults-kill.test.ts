@@ -1,6 +1,6 @@
 /**
- * `nephron serve` (two runners, 2 s lease) killed with SIGKILL at a random moment of a SMOKE sweep (0-3 s after the
- * restarted server stores its first epoch), restarted, ten times in a row (seeded: the seed is printed;
+ * `nephron serve` (two runners, 2 s lease) killed with SIGKILL at a random moment of a SMOKE sweep (after 1-4 epochs
+ * stored by the restarted server, plus 0-1 s), restarted, ten times in a row (seeded: the seed is printed;
  * FAULT_SEED=<seed> repeats the kill moments). After each kill every
  * RUNNING run still has a lease (it is only the dead process's until it expires) and nothing QUEUED holds one; each
  * restart re-queues at once the runs whose lease has expired; after the last restart every run of the sweep
@@ -59,7 +59,7 @@ describe.skipIf(!engineAvailable('postgres'))('nephron serve killed with SIGKILL
     (await runs(sweepId)).filter((r) => !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.status)).length;
   const epochsSince = async (sweepId: string, ms: number): Promise<number> =>
     (
-      await t.server.dataSource.query(`SELECT count(*)::int AS n FROM metric_point p JOIN run r ON r.id = p."runId" WHERE r."sweepId" = $1 AND p.at >= $2`, [
+      await t.server.dataSource.query(`SELECT count(DISTINCT (p."runId", p.epoch))::int AS n FROM metric_point p JOIN run r ON r.id = p."runId" WHERE r."sweepId" = $1 AND p.at >= $2`, [
         sweepId,
         new Date(ms),
       ])
@@ -113,15 +113,17 @@ describe.skipIf(!engineAvailable('postgres'))('nephron serve killed with SIGKILL
         const due = Math.max(at(started), r.leaseExpiresAt!.getTime());
         expect(at(requeued) - due, `run ${r.id} re-queued after restart ${k}`).toBeLessThan(POLL_MS + 1_000);
       }
-      // the moment is drawn over training time: from the first epoch this process stores (at once once all is done)
-      await until(`an epoch stored after restart ${k}`, 60_000, p, async () => (await unfinished(sweep.id)) === 0 || (await epochsSince(sweep.id, at(started))) > 0);
-      const delay = Math.floor(random() * 3_000);
+      // the moment is drawn in training progress, not wall time (which depends on the machine's load): after 1-4
+      // epochs stored by this process, plus up to a second
+      const epochs = 1 + Math.floor(random() * 4);
+      const delay = Math.floor(random() * 1_000);
+      await until(`${epochs} epochs stored after restart ${k}`, 60_000, p, async () => (await unfinished(sweep.id)) === 0 || (await epochsSince(sweep.id, at(started))) >= epochs);
       await sleep(delay);
       p.child.kill('SIGKILL');
       await p.exited;
 
       const state = await runs(sweep.id);
-      console.log(`[faults] kill ${k} after ${delay} ms: ${state.map((r) => `${r.status}@${r.epoch}/${r.epochs}`).join(' ')}`);
+      console.log(`[faults] kill ${k} after ${epochs} epochs + ${delay} ms: ${state.map((r) => `${r.status}@${r.epoch}/${r.epochs}`).join(' ')}`);
       runningAtKill = state.filter((r) => r.status === 'RUNNING');
       hits.push(runningAtKill.length);
       // only the dead process's leases: RUNNING always with one, nothing else holds one
@@ -130,7 +132,7 @@ describe.skipIf(!engineAvailable('postgres'))('nephron serve killed with SIGKILL
       expect(state.filter((r) => r.status === 'FAILED' || r.status === 'CANCELLED')).toEqual([]);
     }
     console.log(`[faults] ${KILLS} kills; runs RUNNING at each: ${hits.join(' ')}`);
-    expect(hits.filter((n) => n > 0).length, 'kills that hit a training run').toBeGreaterThanOrEqual(3);
+    expect(hits.filter((n) => n > 0).length, 'kills that hit a training run').toBeGreaterThanOrEqual(5);
 
     // the last restart finishes the sweep
     const last = serve();

@@ -67,6 +67,7 @@ describe.skipIf(unavailable !== null)('PostgreSQL restarted while two runs train
     // the API answers again (a fresh pooled connection)
     const page = await t.ok(`{ runs(first: 10) { totalCount edges { node { id status epoch epochs } } } }`);
     expect(page.runs.totalCount).toBe(2);
+    await t.http().get('/healthz').expect(200);
 
     for (const r of runs) {
       // the outage caught the run storing an epoch (its checkpoint blob, then the epoch): retried, not dropped
