@@ -140,7 +140,11 @@ export class RunnerHost extends EventEmitter {
       return;
     }
     this.ticking = this.tick()
-      .catch((e: Error) => this.o.log.error({ err: e.message }, 'runner tick failed'))
+      .catch((e: Error) => {
+        // an outage is expected to pass (the next tick tries again): a warning, not an error per tick
+        if (isTransientDbError(e)) this.o.log.warn({ err: e.message }, 'runner tick skipped: database unavailable');
+        else this.o.log.error({ err: e.message }, 'runner tick failed');
+      })
       .finally(() => {
         this.ticking = null;
         if (this.again) {
