@@ -8,6 +8,7 @@ import { parse, visit, type ASTNode, type GraphQLError, type GraphQLFormattedErr
 import type { Logger } from 'pino';
 import { EntityNotFoundError, QueryFailedError } from 'typeorm';
 import { BlobStoreFullError } from '../data/blobStore';
+import { isTransientDbError } from '../db/transient';
 import { ConfigError } from '../ml/resolveConfig';
 
 const DB_CODES: Record<string, { code: string; message: string }> = {
@@ -28,6 +29,15 @@ export function createFormatError(log: Logger, development: boolean) {
       // the server's condition, not the caller's input; the message says what to do and names no path
       log.error({ err: original, where: original.where }, 'blob store full');
       return { ...base, message: original.message, extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'DISK_FULL' } };
+    }
+    if (isTransientDbError(original)) {
+      // PostgreSQL restarting or unreachable: the same request may well succeed in a moment (no address in the message)
+      log.warn({ err: (original as Error).message }, 'database unavailable while executing an operation');
+      return {
+        ...base,
+        message: 'the database is unavailable right now; try again shortly',
+        extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'DATABASE_UNAVAILABLE' },
+      };
     }
     if (original instanceof ConfigError) {
       return { ...base, extensions: { ...ext, code: 'BAD_USER_INPUT', field: `input.overrides.${original.path}` } };

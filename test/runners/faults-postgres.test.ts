@@ -59,7 +59,14 @@ describe.skipIf(unavailable !== null)('PostgreSQL restarted while two runs train
     await Promise.all(subs.map((s) => s.waitForNext((e) => e.runProgress.status === 'RUNNING' && e.runProgress.metrics.length > 0)));
 
     const down = Date.now();
-    await cluster.restart(3_000);
+    await cluster.stop();
+    // meanwhile the API answers at once, with an error that says to try again (no stack, no address), as does /healthz
+    const during = await t.gql(`{ runs(first: 1) { totalCount } }`);
+    expect(during.errors?.[0]).toMatchObject({ message: expect.stringMatching(/database is unavailable/), extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'DATABASE_UNAVAILABLE' } });
+    expect(JSON.stringify(during.body)).not.toMatch(/stack|ECONNREFUSED|127\.0\.0\.1/);
+    expect((await t.http().get('/healthz')).status).toBe(503);
+    await new Promise((r) => setTimeout(r, 3_000));
+    await cluster.start();
     console.log(`[faults] PostgreSQL down ${Date.now() - down} ms (stop, 3 s, start) while 2 runs trained`);
 
     const ends = await Promise.all(subs.map((s) => s.waitForNext((e) => TERMINAL.includes(e.runProgress.status))));
