@@ -50,11 +50,14 @@ export class RunRecorder {
         `SELECT "previousCheckpointBlobKey" AS previous, "checkpointBlobKey" AS last, "bestCheckpointBlobKey" AS best FROM run WHERE id = $1`,
         [runId],
       );
-      // the right-hand sides read the row as it was: the last checkpoint becomes the previous one
+      // the right-hand sides read the row as it was: the last checkpoint becomes the previous one, unless this very
+      // epoch is stored already (a retry after a commit whose answer was lost, ./retry.ts): then nothing shifts
       const row = await fenced(
         m,
         `epoch = $3, epochs = $4, phase = $5, "checkpointBlobKey" = $6, "bestCheckpointBlobKey" = COALESCE($7, "bestCheckpointBlobKey"),
-         "previousCheckpointBlobKey" = "checkpointBlobKey", "previousCheckpointEpoch" = CASE WHEN "checkpointBlobKey" IS NULL THEN NULL ELSE epoch END,
+         "previousCheckpointBlobKey" = CASE WHEN "checkpointBlobKey" IS NOT DISTINCT FROM $6 THEN "previousCheckpointBlobKey" ELSE "checkpointBlobKey" END,
+         "previousCheckpointEpoch" = CASE WHEN "checkpointBlobKey" IS NOT DISTINCT FROM $6 THEN "previousCheckpointEpoch"
+           WHEN "checkpointBlobKey" IS NULL THEN NULL ELSE epoch END,
          "leaseExpiresAt" = now() + $8 * interval '1 millisecond', stalls = 0`,
         [runId, this.owner, report.epoch, report.epochs, report.phase, report.checkpointKey, report.bestCheckpointKey, this.leaseMs],
       );

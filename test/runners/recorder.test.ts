@@ -59,6 +59,21 @@ describe.each(DB_KINDS)('run recorder on %s', (kind) => {
       expect([row.checkpointBlobKey, row.previousCheckpointBlobKey, row.previousCheckpointEpoch, row.bestCheckpointBlobKey]).toEqual([key('e'), key('d'), 4, key('b')]);
     });
 
+    it('storing the same epoch again (a retry after a commit whose answer was lost) changes nothing', async () => {
+      const { run, recorder } = await claimedRun('rec:2');
+      await recorder.epochEnd(run.id, epoch(1, key('g'), key('g')));
+      const first = await recorder.epochEnd(run.id, epoch(2, key('h'), null));
+      const again = await recorder.epochEnd(run.id, epoch(2, key('h'), null));
+      expect(again.superseded).toEqual([]);
+      for (const r of [first.run, again.run]) {
+        expect([r.epoch, r.checkpointBlobKey, r.previousCheckpointBlobKey, r.previousCheckpointEpoch, r.bestCheckpointBlobKey]).toEqual([2, key('h'), key('g'), 1, key('g')]);
+      }
+      const points: { epoch: number }[] = await ds.query(`SELECT epoch FROM metric_point WHERE "runId" = $1 ORDER BY epoch`, [run.id]);
+      expect(points.map((p) => p.epoch)).toEqual([1, 2]);
+      const [summary] = await ds.query(`SELECT count FROM metric_summary WHERE "runId" = $1`, [run.id]);
+      expect(summary.count).toBe(2);
+    });
+
     it('keeps a checkpoint another run still refers to', async () => {
       const { run, recorder } = await claimedRun('rec:1');
       await recorder.epochEnd(run.id, epoch(1, key('e'), key('e')));
