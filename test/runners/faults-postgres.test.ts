@@ -15,7 +15,9 @@ import { expectEveryEpochOnce } from '../helpers/run-points';
 
 const PROGRESS = `subscription($id: ID!) { runProgress(runId: $id) { status epoch epochs metrics { name } } }`;
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
-const unavailable = clusterUnavailableReason();
+// like the other PostgreSQL tests: skipped where the server binaries are missing, except under CI=true, where the
+// test runs and fails on the reason
+const unavailable = process.env.CI ? null : clusterUnavailableReason();
 if (unavailable) console.warn(`\n⚠ PostgreSQL restart test SKIPPED: ${unavailable}\n`);
 
 describe.skipIf(unavailable !== null)('PostgreSQL restarted while two runs train', () => {
@@ -64,7 +66,9 @@ describe.skipIf(unavailable !== null)('PostgreSQL restarted while two runs train
     const during = await t.gql(`{ runs(first: 1) { totalCount } }`);
     expect(during.errors?.[0]).toMatchObject({ message: expect.stringMatching(/database is unavailable/), extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'DATABASE_UNAVAILABLE' } });
     expect(JSON.stringify(during.body)).not.toMatch(/stack|ECONNREFUSED|127\.0\.0\.1/);
-    expect((await t.http().get('/healthz')).status).toBe(503);
+    const health = await t.http().get('/healthz');
+    expect(health.status).toBe(503);
+    expect(JSON.stringify(health.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|:\d{4,5}/);
     await new Promise((r) => setTimeout(r, 3_000));
     await cluster.start();
     console.log(`[faults] PostgreSQL down ${Date.now() - down} ms (stop, 3 s, start) while 2 runs trained`);
