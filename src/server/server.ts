@@ -38,6 +38,10 @@ import { prepareWsOperation } from './ws-operation';
 import { MutationRateLimiter, rateKey } from './rate-limit';
 import { WsSessions, type ClosableSocket } from './ws-sessions';
 import { refuseHttpSubscriptions } from './http-subscriptions';
+import { isTransientDbError } from '../db/transient';
+
+/** WebSocket close code 1013 (RFC 6455 registry: "Try Again Later"). */
+export const WS_TRY_AGAIN_LATER = 1013;
 
 export interface NephronServerOptions {
   /** An existing DataSource (initialized or not); by default one is built from the config. */
@@ -168,6 +172,12 @@ export async function createNephronServer(config: Config, options: NephronServer
           wsSessions.add(ctx.extra.socket as ClosableSocket, ctx.extra.caller);
           return true;
         } catch (e) {
+          if (isTransientDbError(e)) {
+            // the token could not be checked: 1013 "try again later" (graphql-ws clients retry it), not 4403 (fatal)
+            log.warn({ reason: (e as Error).message }, 'websocket connection deferred: database unavailable');
+            (ctx.extra.socket as ClosableSocket).close(WS_TRY_AGAIN_LATER, 'database unavailable, try again');
+            return false;
+          }
           log.info({ reason: (e as Error).message }, 'websocket connection refused');
           return false; // closes with 4403 Forbidden
         }

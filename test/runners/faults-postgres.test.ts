@@ -9,6 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Run } from '../../src/schema/run.entity';
 import { topics } from '../../src/server/pubsub';
+import { WS_TRY_AGAIN_LATER } from '../../src/server/server';
 import { clusterUnavailableReason, startPgCluster, type PgCluster } from '../helpers/pg-cluster';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { expectEveryEpochOnce } from '../helpers/run-points';
@@ -69,6 +70,12 @@ describe.skipIf(unavailable !== null)('PostgreSQL restarted while two runs train
     const health = await t.http().get('/healthz');
     expect(health.status).toBe(503);
     expect(JSON.stringify(health.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|:\d{4,5}/);
+    // a new WebSocket cannot have its caller checked: "try again later" (retried by graphql-ws clients), not Forbidden
+    const refused = await t.ws().then(
+      () => null,
+      (e: { event?: { code?: number } }) => e.event?.code,
+    );
+    expect(refused).toBe(WS_TRY_AGAIN_LATER);
     await new Promise((r) => setTimeout(r, 3_000));
     await cluster.start();
     console.log(`[faults] PostgreSQL down ${Date.now() - down} ms (stop, 3 s, start) while 2 runs trained`);
