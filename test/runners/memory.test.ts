@@ -3,12 +3,12 @@
  * fine-tuning runs back to back for ~30 s per engine — ~200 epochs with their events, a WebSocket connection and
  * subscription opened and closed per run, the dashboard's queries after every epoch (answer-cache churn). After every
  * run the server reports its memory after a full GC (test/helpers/gc-probe.cjs). The first third of the runs is
- * warm-up (tfjs and wasm in the worker thread, PGlite's buffer cache, V8 heap sizing); from the second third to the
- * last, the medians may grow by at most:
+ * warm-up (tfjs and wasm in the worker thread, PGlite's buffer cache, V8 heap sizing); the median of the last third
+ * may exceed that of the second (for RSS: the higher of the first two) by at most:
  *   - live JS heap: HEAP_GROWTH_MB = 5. Measured +0.3 to +1 MB (65 → 66 MB); a leak per event, subscription, cache
  *     entry or run (the things this loop repeats hundreds of times) grows it steadily.
  *   - RSS: GROWTH_MB = 40. RSS moves by ±30 MB between samples with the allocator and wasm memory even after GC
- *     (measured: +16 to +20 MB between thirds in 40 s, yet flat over 250 runs in bench/soak.ts: ~400 MB on
+ *     (measured: −39 to +20 MB between thirds in 30–40 s, yet flat over 300–400 runs in bench/soak.ts: ~380 MB on
  *     PostgreSQL, ~670 MB on PGlite, whose database lives in the process). 40 MB catches native leaks of a few MB per
  *     run (a tensor or a checkpoint buffer kept per run) without flaking on that noise. The 2-hour version is
  *     bench/soak.ts (BENCHMARKS.md "hardening").
@@ -34,7 +34,7 @@ describe.each(DB_KINDS)('server memory under a compressed sweep on %s', (kind) =
       await cleanup();
     });
 
-    it(`RSS grows < ${GROWTH_MB} MB and the live heap < ${HEAP_GROWTH_MB} MB between the second and the last third of the runs`, async () => {
+    it(`RSS grows < ${GROWTH_MB} MB and the live heap < ${HEAP_GROWTH_MB} MB from the earlier thirds of the runs to the last`, async () => {
       let env: Record<string, string>;
       if (kind === 'postgres') {
         const db = await freshPostgresDatabase();
@@ -70,7 +70,8 @@ describe.each(DB_KINDS)('server memory under a compressed sweep on %s', (kind) =
       );
       expect(result.statuses).toEqual({ SUCCEEDED: n });
       expect(n).toBeGreaterThanOrEqual(12); // enough runs for thirds to mean something
-      expect(rss[2] - rss[1]).toBeLessThan(GROWTH_MB);
+      // above the higher of the earlier levels: a leak makes the last third the highest, a low middle third is noise
+      expect(rss[2] - Math.max(rss[0], rss[1])).toBeLessThan(GROWTH_MB);
       expect(heap[2] - heap[1]).toBeLessThan(HEAP_GROWTH_MB);
     }, 120_000);
   });
