@@ -57,36 +57,54 @@ export function downsample<T extends { value: number }>(points: T[], maxPoints: 
   return [...keep].sort((a, b) => a - b).map((i) => points[i]);
 }
 
+/** The finite values of an epoch's metrics (NaN and infinities are not stored), as parallel arrays for unnest. */
+export function finiteMetrics(values: Record<string, number>): { names: string[]; numbers: number[] } {
+  const names = Object.keys(values).filter((k) => Number.isFinite(values[k]));
+  return { names, numbers: names.map((n) => values[n]) };
+}
+
+/**
+ * One epoch's metric write as two CTEs for a statement's WITH (`metric_points`, then `metric_summaries` from what it
+ * changed), so an epoch costs one round trip whatever its number of metrics (bench/ingest.ts). The arguments are SQL
+ * expressions (typed placeholders); `guard`, a condition the points are written under (RunRecorder: its fenced UPDATE
+ * of the run happened). `fresh`: the point did not exist, so the summary counts it; a re-sent point only updates
+ * last/min/max. Data-modifying CTEs always run to completion, read or not; the statement is atomic.
+ */
+export function recordCtes(a: { runId: string; epoch: string; at: string; names: string; values: string; guard?: string }): string {
+  return `metric_points AS (
+         INSERT INTO metric_point ("runId", name, epoch, value, at)
+         SELECT ${a.runId}, n, ${a.epoch}, v, ${a.at} FROM unnest(${a.names}, ${a.values}) AS x(n, v)${a.guard ? ` WHERE ${a.guard}` : ''}
+         ON CONFLICT ("runId", name, epoch) DO UPDATE SET value = EXCLUDED.value, at = EXCLUDED.at
+         RETURNING name, value, (xmax = 0) AS fresh),
+       metric_summaries AS (
+         INSERT INTO metric_summary ("runId", name, "lastEpoch", last, min, max, count)
+         SELECT ${a.runId}, name, ${a.epoch}, value, value, value, CASE WHEN fresh THEN 1 ELSE 0 END FROM metric_points
+         ON CONFLICT ("runId", name) DO UPDATE SET
+           last = CASE WHEN EXCLUDED."lastEpoch" >= metric_summary."lastEpoch" THEN EXCLUDED.last ELSE metric_summary.last END,
+           "lastEpoch" = GREATEST(metric_summary."lastEpoch", EXCLUDED."lastEpoch"),
+           min = LEAST(metric_summary.min, EXCLUDED.min),
+           max = GREATEST(metric_summary.max, EXCLUDED.max),
+           count = metric_summary.count + EXCLUDED.count)`;
+}
+
 export class MetricsService {
   constructor(private readonly ds: DataSource) {}
 
   /**
-   * Records one epoch's metric values for a run (the runners call this): points are upserted on
-   * (runId, name, epoch), so re-sending is idempotent, and the per-series summary is maintained in the same
-   * transaction. Pass the caller's transaction manager to join it.
+   * Records one epoch's metric values for a run: points are upserted on (runId, name, epoch), so re-sending is
+   * idempotent, and the per-series summary is maintained in the same statement. Pass the caller's transaction manager
+   * to join it. (The runners write through RunRecorder.epochEnd, which puts `recordCtes` in its own one statement.)
    */
   async record(runId: string, epoch: number, values: Record<string, number>, at = new Date(), manager?: EntityManager): Promise<void> {
-    const names = Object.keys(values).filter((k) => Number.isFinite(values[k]));
+    const { names, numbers } = finiteMetrics(values);
     if (!names.length) return;
-    // One statement: points upserted, and from what that changed (RETURNING of the CTE) the summaries, so an epoch
-    // costs one round trip whatever its number of metrics (bench/ingest.ts). `fresh`: the point did not exist, so the
-    // summary counts it; a re-sent point only updates last/min/max. Atomic alone, or part of the caller's transaction.
-    await (manager ?? this.ds).query(
-      `WITH p AS (
-         INSERT INTO metric_point ("runId", name, epoch, value, at)
-         SELECT $1::uuid, n, $2::int, v, $3::timestamptz FROM unnest($4::text[], $5::float8[]) AS x(n, v)
-         ON CONFLICT ("runId", name, epoch) DO UPDATE SET value = EXCLUDED.value, at = EXCLUDED.at
-         RETURNING name, value, (xmax = 0) AS fresh)
-       INSERT INTO metric_summary ("runId", name, "lastEpoch", last, min, max, count)
-       SELECT $1::uuid, name, $2::int, value, value, value, CASE WHEN fresh THEN 1 ELSE 0 END FROM p
-       ON CONFLICT ("runId", name) DO UPDATE SET
-         last = CASE WHEN EXCLUDED."lastEpoch" >= metric_summary."lastEpoch" THEN EXCLUDED.last ELSE metric_summary.last END,
-         "lastEpoch" = GREATEST(metric_summary."lastEpoch", EXCLUDED."lastEpoch"),
-         min = LEAST(metric_summary.min, EXCLUDED.min),
-         max = GREATEST(metric_summary.max, EXCLUDED.max),
-         count = metric_summary.count + EXCLUDED.count`,
-      [runId, epoch, at, names, names.map((n) => values[n])],
-    );
+    await (manager ?? this.ds).query(`WITH ${recordCtes({ runId: '$1::uuid', epoch: '$2::int', at: '$3::timestamptz', names: '$4::text[]', values: '$5::float8[]' })} SELECT 1`, [
+      runId,
+      epoch,
+      at,
+      names,
+      numbers,
+    ]);
   }
 
   /** Summaries of many runs in one statement. */
@@ -114,7 +132,7 @@ export class MetricsService {
       where += ` AND name = ANY($${params.length}::text[])`;
     }
     if (!maxPoints) {
-      return this.ds.query(`SELECT "runId", name, epoch, value, at FROM metric_point WHERE ${where} ORDER BY "runId", name, epoch`, params);
+      return this.seriesRows(`SELECT "runId", name, epoch, value, at FROM metric_point WHERE ${where}`, params);
     }
     params.push(maxPoints, Math.floor((maxPoints - 2) / 2));
     const [max, buckets] = [`$${params.length - 1}::int`, `$${params.length}::int`];
@@ -123,7 +141,7 @@ export class MetricsService {
     // only the longer ones pay for the window functions (bench/api.ts run detail: 1,000 points, maxPoints 400).
     // i: 0-based index in the series, n: its length. Bucket of an interior index i (1..n-2): the b whose range
     // [1 + floor(b·I/B), 1 + floor((b+1)·I/B)) holds it, i.e. floor((i·B − 1) / I) with I = n − 2 interior points.
-    return this.ds.query(
+    return this.seriesRows(
       `WITH short AS (SELECT "runId", name FROM metric_summary WHERE ${where} AND count <= ${max}),
        p AS (
          SELECT "runId", name, epoch, value, at,
@@ -144,10 +162,30 @@ export class MetricsService {
        SELECT "runId", name, epoch, value, at FROM r WHERE lo = 1 OR hi = 1
        UNION ALL
        SELECT "runId", name, epoch, value, at FROM metric_point m
-       WHERE ${where} AND EXISTS (SELECT 1 FROM short s WHERE s."runId" = m."runId" AND s.name = m.name)
-       ORDER BY "runId", name, epoch`,
+       WHERE ${where} AND EXISTS (SELECT 1 FROM short s WHERE s."runId" = m."runId" AND s.name = m.name)`,
       params,
     );
+  }
+
+  /**
+   * The rows of `source` ("runId", name, epoch, value, at), fetched as one row of JSON arrays per series: a
+   * run-detail page is ~1,000 points, and row-by-row the driver's per-row parsing (timestamps above all) was most of
+   * the request's CPU (bench/api.ts run detail). float8 prints in shortest round-trip form, so values are exact.
+   */
+  private async seriesRows(source: string, params: unknown[]): Promise<PointRow[]> {
+    const series: { runId: string; name: string; epochs: number[]; values: number[]; ats: number[] }[] = await this.ds.query(
+      `SELECT "runId", name, json_agg(epoch ORDER BY epoch) AS epochs, json_agg(value ORDER BY epoch) AS "values",
+              json_agg((extract(epoch FROM at) * 1000)::float8 ORDER BY epoch) AS ats
+       FROM (${source}) s GROUP BY "runId", name ORDER BY "runId", name`,
+      params,
+    );
+    const rows: PointRow[] = [];
+    for (const { runId, name, epochs, values, ats } of series) {
+      const parse = (x: unknown) => (typeof x === 'string' ? JSON.parse(x) : x) as number[];
+      const [e, v, a] = [parse(epochs), parse(values), parse(ats)];
+      for (let i = 0; i < e.length; i++) rows.push({ runId, name, epoch: e[i], value: v[i], at: new Date(a[i]) });
+    }
+    return rows;
   }
 
   /** MetricSeries from the points given (last/min/max over those points). */
