@@ -51,6 +51,23 @@ describe.each(DB_KINDS)('metric downsampling in SQL on %s', (kind) => {
       }
     });
 
+    it('reads values and timestamps back exactly (series travel as JSON arrays)', async () => {
+      const awkward = [0.1 + 0.2, 1e-300, -123456789.12345679, Number.MAX_VALUE, 5e-324, 1 / 3];
+      const at = ['2026-11-25T21:00:00.123456Z', '1999-12-31T23:59:59.999999Z', '2026-01-01T00:00:00Z', '2026-11-25T21:00:00.5Z', '2030-06-01T12:00:00.001Z', '2026-11-25T21:00:00.999Z'];
+      await ds.query(
+        `INSERT INTO metric_point ("runId", name, epoch, value, at)
+         SELECT $1, 'exact', x.epoch, x.value, x.at FROM unnest($2::int[], $3::float8[], $4::timestamptz[]) AS x(epoch, value, at)`,
+        [runId, awkward.map((_, i) => i + 1), awkward, at],
+      );
+      // what the driver gives row by row is the reference
+      const reference: { value: number; at: Date }[] = await ds.query(`SELECT value, at FROM metric_point WHERE "runId" = $1 AND name = 'exact' ORDER BY epoch`, [runId]);
+      for (const maxPoints of [undefined, 300]) {
+        const rows = await services.metrics.points([runId], ['exact'], maxPoints);
+        expect(rows.map((r) => r.value)).toEqual(awkward);
+        expect(rows.map((r) => r.at.getTime())).toEqual(reference.map((r) => new Date(r.at).getTime()));
+      }
+    });
+
     it('returns every point without maxPoints', async () => {
       const rows = await services.metrics.points([runId], ['long']);
       expect(rows.map((r) => Number(r.epoch))).toEqual(Array.from({ length: 201 }, (_, i) => i + 1));
