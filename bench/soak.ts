@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnNephron, stopProcess } from '../test/helpers/child';
+import { startNephron, stopProcess } from '../test/helpers/processes';
 import { freshPostgresDatabase } from '../test/helpers/postgres';
 import { median, soak, type SoakSample } from '../test/helpers/soak';
 
@@ -40,12 +40,13 @@ async function main() {
     env = { DATABASE_URL: db.url };
     cleanup = db.drop;
   }
-  const server = spawnNephron('serve', {
+  const server = startNephron('serve', {
     ...env,
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'info',
     NEPHRON_RUNNERS: '1',
+    NEPHRON_LEASE_SECONDS: '30',
     NEPHRON_WASM_THREADS: '1',
     NEPHRON_DEFAULT_COHORT: 'off',
     NEPHRON_ANSWER_CACHE_MS: '1000',

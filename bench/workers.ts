@@ -11,7 +11,7 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { spawnNephron, stopProcess, type NephronProcess } from '../test/helpers/child';
+import { startNephron, stopProcess, type NephronProcess } from '../test/helpers/processes';
 import { freshPostgresDatabase } from '../test/helpers/postgres';
 import { connectWs } from '../test/helpers/ws';
 
@@ -34,8 +34,8 @@ async function main() {
     `bench/workers: SMOKE sweep of ${RUNS} runs${EPOCHS ? ` × ${EPOCHS} epochs` : ''} with ${WORKER_COUNTS.join(' then ')} worker process(es) + 1 serve, PostgreSQL; ` +
       `${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${new Date().toISOString()}`,
   );
-  const env = { DATABASE_URL: dbUrl, NEPHRON_WASM_THREADS: '1', NEPHRON_MUTATION_RATE: 'off', NEPHRON_DEFAULT_COHORT: 'off' };
-  const serve = spawnNephron('serve', { ...env, HOST: '127.0.0.1', PORT: '0', NEPHRON_RUNNERS: '0' });
+  const env = { DATABASE_URL: dbUrl, NEPHRON_LEASE_SECONDS: '30', NEPHRON_WASM_THREADS: '1', NEPHRON_MUTATION_RATE: 'off', NEPHRON_DEFAULT_COHORT: 'off' };
+  const serve = startNephron('serve', { ...env, HOST: '127.0.0.1', PORT: '0', NEPHRON_RUNNERS: '0' });
   const workers: NephronProcess[] = [];
   const db = new pg.Client({ connectionString: dbUrl });
   let failed = false;
@@ -51,7 +51,7 @@ async function main() {
     const rates: string[] = [];
     for (const [round, count] of WORKER_COUNTS.entries()) {
       while (workers.length < count) {
-        const w = spawnNephron('worker', { ...env, NEPHRON_RUNNERS: '1' });
+        const w = startNephron('worker', { ...env, NEPHRON_RUNNERS: '1' });
         workers.push(w);
         await w.waitForLog((l) => l.msg === 'nephron worker running');
       }

@@ -1,4 +1,4 @@
-// Preloaded (node --expose-gc --require) into a `nephron` child process by test/helpers/child.ts: on SIGUSR2 it runs
+// Preloaded (node --expose-gc --require) into a `nephron` child process by test/helpers/processes.ts: on SIGUSR2 it runs
 // a full garbage collection of the main thread and prints one JSON line with the memory left, so a test reads the
 // live heap instead of RSS noise from garbage not yet collected.
 process.on('SIGUSR2', () => {

@@ -8,12 +8,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { RUN_DETAIL, RUNS } from '../../client/src/api/queries';
-import type { MemorySample } from './child';
+import type { MemorySample } from './processes';
 import { connectWs } from './ws';
 
 export interface SoakOptions {
   url: string;
-  /** The server process's memory after a full GC (./child.ts `memory()`). */
+  /** The server process's memory after a full GC (./processes.ts `memory()`). */
   memory: () => Promise<MemorySample>;
   /** Stop after this many runs, or this much time, whichever first. */
   runs: number;

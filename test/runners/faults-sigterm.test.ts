@@ -5,81 +5,18 @@
  * checkpoint, not from scratch, and the finished run has exactly one point per epoch and metric, the points written
  * before the signal untouched. (test/runners/processes.test.ts does the same for `nephron worker` on PostgreSQL.)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startNephron, type NephronProcess } from '../helpers/processes';
 import { connectWs, type TestWsClient } from '../helpers/ws';
 
-const ROOT = path.resolve(__dirname, '../..');
 const EPOCHS = 20;
 
-interface Serve {
-  child: ChildProcess;
-  logs: Record<string, any>[];
-  waitForLog(pred: (line: Record<string, any>) => boolean): Promise<Record<string, any>>;
-  exited: Promise<number | null>;
-}
-
-/** `nephron serve` from the sources on `dataDir`, with one runner, logging JSON lines we can wait on. */
-function serve(dataDir: string): Serve {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'src/cli/index.ts'), 'serve'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      NEPHRON_DATA_DIR: dataDir,
-      PORT: '0',
-      NEPHRON_RUNNERS: '1',
-      NEPHRON_DEFAULT_COHORT: 'off',
-      NEPHRON_WASM_THREADS: '1',
-      NEPHRON_ANSWER_CACHE_MS: '0',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: Record<string, any>[] = [];
-  const waiters = new Set<() => void>();
-  let buffer = '';
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const lines = buffer.split('\n');
-    buffer = lines.pop()!;
-    for (const line of lines) {
-      try {
-        const parsed = JSON.parse(line);
-        if (parsed.msg !== 'request') logs.push(parsed);
-      } catch {
-        continue;
-      }
-    }
-    for (const w of [...waiters]) w();
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      for (const w of [...waiters]) w();
-      resolve(code);
-    }),
-  );
-  const waitForLog = (pred: (line: Record<string, any>) => boolean) =>
-    new Promise<Record<string, any>>((resolve, reject) => {
-      const check = () => {
-        const hit = logs.find(pred);
-        if (hit) {
-          waiters.delete(check);
-          resolve(hit);
-        } else if (child.exitCode !== null || child.signalCode !== null) {
-          waiters.delete(check);
-          reject(new Error(`nephron serve exited (${child.exitCode ?? child.signalCode}) first; stderr: ${stderr}`));
-        }
-      };
-      waiters.add(check);
-      check();
-    });
-  return { child, logs, waitForLog, exited };
+/** `nephron serve` from the sources on `dataDir` (embedded PGlite), with one runner. */
+function serve(dataDir: string): NephronProcess {
+  return startNephron('serve', { DATABASE_URL: '', NEPHRON_DATA_DIR: dataDir, NEPHRON_LEASE_SECONDS: '30', NEPHRON_ANSWER_CACHE_MS: '0' });
 }
 
 async function gql(url: string, query: string, variables?: Record<string, unknown>): Promise<any> {
@@ -92,7 +29,7 @@ async function gql(url: string, query: string, variables?: Record<string, unknow
 const PROGRESS = `subscription($id: ID!) { runProgress(runId: $id) { status epoch metrics { name } } }`;
 
 describe('SIGTERM to nephron serve while a run trains', () => {
-  const children: Serve[] = [];
+  const children: NephronProcess[] = [];
   const clients: TestWsClient[] = [];
   let dataDir: string;
   afterAll(async () => {
@@ -123,7 +60,7 @@ describe('SIGTERM to nephron serve while a run trains', () => {
 
     const sent = Date.now();
     a.s.child.kill('SIGTERM');
-    const code = await a.s.exited;
+    const { code } = await a.s.exited;
     const exitedAt = Date.now();
     const took = exitedAt - sent;
     console.log(`[faults-sigterm] nephron serve exited ${took} ms after SIGTERM`);
@@ -148,6 +85,6 @@ describe('SIGTERM to nephron serve while a run trains', () => {
       for (const p of m.points) expect(Date.parse(p.at) < exitedAt).toBe(p.epoch <= given!.resumeFrom);
     }
     expect(b.s.child.kill('SIGTERM')).toBe(true);
-    expect(await b.s.exited).toBe(0);
+    expect((await b.s.exited).code).toBe(0);
   }, 55_000);
 });

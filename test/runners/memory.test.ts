@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnNephron, stopProcess, type NephronProcess } from '../helpers/child';
+import { startNephron, stopProcess, type NephronProcess } from '../helpers/processes';
 import { DB_KINDS, engineAvailable, freshPostgresDatabase } from '../helpers/db';
 import { median, soak } from '../helpers/soak';
 
@@ -46,11 +46,12 @@ describe.each(DB_KINDS)('server memory under a compressed sweep on %s', (kind) =
         env = { NEPHRON_DATA_DIR: dir };
         cleanup = async () => rmSync(dir, { recursive: true, force: true });
       }
-      server = spawnNephron('serve', {
+      server = startNephron('serve', {
         ...env,
         HOST: '127.0.0.1',
         PORT: '0',
         NEPHRON_RUNNERS: '1',
+        NEPHRON_LEASE_SECONDS: '30',
         NEPHRON_WASM_THREADS: '1',
         NEPHRON_DEFAULT_COHORT: 'off',
         NEPHRON_ANSWER_CACHE_MS: '1000',
