@@ -9,8 +9,9 @@ import { RunKind, RunStatus } from '../schema/enums';
 import { EvaluationRecord, SubjectScoreRecord } from '../schema/evaluation.entity';
 import { Run } from '../schema/run.entity';
 import { publishRunProgress, type PubSub } from '../server/pubsub';
-import { finiteMetrics, recordCtes, type MetricsService } from '../services/metrics.service';
+import { finiteMetrics, type MetricsService } from '../services/metrics.service';
 import { progressEvent } from '../services/run.service';
+import { epochWriter } from './epoch-writer';
 import type { EpochReport, JobResult } from './job';
 import { failOrphanedFineTuning } from './queue';
 
@@ -45,41 +46,14 @@ export class RunRecorder {
    * holds the weights and both Adam moments, megabytes a time); a checkpoint goes once superseded twice.
    */
   async epochEnd(runId: string, report: EpochReport, at = new Date()): Promise<{ run: Run; superseded: string[] }> {
+    // one statement, shared with the epochs other runs of this process end meanwhile (./epoch-writer.ts)
+    const written = await epochWriter(this.ds).write({ runId, owner: this.owner, leaseMs: this.leaseMs, report, at });
+    if (!written) throw new RunNotHeldError(runId);
+    const run = Object.assign(new Run(), written.row);
     const { names, numbers } = finiteMetrics(report.metrics);
-    // ONE statement, so no explicit transaction (it is atomic alone) and one round trip (bench/ingest.ts).
-    // `held`: the fenced UPDATE; the right-hand sides of SET read the row as it was (the last checkpoint becomes the
-    // previous one, unless this very epoch is stored already: a retry after a commit whose answer was lost,
-    // ./retry.ts, then nothing shifts), and the self-join `o` hands back the keys it had before.
-    // The points are written only where `held` updated the run: a runner that lost its lease writes nothing.
-    // Unreferenced: every CTE reads the snapshot from before the statement, so this run's own references are the
-    // ones `held` returns, the other runs' the table's (content-addressed: a twin run may hold the very same bytes).
-    const rows: Record<string, unknown>[] = await this.ds.query(
-      `WITH held AS (
-         UPDATE run r SET epoch = $3, epochs = $4, phase = $5, "checkpointBlobKey" = $6, "bestCheckpointBlobKey" = COALESCE($7, r."bestCheckpointBlobKey"),
-           "previousCheckpointBlobKey" = CASE WHEN r."checkpointBlobKey" IS NOT DISTINCT FROM $6 THEN r."previousCheckpointBlobKey" ELSE r."checkpointBlobKey" END,
-           "previousCheckpointEpoch" = CASE WHEN r."checkpointBlobKey" IS NOT DISTINCT FROM $6 THEN r."previousCheckpointEpoch"
-             WHEN r."checkpointBlobKey" IS NULL THEN NULL ELSE r.epoch END,
-           "leaseExpiresAt" = now() + $8 * interval '1 millisecond', stalls = 0
-         FROM run o
-         WHERE o.id = r.id AND r.id = $1 AND r."leaseOwner" = $2 AND r.status = 'RUNNING'
-         RETURNING r.*, ARRAY[o."previousCheckpointBlobKey", o."checkpointBlobKey", o."bestCheckpointBlobKey"] AS "oldKeys$"),
-       ${recordCtes({ runId: '$1::uuid', epoch: '$3::int', at: '$9::timestamptz', names: '$10::text[]', values: '$11::float8[]', guard: 'EXISTS (SELECT 1 FROM held)' })}
-       SELECT held.*, ARRAY(
-         SELECT DISTINCT k FROM unnest(held."oldKeys$") k
-         WHERE k IS NOT NULL
-           AND k <> ALL (array_remove(ARRAY[held."checkpointBlobKey", held."previousCheckpointBlobKey", held."bestCheckpointBlobKey", held."weightsBlobKey"], NULL))
-           AND NOT EXISTS (SELECT 1 FROM run x WHERE x.id <> held.id
-             AND (x."checkpointBlobKey" = k OR x."previousCheckpointBlobKey" = k OR x."bestCheckpointBlobKey" = k OR x."weightsBlobKey" = k))
-       ) AS "superseded$"
-       FROM held`,
-      [runId, this.owner, report.epoch, report.epochs, report.phase, report.checkpointKey, report.bestCheckpointKey, this.leaseMs, at, names, numbers],
-    );
-    if (!rows[0]) throw new RunNotHeldError(runId);
-    const { ['oldKeys$']: _old, ['superseded$']: superseded, ...columns } = rows[0];
-    const run = Object.assign(new Run(), columns);
     const metrics = names.map((name, i) => ({ name, value: numbers[i] }));
     await publishRunProgress(this.pubsub, { ...progressEvent(run, report.phase), metrics, at });
-    return { run, superseded: superseded as string[] };
+    return { run, superseded: written.superseded };
   }
 
   /** A phase begins (no event: api.md has one per epoch and one per status change). */

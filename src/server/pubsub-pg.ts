@@ -5,11 +5,12 @@
  * InProcessPubSub). A process hears its own NOTIFYs too, so publish only notifies.
  *
  * NOTIFY payloads must stay under 8000 bytes: a RunProgress that would not fit is sent without its metrics
- * (subscribers can query them), anything else too big is dropped with a warning. NOTIFYs go out one at a time in
- * publish order. While the connection is down (it reconnects with backoff, then LISTENs again) this process's own
- * events wait in a bounded outbox and go out once it is back, so a subscriber here still sees a run's final status
- * after a PostgreSQL restart (one whose NOTIFY was cut off mid-way may arrive twice); events other processes
- * published meanwhile are missed. publish never throws: the database is the truth, an event is a hint to look.
+ * (subscribers can query them), anything else too big is dropped with a warning. NOTIFYs go out in publish order.
+ * While the connection is down (it reconnects with backoff, then LISTENs again) this process's own events wait in a
+ * bounded outbox and go out once it is back, so a subscriber here still sees a run's final status after a PostgreSQL
+ * restart (one whose NOTIFY was cut off mid-way may arrive twice); events other processes published meanwhile are
+ * missed. Events waiting while a NOTIFY is in flight go together in the next statement (one commit for many:
+ * bench/ingest.ts). publish never throws: the database is the truth, an event is a hint to look.
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -22,6 +23,8 @@ export const PG_CHANNEL = 'nephron_events';
 export const MAX_PAYLOAD_BYTES = 7900;
 /** Events kept while the connection is down; past this the oldest go (a long outage: the database is the truth). */
 export const MAX_OUTBOX = 1000;
+/** Events per NOTIFY statement at most (each under MAX_PAYLOAD_BYTES). */
+const MAX_BATCH = 100;
 
 export class PgPubSub implements PubSub {
   private readonly local = new InProcessPubSub();
@@ -109,23 +112,34 @@ export class PgPubSub implements PubSub {
     await this.flush();
   }
 
-  /** Sends the outbox, one NOTIFY at a time (pg does not want concurrent queries on one client). */
+  /**
+   * Sends the outbox in publish order, everything waiting in one statement (pg does not want concurrent queries on
+   * one client, and each NOTIFY statement is a commit: the events published while one is in flight share the next).
+   * PostgreSQL delivers a transaction's notifications in the order sent (identical ones within it only once).
+   */
   private flush(): Promise<void> {
     this.sending = this.sending.then(() => this.drain());
     return this.sending;
   }
 
   private async drain(): Promise<void> {
+    let most = MAX_BATCH;
     while (this.outbox.length) {
       const client = this.client;
       if (!client) return; // kept: connect() flushes once LISTENing again
+      const texts = this.outbox.slice(0, most);
       try {
-        await client.query('SELECT pg_notify($1, $2)', [PG_CHANNEL, this.outbox[0]]);
-        this.outbox.shift();
+        // ORDER BY: volatile calls are evaluated after the sort, so in publish order
+        await client.query('SELECT pg_notify($1, t) FROM unnest($2::text[]) WITH ORDINALITY AS x(t, i) ORDER BY i', [PG_CHANNEL, texts]);
+        this.outbox.splice(0, texts.length);
       } catch (e) {
         if (isTransientDbError(e) || this.client !== client) return; // the connection went: kept for the next one
-        const [text] = this.outbox.splice(0, 1);
-        this.log?.warn({ err: (e as Error).message, bytes: text.length }, 'event dropped: NOTIFY failed');
+        if (texts.length > 1) {
+          most = 1; // one of them is at fault: one at a time until it is found, so only it is dropped
+          continue;
+        }
+        this.outbox.shift();
+        this.log?.warn({ err: (e as Error).message, bytes: texts[0].length }, 'event dropped: NOTIFY failed');
       }
     }
   }

@@ -64,21 +64,21 @@ export function finiteMetrics(values: Record<string, number>): { names: string[]
 }
 
 /**
- * One epoch's metric write as two CTEs for a statement's WITH (`metric_points`, then `metric_summaries` from what it
- * changed), so an epoch costs one round trip whatever its number of metrics (bench/ingest.ts). The arguments are SQL
- * expressions (typed placeholders); `guard`, a condition the points are written under (RunRecorder: its fenced UPDATE
- * of the run happened). `fresh`: the point did not exist, so the summary counts it; a re-sent point only updates
- * last/min/max. Data-modifying CTEs always run to completion, read or not; the statement is atomic.
+ * The metric write as two CTEs for a statement's WITH (`metric_points`, then `metric_summaries` from what it changed),
+ * so an epoch costs one round trip whatever its number of metrics (bench/ingest.ts). `rows`: a FROM clause (a WHERE may
+ * follow) giving "runId", name, epoch, value, at, at most one row per series (ON CONFLICT touches a row once).
+ * `fresh`: the point did not exist, so the summary counts it; a re-sent point only updates last/min/max.
+ * Data-modifying CTEs always run to completion, read or not; the statement is atomic.
  */
-export function recordCtes(a: { runId: string; epoch: string; at: string; names: string; values: string; guard?: string }): string {
+export function recordCtes(a: { rows: string }): string {
   return `metric_points AS (
          INSERT INTO metric_point ("runId", name, epoch, value, at)
-         SELECT ${a.runId}, n, ${a.epoch}, v, ${a.at} FROM unnest(${a.names}, ${a.values}) AS x(n, v)${a.guard ? ` WHERE ${a.guard}` : ''}
+         SELECT "runId", name, epoch, value, at FROM ${a.rows}
          ON CONFLICT ("runId", name, epoch) DO UPDATE SET value = EXCLUDED.value, at = EXCLUDED.at
-         RETURNING name, value, (xmax = 0) AS fresh),
+         RETURNING "runId", name, epoch, value, (xmax = 0) AS fresh),
        metric_summaries AS (
          INSERT INTO metric_summary ("runId", name, "lastEpoch", last, min, max, count)
-         SELECT ${a.runId}, name, ${a.epoch}, value, value, value, CASE WHEN fresh THEN 1 ELSE 0 END FROM metric_points
+         SELECT "runId", name, epoch, value, value, value, CASE WHEN fresh THEN 1 ELSE 0 END FROM metric_points
          ON CONFLICT ("runId", name) DO UPDATE SET
            last = CASE WHEN EXCLUDED."lastEpoch" >= metric_summary."lastEpoch" THEN EXCLUDED.last ELSE metric_summary.last END,
            "lastEpoch" = GREATEST(metric_summary."lastEpoch", EXCLUDED."lastEpoch"),
@@ -93,18 +93,14 @@ export class MetricsService {
   /**
    * Records one epoch's metric values for a run: points are upserted on (runId, name, epoch), so re-sending is
    * idempotent, and the per-series summary is maintained in the same statement. Pass the caller's transaction manager
-   * to join it. (The runners write through RunRecorder.epochEnd, which puts `recordCtes` in its own one statement.)
+   * to join it. (Runners write through RunRecorder.epochEnd: ../runners/epoch-writer.ts puts `recordCtes` in its own
+   * statement.)
    */
   async record(runId: string, epoch: number, values: Record<string, number>, at = new Date(), manager?: EntityManager): Promise<void> {
     const { names, numbers } = finiteMetrics(values);
     if (!names.length) return;
-    await (manager ?? this.ds).query(`WITH ${recordCtes({ runId: '$1::uuid', epoch: '$2::int', at: '$3::timestamptz', names: '$4::text[]', values: '$5::float8[]' })} SELECT 1`, [
-      runId,
-      epoch,
-      at,
-      names,
-      numbers,
-    ]);
+    const rows = `(SELECT $1::uuid AS "runId", n AS name, $2::int AS epoch, v AS value, $3::timestamptz AS at FROM unnest($4::text[], $5::float8[]) AS u(n, v)) AS x`;
+    await (manager ?? this.ds).query(`WITH ${recordCtes({ rows })} SELECT 1`, [runId, epoch, at, names, numbers]);
   }
 
   /** Summaries of many runs in one statement. */

@@ -37,6 +37,15 @@ describe.skipIf(!engineAvailable('postgres'))('PgPubSub', () => {
     expect(a.subscriberCount('run:1')).toBe(0);
   });
 
+  it('events published at once (sent together while a NOTIFY is in flight) all arrive, in publish order', async () => {
+    const sub = a.subscribe<{ n: number }>('burst');
+    await Promise.all(Array.from({ length: 300 }, (_, n) => b.publish('burst', { n })));
+    const got: number[] = [];
+    for (let i = 0; i < 300; i++) got.push((await sub.next()).value.n);
+    expect(got).toEqual(Array.from({ length: 300 }, (_, n) => n));
+    await sub.return!();
+  });
+
   it('sends a RunProgress too big for NOTIFY without its metrics, and drops what cannot fit', async () => {
     const metrics = Array.from({ length: 400 }, (_, i) => ({ name: `metric_${i}`, value: i / 3 }));
     const event = { runId: 'r', status: 'RUNNING', epoch: 3, metrics };
