@@ -3,8 +3,9 @@
  * write is in flight wait for it and then go together in the next one statement. One statement is atomic alone (no
  * explicit transaction) and each epoch in it is fenced on its own run's lease, so batching changes what is written in
  * no way, only how many round trips and commits it takes (bench/ingest.ts: 8 concurrent runs). Never two epochs of one
- * run in one statement (an UPDATE touches a row once): the second waits for the next. Up to MAX_IN_FLIGHT statements
- * run at once, on disjoint runs.
+ * run in one statement (an UPDATE touches a row once): the second waits for the next. One statement at a time, so each
+ * sees what the one before committed (the unreferenced-checkpoint check below depends on it); measured no slower than
+ * two at once (bench/ingest.ts).
  */
 import type { DataSource } from 'typeorm';
 import { isTransientDbError } from '../db/transient';
@@ -24,8 +25,6 @@ export type EpochWritten = { row: Record<string, unknown>; superseded: string[] 
 
 /** Epochs per statement at most (a statement's parameters are arrays, so this only bounds its size). */
 const MAX_BATCH = 64;
-/** Statements in flight at once (of the pool's connections). */
-const MAX_IN_FLIGHT = 2;
 
 interface Pending {
   write: EpochWrite;
@@ -35,45 +34,37 @@ interface Pending {
 
 export class EpochWriter {
   private queue: Pending[] = [];
-  /** Runs with an epoch in a statement now: the statements in flight touch disjoint rows, so they cannot deadlock. */
-  private readonly writing = new Set<string>();
-  private inFlight = 0;
+  private busy = false;
 
-  constructor(
-    private readonly ds: DataSource,
-    /** Statements at once: while one waits for its commit to reach the disk, the next batch forms and goes. */
-    private readonly maxInFlight = MAX_IN_FLIGHT,
-  ) {}
+  constructor(private readonly ds: DataSource) {}
 
   write(write: EpochWrite): Promise<EpochWritten> {
     return new Promise((resolve, reject) => {
       this.queue.push({ write, resolve, reject });
-      this.next();
+      if (!this.busy) void this.run();
     });
   }
 
-  /** Starts a statement with what is queued, if one may start. */
-  private next(): void {
-    if (this.inFlight >= this.maxInFlight || !this.queue.length) return;
-    const batch: Pending[] = [];
-    const rest: Pending[] = [];
-    const runs = new Set<string>();
-    for (const p of this.queue) {
-      const id = p.write.runId;
-      if (batch.length < MAX_BATCH && !runs.has(id) && !this.writing.has(id)) {
-        runs.add(id);
-        batch.push(p);
-      } else rest.push(p);
+  /** One statement at a time, each with what is queued when it starts. */
+  private async run(): Promise<void> {
+    this.busy = true;
+    try {
+      while (this.queue.length) {
+        const batch: Pending[] = [];
+        const rest: Pending[] = [];
+        const runs = new Set<string>();
+        for (const p of this.queue) {
+          if (batch.length < MAX_BATCH && !runs.has(p.write.runId)) {
+            runs.add(p.write.runId);
+            batch.push(p);
+          } else rest.push(p);
+        }
+        this.queue = rest;
+        await this.flush(batch);
+      }
+    } finally {
+      this.busy = false;
     }
-    if (!batch.length) return; // only runs already being written: the statement in flight starts them when done
-    this.queue = rest;
-    for (const id of runs) this.writing.add(id);
-    this.inFlight++;
-    void this.flush(batch).finally(() => {
-      for (const id of runs) this.writing.delete(id);
-      this.inFlight--;
-      this.next();
-    });
   }
 
   private async flush(batch: Pending[]): Promise<void> {
@@ -109,8 +100,9 @@ export function epochWriter(ds: DataSource): EpochWriter {
  * previous one, unless this very epoch is stored already: a retry after a commit whose answer was lost, ./retry.ts,
  * then nothing shifts), and the self-join `o` hands back the keys it had before. Points go in only for runs `held`
  * updated: a runner that lost its lease writes nothing. Unreferenced: every CTE reads the snapshot from before the
- * statement, so a written run's own references are those `held` returns, the other runs' the table's
- * (content-addressed: a twin run may hold the very same bytes).
+ * statement, so the references of the runs written are the new ones `held` returns, the other runs' the table's
+ * (content-addressed: twin runs, same config and seed, hold the very same bytes and may drop them in one statement:
+ * one of them, the first by id, reports the key, so it is deleted once).
  */
 export async function writeEpochs(ds: DataSource, writes: EpochWrite[]): Promise<EpochWritten[]> {
   const points = writes.map((w) => ({ w, ...finiteMetrics(w.report.metrics) }));
@@ -136,9 +128,10 @@ export async function writeEpochs(ds: DataSource, writes: EpochWrite[]): Promise
      SELECT held.*, ARRAY(
        SELECT DISTINCT k FROM unnest(held."oldKeys$") k
        WHERE k IS NOT NULL
-         AND k <> ALL (array_remove(ARRAY[held."checkpointBlobKey", held."previousCheckpointBlobKey", held."bestCheckpointBlobKey", held."weightsBlobKey"], NULL))
-         AND NOT EXISTS (SELECT 1 FROM run x WHERE x.id <> held.id
-           AND (x."checkpointBlobKey" = k OR x."previousCheckpointBlobKey" = k OR x."bestCheckpointBlobKey" = k OR x."weightsBlobKey" = k))
+         AND NOT EXISTS (SELECT 1 FROM held h WHERE k IN (h."checkpointBlobKey", h."previousCheckpointBlobKey", h."bestCheckpointBlobKey", h."weightsBlobKey"))
+         AND NOT EXISTS (SELECT 1 FROM run x WHERE x.id NOT IN (SELECT id FROM held)
+           AND k IN (x."checkpointBlobKey", x."previousCheckpointBlobKey", x."bestCheckpointBlobKey", x."weightsBlobKey"))
+         AND held.id = (SELECT h.id FROM held h WHERE k = ANY (h."oldKeys$") ORDER BY h.id LIMIT 1)
      ) AS "superseded$"
      FROM held`,
     [
