@@ -1,7 +1,8 @@
 /**
  * By hand, not in CI: `npx tsx bench/ingest.ts` (PostgreSQL: DATABASE_URL, else a fresh database on TEST_DATABASE_URL's
  * server, dropped after). Metric ingestion through the runner path: `RunRecorder.epochEnd` exactly as a runner slot
- * calls it (one transaction per epoch, fenced on the lease, checkpoint keys advanced, RunProgress NOTIFYed), from
+ * calls it (one statement per epoch, grouped with the epochs of the other runs of the process ended meanwhile: see
+ * src/runners/epoch-writer.ts; fenced on the lease, checkpoint keys advanced, RunProgress NOTIFYed), from
  * BENCH_RUNS concurrent runs, each BENCH_EPOCHS epochs of BENCH_METRICS metrics. Prints points/s and epoch latency,
  * then checks that every run has exactly one point per metric per epoch. Target (issue 8): ≥ 50,000 points/s.
  * Options (env): BENCH_RUNS (8), BENCH_EPOCHS (500), BENCH_METRICS (5; a comma list runs each), BENCH_POOL (10),
