@@ -27,6 +27,7 @@ import { topics, type PubSub } from '../server/pubsub';
 import type { MetricsService } from '../services/metrics.service';
 import { resumePoint } from './checkpoints';
 import type { EpochReport } from './job';
+import { finalState, type FinalStateDeps } from './final-state';
 import { failOrphanedFineTuning, RunQueue } from './queue';
 import { isTransientDbError, retryingHandlers, retryTransient } from './retry';
 import { publishStatus, RunRecorder } from './recorder';
@@ -57,7 +58,7 @@ export interface RunnerHostOptions {
   workerHeapMb?: number;
 }
 
-interface Execution {
+export interface Execution {
   run: Run;
   owner: string;
   /** Why the host stopped the job, if it did. */
@@ -262,69 +263,18 @@ export class RunnerHost extends EventEmitter {
   /** Turns the job's outcome into the run's final state; the database says whether the run is still ours. */
   private async settle(x: Execution, recorder: RunRecorder, outcome: JobOutcome, log: Logger): Promise<void> {
     // every step of finalState is fenced on the lease, so redoing it after a dropped connection is safe
-    const how = await retryTransient(() => this.finalState(x, recorder, outcome, log), {
+    const deps: FinalStateDeps = {
+      queue: this.queue,
+      pubsub: this.o.pubsub,
+      leaseMs: this.leaseMs,
+      maxAttempts: this.maxAttempts,
+      onDied: (error) => this.emit('died', x.run.id, error),
+    };
+    const how = await retryTransient(() => finalState(deps, x, recorder, outcome, log), {
       deadline: () => x.leaseUntil,
       onRetry: (err) => this.emit('retry', x.run.id, 'settle', err.message),
     });
     this.emit('settled', x.run.id, how);
-  }
-
-  private async finalState(x: Execution, recorder: RunRecorder, outcome: JobOutcome, log: Logger): Promise<string> {
-    const { run, owner } = x;
-    if (outcome.kind === 'done' && !x.failure) {
-      try {
-        if (await recorder.succeed(run.id, outcome.result)) {
-          log.info('run succeeded');
-          return 'succeeded';
-        }
-      } catch (e) {
-        if (isTransientDbError(e)) throw e; // settle() tries again once the database is back
-        outcome = { kind: 'failed', error: `recording the result failed: ${(e as Error).message}`, cancelled: false };
-      }
-    }
-    if (x.stopReason === 'lost') {
-      // the database was unavailable until the lease ran out (or the run is someone else's): give it back if still ours
-      const back = await this.queue.release(run.id, owner);
-      if (back) await publishStatus(this.o.pubsub, [back]);
-      log.warn(back ? 'run given back to the queue (database unavailable)' : 'run is no longer ours (lease taken over): left as it is');
-      return back ? 'released' : 'lost';
-    }
-    if (x.stopReason === 'shutdown') {
-      const back = await this.queue.release(run.id, owner);
-      if (back) await publishStatus(this.o.pubsub, [back]);
-      // a partly trained epoch is dropped: the run resumes after the last finished one (README, Runners: Stop)
-      log.info({ resumeFrom: back?.epoch ?? null }, 'run given back to the queue (shutdown)');
-      return 'released';
-    }
-    const state = await this.queue.renew(run.id, owner, this.leaseMs);
-    if (state === 'held' && outcome.kind === 'died' && !x.failure && run.attempts < this.maxAttempts) {
-      const back = await this.queue.requeue(run.id, owner);
-      if (back) {
-        await publishStatus(this.o.pubsub, [back]);
-        log.warn({ error: outcome.error, attempt: run.attempts, maxAttempts: this.maxAttempts }, 'worker died: run queued again, it resumes from its last checkpoint');
-        this.emit('died', run.id, outcome.error);
-        return 'requeued';
-      }
-    }
-    if (state === 'cancelled') {
-      await this.queue.dropLease(run.id, owner);
-      log.info('run cancelled');
-      return 'cancelled';
-    }
-    if (state === 'lost') {
-      log.warn('run is no longer ours (lease taken over): left as it is');
-      return 'lost';
-    }
-    const error =
-      x.failure ??
-      (outcome.kind === 'done'
-        ? 'the job finished but its run could not be marked SUCCEEDED'
-        : outcome.kind === 'died'
-          ? `${outcome.error} (attempt ${run.attempts} of ${this.maxAttempts}: no retries left)`
-          : outcome.error);
-    await recorder.fail(run.id, error);
-    log.warn({ error }, 'run failed');
-    return 'failed';
   }
 
   private async heartbeat(): Promise<void> {
