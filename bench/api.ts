@@ -10,13 +10,13 @@
  */
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
-import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { RUN_DETAIL, RUNS as RUNS_PAGE } from '../client/src/api/queries';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/server/logger';
 import { createNephronServer } from '../src/server/server';
 import { freshPostgresDatabase } from '../test/helpers/postgres';
+import { machineLine } from './common';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 20);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
@@ -64,7 +64,7 @@ async function main() {
   });
   console.log(
     `bench/api: ${RUNS} runs × ${EPOCHS} epochs × ${METRICS.length} metrics, ${CLIENTS} clients, ${REQUESTS} requests per query, cache ${CACHE.join('/')}; ` +
-      `${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${new Date().toISOString()}`,
+      machineLine(),
   );
   try {
     let ids: string[] = [];

@@ -10,7 +10,6 @@
  */
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { buildDataSource } from '../ormconfig';
 import { RunRecorder } from '../src/runners/recorder';
@@ -18,6 +17,7 @@ import { InProcessPubSub } from '../src/server/pubsub';
 import { PgPubSub } from '../src/server/pubsub-pg';
 import { MetricsService } from '../src/services/metrics.service';
 import { freshPostgresDatabase } from '../test/helpers/postgres';
+import { machineLine } from './common';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 8);
 const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 500);
@@ -36,7 +36,7 @@ async function main() {
   await ds.runMigrations({ transaction: 'each' });
   console.log(
     `bench/ingest: ${RUNS} concurrent runs × ${EPOCHS} epochs × metrics ${METRIC_COUNTS.join(', ')}; pool ${POOL}; events ${process.env.BENCH_PUBSUB ?? 'pg'}; ` +
-      `${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${new Date().toISOString()}`,
+      machineLine(),
   );
   try {
     const metrics = new MetricsService(ds);

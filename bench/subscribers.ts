@@ -9,7 +9,6 @@
  * DATABASE_URL (an empty database), else a fresh one on TEST_DATABASE_URL's server.
  */
 import 'reflect-metadata';
-import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { loadConfig } from '../src/config';
@@ -18,6 +17,7 @@ import { topics } from '../src/server/pubsub';
 import { PgPubSub } from '../src/server/pubsub-pg';
 import { createNephronServer } from '../src/server/server';
 import { freshPostgresDatabase } from '../test/helpers/postgres';
+import { gql, machineLine } from './common';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 500);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
@@ -25,19 +25,12 @@ const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 10);
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function gql(url: string, query: string, variables?: Record<string, unknown>): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-  const body = await res.json();
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
 async function main() {
   const own = process.env.DATABASE_URL ? null : await freshPostgresDatabase();
   const dbUrl = process.env.DATABASE_URL ?? own!.url;
   console.log(
     `bench/subscribers: ${SUBSCRIBERS} subscribers of runEvents(sweepId), SMOKE sweep of ${RUNS} runs × ${EPOCHS} epochs, 1 runner, PostgreSQL; ` +
-      `${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${new Date().toISOString()}`,
+      machineLine(),
   );
   const config = loadConfig({
     DATABASE_URL: dbUrl,

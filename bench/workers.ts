@@ -8,31 +8,24 @@
  * Options (env): BENCH_RUNS (40), BENCH_EPOCHS (SMOKE's 2 unless set), BENCH_WORKERS (1,2);
  * DATABASE_URL (an empty database), else a fresh one on TEST_DATABASE_URL's server.
  */
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { startNephron, stopProcess, type NephronProcess } from '../test/helpers/processes';
 import { freshPostgresDatabase } from '../test/helpers/postgres';
 import { connectWs } from '../test/helpers/ws';
+import { gql, machineLine } from './common';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
 const EPOCHS = process.env.BENCH_EPOCHS ? Number(process.env.BENCH_EPOCHS) : null;
 const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number);
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
-async function gql(url: string, query: string, variables?: Record<string, unknown>): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-  const body = await res.json();
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
 async function main() {
   const own = process.env.DATABASE_URL ? null : await freshPostgresDatabase();
   const dbUrl = process.env.DATABASE_URL ?? own!.url;
   console.log(
     `bench/workers: SMOKE sweep of ${RUNS} runs${EPOCHS ? ` × ${EPOCHS} epochs` : ''} with ${WORKER_COUNTS.join(' then ')} worker process(es) + 1 serve, PostgreSQL; ` +
-      `${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${new Date().toISOString()}`,
+      machineLine(),
   );
   const env = { DATABASE_URL: dbUrl, NEPHRON_LEASE_SECONDS: '30', NEPHRON_WASM_THREADS: '1', NEPHRON_MUTATION_RATE: 'off', NEPHRON_DEFAULT_COHORT: 'off' };
   const serve = startNephron('serve', { ...env, HOST: '127.0.0.1', PORT: '0', NEPHRON_RUNNERS: '0' });
