@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
+import type { NephronDataSource } from '../../ormconfig';
 import { ContrastKind, Split, SubjectGroup } from '../../src/schema/enums';
-import type { Services } from '../../src/services';
+import { InProcessPubSub } from '../../src/server/pubsub';
+import { createServices, type Services } from '../../src/services';
+import { testDataSource, type DbKind } from './db';
 
 const key = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -35,4 +39,29 @@ export async function seedCohort(services: Services, name = 'test-cohort', train
       })),
     })),
   });
+}
+
+export interface SeededDatabase {
+  ds: NephronDataSource;
+  services: Services;
+  cohortId: string;
+}
+
+/**
+ * For one describe block: a fresh database of `kind` with services and a `seedCohort` cohort, opened before its tests
+ * and closed after them (the vitest hooks are registered here). The fields are set once the hooks have run.
+ */
+export function useSeededDatabase(kind: DbKind): SeededDatabase {
+  const db = {} as SeededDatabase;
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    ({ ds: db.ds, close } = await testDataSource(kind));
+    db.services = createServices(db.ds, new InProcessPubSub());
+    db.cohortId = (await seedCohort(db.services)).id;
+  });
+  afterAll(async () => {
+    await db.services?.close();
+    await close?.();
+  });
+  return db;
 }

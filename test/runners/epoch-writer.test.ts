@@ -4,33 +4,25 @@
  * re-sent epoch in a batch changes nothing, two epochs of one run never share a statement, and an epoch that fails
  * for itself fails alone.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { NephronDataSource } from '../../ormconfig';
 import { EpochWriter, writeEpochs, type EpochWrite } from '../../src/runners/epoch-writer';
 import { RunQueue } from '../../src/runners/queue';
 import { RunNotHeldError, RunRecorder } from '../../src/runners/recorder';
 import { InProcessPubSub } from '../../src/server/pubsub';
-import { createServices, type Services } from '../../src/services';
-import { DB_KINDS, engineAvailable, testDataSource } from '../helpers/db';
-import { seedCohort } from '../helpers/fixtures';
+import type { Services } from '../../src/services';
+import { DB_KINDS, engineAvailable } from '../helpers/db';
+import { useSeededDatabase } from '../helpers/fixtures';
 
 const key = (c: string) => c.repeat(64);
 
 describe.each(DB_KINDS)('epoch writer on %s', (kind) => {
   describe.skipIf(!engineAvailable(kind))('', () => {
+    const db = useSeededDatabase(kind);
     let ds: NephronDataSource;
-    let close: () => Promise<void>;
     let services: Services;
     let cohortId: string;
-    beforeAll(async () => {
-      ({ ds, close } = await testDataSource(kind));
-      services = createServices(ds, new InProcessPubSub());
-      cohortId = (await seedCohort(services)).id;
-    });
-    afterAll(async () => {
-      await services?.close();
-      await close?.();
-    });
+    beforeAll(() => void ({ ds, services, cohortId } = db));
 
     /** `n` RUNNING runs, each claimed by its own owner as a runner slot leaves it. */
     const claimedRuns = async (prefix: string, n: number) => {

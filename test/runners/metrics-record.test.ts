@@ -3,29 +3,20 @@
  * metric per epoch, a re-sent epoch replaces its values without counting twice, summaries follow the points; and the
  * read side that relies on those summaries (a series whose count fits maxPoints is read whole, without windows).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { NephronDataSource } from '../../ormconfig';
-import { InProcessPubSub } from '../../src/server/pubsub';
-import { createServices, type Services } from '../../src/services';
+import type { Services } from '../../src/services';
 import { downsample } from '../../src/services/metrics.service';
-import { DB_KINDS, engineAvailable, testDataSource } from '../helpers/db';
-import { seedCohort } from '../helpers/fixtures';
+import { DB_KINDS, engineAvailable } from '../helpers/db';
+import { useSeededDatabase } from '../helpers/fixtures';
 
 describe.each(DB_KINDS)('metric recording on %s', (kind) => {
   describe.skipIf(!engineAvailable(kind))('', () => {
+    const db = useSeededDatabase(kind);
     let ds: NephronDataSource;
-    let close: () => Promise<void>;
     let services: Services;
     let cohortId: string;
-    beforeAll(async () => {
-      ({ ds, close } = await testDataSource(kind));
-      services = createServices(ds, new InProcessPubSub());
-      cohortId = (await seedCohort(services)).id;
-    });
-    afterAll(async () => {
-      await services?.close();
-      await close?.();
-    });
+    beforeAll(() => void ({ ds, services, cohortId } = db));
 
     const newRun = () => services.runs.startFineTuning({ cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0, nLabeled: 2, initialization: 'RANDOM' as never });
     const summaries = async (runId: string) =>

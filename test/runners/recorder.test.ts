@@ -2,32 +2,24 @@
  * What the recorder keeps of a run's checkpoints: the last, the one before it (a corrupt last one falls back to it) and
  * the best; a checkpoint superseded twice goes, unless a twin holds it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { NephronDataSource } from '../../ormconfig';
 import { RunQueue } from '../../src/runners/queue';
 import { RunRecorder } from '../../src/runners/recorder';
 import { InProcessPubSub } from '../../src/server/pubsub';
-import { createServices, type Services } from '../../src/services';
-import { DB_KINDS, engineAvailable, testDataSource } from '../helpers/db';
-import { seedCohort } from '../helpers/fixtures';
+import type { Services } from '../../src/services';
+import { DB_KINDS, engineAvailable } from '../helpers/db';
+import { useSeededDatabase } from '../helpers/fixtures';
 
 const key = (c: string) => c.repeat(64);
 
 describe.each(DB_KINDS)('run recorder on %s', (kind) => {
   describe.skipIf(!engineAvailable(kind))('', () => {
+    const db = useSeededDatabase(kind);
     let ds: NephronDataSource;
-    let close: () => Promise<void>;
     let services: Services;
     let cohortId: string;
-    beforeAll(async () => {
-      ({ ds, close } = await testDataSource(kind));
-      services = createServices(ds, new InProcessPubSub());
-      cohortId = (await seedCohort(services)).id;
-    });
-    afterAll(async () => {
-      await services?.close();
-      await close?.();
-    });
+    beforeAll(() => void ({ ds, services, cohortId } = db));
 
     const claimedRun = async (owner: string) => {
       await ds.query(`UPDATE run SET status = 'CANCELLED' WHERE status IN ('QUEUED', 'RUNNING')`);
