@@ -15,7 +15,6 @@ import { buildDataSource } from '../ormconfig';
 import { RunRecorder } from '../src/runners/recorder';
 import { InProcessPubSub } from '../src/server/pubsub';
 import { PgPubSub } from '../src/server/pubsub-pg';
-import { MetricsService } from '../src/services/metrics.service';
 import { freshPostgresDatabase } from '../test/helpers/postgres';
 import { machineLine } from './common';
 
@@ -39,7 +38,6 @@ async function main() {
       machineLine(),
   );
   try {
-    const metrics = new MetricsService(ds);
     // events go out as `nephron serve` and `worker` send them on PostgreSQL: NOTIFY, two per epoch (run and all runs)
     // (BENCH_PUBSUB=memory: in-process, to see what the NOTIFYs cost)
     const pubsub = process.env.BENCH_PUBSUB === 'memory' ? new InProcessPubSub() : new PgPubSub(url);
@@ -61,7 +59,7 @@ async function main() {
       const t0 = performance.now();
       await Promise.all(
         runs.map(async (run) => {
-          const recorder = new RunRecorder(ds, metrics, pubsub, run.owner, LEASE_MS);
+          const recorder = new RunRecorder(ds, pubsub, run.owner, LEASE_MS);
           for (let e = 1; e <= EPOCHS; e++) {
             const values = Object.fromEntries(names.map((n, i) => [n, Math.exp(-e / 50) + i + Math.random() * 1e-3]));
             const ck = key(`${run.id}/${e}`);

@@ -24,7 +24,6 @@ import { RunStatus } from '../schema/enums';
 import type { Run } from '../schema/run.entity';
 import type { RunProgress } from '../schema/types';
 import { topics, type PubSub } from '../server/pubsub';
-import type { MetricsService } from '../services/metrics.service';
 import { resumePoint } from './checkpoints';
 import type { EpochReport } from './job';
 import { finalState, type FinalStateDeps } from './final-state';
@@ -36,7 +35,6 @@ import { buildJobSpec } from './spec';
 
 export interface RunnerHostOptions {
   dataSource: DataSource;
-  metrics: MetricsService;
   pubsub: PubSub;
   blobs: BlobStore;
   /** Named blobs (caches shared across runs and machines). */
@@ -183,7 +181,7 @@ export class RunnerHost extends EventEmitter {
   private async execute(slot: Slot, x: Execution): Promise<void> {
     const { run, owner } = x;
     const log = this.o.log.child({ runId: run.id, kind: run.kind, slot: slot.index });
-    const recorder = new RunRecorder(this.o.dataSource, this.o.metrics, this.o.pubsub, owner, this.leaseMs);
+    const recorder = new RunRecorder(this.o.dataSource, this.o.pubsub, owner, this.leaseMs);
     await publishStatus(this.o.pubsub, [run]);
     let outcome: JobOutcome;
     try {

@@ -24,7 +24,6 @@ export async function startRunners(d: RunnerDeps): Promise<RunnerHost | null> {
   if (d.config.runners === 0) return null;
   const host = new RunnerHost({
     dataSource: d.dataSource,
-    metrics: d.services.metrics,
     blobs: d.services.blobs,
     blobAliases: d.services.blobAliases,
     pubsub: d.pubsub,

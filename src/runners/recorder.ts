@@ -9,7 +9,7 @@ import { RunKind, RunStatus } from '../schema/enums';
 import { EvaluationRecord, SubjectScoreRecord } from '../schema/evaluation.entity';
 import { Run } from '../schema/run.entity';
 import { publishRunProgress, type PubSub } from '../server/pubsub';
-import { finiteMetrics, type MetricsService } from '../services/metrics.service';
+import { finiteMetrics } from '../services/metrics.service';
 import { progressEvent } from '../services/run.service';
 import { epochWriter } from './epoch-writer';
 import type { EpochReport, JobResult } from './job';
@@ -33,7 +33,6 @@ async function fenced(m: EntityManager, set: string, params: unknown[]): Promise
 export class RunRecorder {
   constructor(
     private readonly ds: DataSource,
-    private readonly metrics: MetricsService,
     private readonly pubsub: PubSub,
     private readonly owner: string,
     private readonly leaseMs: number,

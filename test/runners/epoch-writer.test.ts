@@ -67,7 +67,7 @@ describe.each(DB_KINDS)('epoch writer on %s', (kind) => {
       const [row] = await ds.query(`SELECT epoch, "checkpointBlobKey" FROM run WHERE id = $1`, [c.id]);
       expect(row).toEqual({ epoch: 0, checkpointBlobKey: null });
       // through the recorder, the same run answers RunNotHeldError
-      const recorder = new RunRecorder(ds, services.metrics, new InProcessPubSub(), c.owner, 60_000);
+      const recorder = new RunRecorder(ds, new InProcessPubSub(), c.owner, 60_000);
       await expect(recorder.epochEnd(c.id, write(c, 1, key('c')).report)).rejects.toBeInstanceOf(RunNotHeldError);
 
       // a's epoch 1 again (a retry after a lost commit answer) beside b's epoch 2: a changes nothing, b shifts

@@ -48,7 +48,6 @@ describe.each(STORES)('corrupt checkpoint on the $store store', ({ store, kind }
       const s = t.server;
       const host = new RunnerHost({
         dataSource: s.dataSource,
-        metrics: s.services.metrics,
         pubsub: s.pubsub,
         blobs: s.services.blobs,
         blobAliases: s.services.blobAliases,

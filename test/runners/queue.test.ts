@@ -131,7 +131,7 @@ describe.each(DB_KINDS)('run queue on %s', (kind) => {
     it('a stored epoch between lost runners resets the count: only maxAttempts losses in a row without progress fail a run', async () => {
       const r = await pretrain();
       const expire = () => ds.query(`UPDATE run SET "leaseExpiresAt" = now() - interval '1 second' WHERE id = $1`, [r.id]);
-      const recorder = new RunRecorder(ds, services.metrics, new InProcessPubSub(), 'second', 60_000);
+      const recorder = new RunRecorder(ds, new InProcessPubSub(), 'second', 60_000);
       await queue.claim('first', 60_000);
       await expire();
       expect((await queue.reclaimExpired(2)).requeued.map((x) => x.id)).toEqual([r.id]);

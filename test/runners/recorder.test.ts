@@ -25,7 +25,7 @@ describe.each(DB_KINDS)('run recorder on %s', (kind) => {
       await ds.query(`UPDATE run SET status = 'CANCELLED' WHERE status IN ('QUEUED', 'RUNNING')`);
       const run = await services.runs.startFineTuning({ cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0, nLabeled: 2, initialization: 'RANDOM' as never });
       expect((await new RunQueue(ds).claim(owner, 60_000))!.id).toBe(run.id);
-      return { run, recorder: new RunRecorder(ds, services.metrics, new InProcessPubSub(), owner, 60_000) };
+      return { run, recorder: new RunRecorder(ds, new InProcessPubSub(), owner, 60_000) };
     };
     const epoch = (n: number, checkpointKey: string, bestCheckpointKey: string | null) => ({
       phase: 'finetune',
