@@ -10,7 +10,7 @@
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { NephronDataSource } from '../../ormconfig';
-import { FileBlobStore, PgBlobStore, type BlobStore } from '../data/blobStore';
+import { BlobNotFoundError, CorruptBlobError, FileBlobStore, PgBlobStore, type BlobStore } from '../data/blobStore';
 import { BlobAlias } from '../schema/blob-alias.entity';
 
 export function createBlobStore(ds: NephronDataSource): BlobStore {
@@ -30,11 +30,24 @@ export class BlobAliases {
     private readonly blobs: BlobStore,
   ) {}
 
-  /** The blob key named `name`, or null when unnamed or when its blob has gone (e.g. removed by hand). */
+  /**
+   * The blob key named `name`, or null when unnamed, when its blob has gone (e.g. removed by hand) or when its bytes
+   * no longer match their hash: a cache entry is only handed out intact (the caller reads it next anyway), and a
+   * corrupt one is removed, so the caller rebuilds it (constraint maps) instead of failing on it run after run.
+   */
   async get(name: string): Promise<string | null> {
     const row = await this.ds.getRepository(BlobAlias).findOneBy({ name });
     if (!row) return null;
-    return (await this.blobs.has(row.blobKey)) ? row.blobKey : null;
+    try {
+      await this.blobs.get(row.blobKey);
+      return row.blobKey;
+    } catch (e) {
+      if (e instanceof BlobNotFoundError) return null;
+      if (!(e instanceof CorruptBlobError)) throw e;
+      await this.blobs.delete?.(row.blobKey);
+      await this.ds.getRepository(BlobAlias).delete({ name });
+      return null;
+    }
   }
 
   /** Stores the bytes and names them; a concurrent writer of the same name wins or loses harmlessly (same inputs). */

@@ -125,6 +125,20 @@ describe.each(STORES)('corrupt checkpoint on the $store store', ({ store, kind }
     const pointTimes = async (id: string) =>
       (await t.server.dataSource.query(`SELECT epoch, at FROM metric_point WHERE "runId" = $1`, [id])) as { epoch: number; at: Date }[];
 
+    it('a corrupt named cache blob (constraint maps) is a cache miss, removed, then stored again', async () => {
+      const aliases = t.server.services.blobAliases;
+      const bytes = new TextEncoder().encode('constraint maps of one subject '.repeat(64));
+      const key = await aliases.put('test-cache/corrupt', bytes);
+      expect(await aliases.get('test-cache/corrupt')).toBe(key);
+      await corrupt(key);
+      expect(await aliases.get('test-cache/corrupt')).toBeNull();
+      expect(await t.server.services.blobs.has(key)).toBe(false);
+      // the rebuilt bytes land under the same content key, intact
+      expect(await aliases.put('test-cache/corrupt', bytes)).toBe(key);
+      expect(await aliases.get('test-cache/corrupt')).toBe(key);
+      expect(new Uint8Array(await t.server.services.blobs.get(key))).toEqual(bytes);
+    });
+
     it('the last checkpoint is corrupt: the run resumes from the one before and trains that epoch again', async () => {
       const r = await trainedThenStopped(21);
       const e = r.epoch;
