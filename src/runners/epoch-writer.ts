@@ -8,6 +8,7 @@
  * two at once (bench/ingest.ts).
  */
 import type { DataSource } from 'typeorm';
+import { preparedQuery } from '../db/prepared';
 import { isTransientDbError } from '../db/transient';
 import { finiteMetrics, recordCtes } from '../services/metrics.service';
 import type { EpochReport } from './job';
@@ -104,25 +105,11 @@ export function epochWriter(ds: DataSource): EpochWriter {
  * (content-addressed: twin runs, same config and seed, hold the very same bytes and may drop them in one statement:
  * one of them, the first by id, reports the key, so it is deleted once).
  */
-/**
- * The epoch write's SQL never changes (its parameters are arrays), so on PostgreSQL it runs as a named prepared
- * statement: each pool connection parses and plans it once instead of for every epoch.
- */
-async function query(ds: DataSource, text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
-  const pool = (ds.driver as unknown as { master?: { query?: unknown } }).master;
-  if ((ds.options as { driver?: unknown }).driver || typeof pool?.query !== 'function') return ds.query(text, values); // PGlite
-  const result = await (pool as { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[] }> }).query({
-    name: 'nephron_write_epochs',
-    text,
-    values,
-  });
-  return result.rows;
-}
-
 export async function writeEpochs(ds: DataSource, writes: EpochWrite[]): Promise<EpochWritten[]> {
   const points = writes.map((w) => ({ w, ...finiteMetrics(w.report.metrics) }));
   const flat = <T>(f: (p: (typeof points)[number], i: number) => T) => points.flatMap((p) => p.names.map((_, i) => f(p, i)));
-  const rows: Record<string, unknown>[] = await query(
+  // its SQL never changes (the parameters are arrays): prepared once per connection on PostgreSQL
+  const rows: Record<string, unknown>[] = await preparedQuery(
     ds,
     `WITH b AS (
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::float8[])

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery } from '../db/prepared';
 import { isUuid } from '../errors';
 import type { MetricPoint } from '../schema/metric.entity';
 import type { MetricSeries } from '../schema/types';
@@ -107,7 +108,8 @@ export class MetricsService {
   async summaries(runIds: readonly string[]): Promise<SummaryRow[]> {
     const ids = runIds.filter(isUuid);
     if (!ids.length) return [];
-    return this.ds.query(
+    return preparedQuery<SummaryRow>(
+      this.ds,
       `SELECT "runId", name, "lastEpoch", last, min, max, count FROM metric_summary WHERE "runId" = ANY($1::uuid[]) ORDER BY "runId", name`,
       [ids],
     );
@@ -169,7 +171,9 @@ export class MetricsService {
    * the request's CPU (bench/api.ts run detail). float8 prints in shortest round-trip form, so values are exact.
    */
   private async seriesRows(source: string, params: unknown[]): Promise<PointRow[]> {
-    const series: { runId: string; name: string; epochs: number[]; values: number[]; ats: number[] }[] = await this.ds.query(
+    // a handful of fixed texts (with or without names, maxPoints): prepared once per connection on PostgreSQL
+    const series = await preparedQuery<{ runId: string; name: string; epochs: number[]; values: number[]; ats: number[] }>(
+      this.ds,
       `SELECT "runId", name, json_agg(epoch ORDER BY epoch) AS epochs, json_agg(value ORDER BY epoch) AS "values",
               json_agg((extract(epoch FROM at) * 1000)::float8 ORDER BY epoch) AS ats
        FROM (${source}) s GROUP BY "runId", name ORDER BY "runId", name`,
