@@ -1,20 +1,9 @@
 /** `nephron sweep start | list | cancel`: sweeps through the public API; `start --watch` follows the new sweep. */
+import type { SweepInput } from '../api/sweep-input';
 import { intList, json, str, upperList, type Command, type Values } from './args';
 import { NephronClient } from './client';
 import { textTable } from './text';
 import { watchRuns } from './watch';
-
-export interface SweepInput {
-  name: string;
-  cohortId: string;
-  contrasts: string[];
-  nLabeled: number[];
-  initializations: string[];
-  seeds: number[];
-  preset: string;
-  pretrainOverrides?: unknown;
-  finetuneOverrides?: unknown;
-}
 
 /** Starts a sweep; the server validates everything (BAD_USER_INPUT, nothing created). */
 export async function startSweep(client: NephronClient, input: SweepInput): Promise<{ id: string; total: number }> {

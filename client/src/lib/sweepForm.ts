@@ -1,5 +1,6 @@
 // The Launch form's rules, checked in the browser before startSweep is sent so a typo costs no queued runs.
 // The server checks again (BAD_USER_INPUT with the field); these mirror api.md / schema.graphql.
+import type { SweepInput } from '../../../src/api/sweep-input';
 
 export const CONTRASTS = ['DIXON', 'T1_MAP', 'T2_MAP', 'BOLD', 'DWI'] as const;
 export const INITIALIZATIONS = ['RANDOM', 'CLC'] as const;
@@ -15,18 +16,6 @@ export interface SweepForm {
   preset: string;
   pretrainOverrides: string; // JSON text or empty
   finetuneOverrides: string;
-}
-
-export interface SweepInput {
-  name: string;
-  cohortId: string;
-  contrasts: string[];
-  nLabeled: number[];
-  initializations: string[];
-  seeds: number[];
-  preset: string;
-  pretrainOverrides?: Record<string, unknown>;
-  finetuneOverrides?: Record<string, unknown>;
 }
 
 /** What the chosen cohort allows: its contrasts and the size of its training split. */
