@@ -13,9 +13,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startNephron, stopProcess } from '../test/helpers/processes';
+import { stopProcess } from '../test/helpers/processes';
 import { freshPostgresDatabase } from '../test/helpers/postgres';
-import { median, soak, type SoakSample } from '../test/helpers/soak';
+import { median, soak, startSoakServer, type SoakSample } from '../test/helpers/soak';
 
 const RUNS = Number(process.env.SOAK_RUNS ?? 240);
 const EPOCHS = Number(process.env.SOAK_EPOCHS ?? 8);
@@ -40,18 +40,7 @@ async function main() {
     env = { DATABASE_URL: db.url };
     cleanup = db.drop;
   }
-  const server = startNephron('serve', {
-    ...env,
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    NEPHRON_RUNNERS: '1',
-    NEPHRON_LEASE_SECONDS: '30',
-    NEPHRON_WASM_THREADS: '1',
-    NEPHRON_DEFAULT_COHORT: 'off',
-    NEPHRON_ANSWER_CACHE_MS: '1000',
-    NEPHRON_MUTATION_RATE: 'off',
-  }, { gcProbe: true });
+  const server = startSoakServer(env);
   try {
     const { url } = await server.waitForLog((l) => l.msg === 'nephron listening');
     const m0 = await server.memory();

@@ -8,8 +8,20 @@
  */
 import { performance } from 'node:perf_hooks';
 import { RUN_DETAIL, RUNS } from '../../client/src/api/queries';
-import type { MemorySample } from './processes';
+import { startNephron, type MemorySample, type NephronProcess } from './processes';
 import { connectWs } from './ws';
+
+/**
+ * `nephron serve` as the soak runs it (the memory test and bench/soak.ts): one runner, the production lease and answer
+ * cache, no mutation rate limit (the loop starts hundreds of runs), and the GC probe for `memory()`. `env`: the database.
+ */
+export function startSoakServer(env: Record<string, string>): NephronProcess {
+  return startNephron(
+    'serve',
+    { ...env, NEPHRON_LEASE_SECONDS: '30', NEPHRON_ANSWER_CACHE_MS: '1000', NEPHRON_MUTATION_RATE: 'off' },
+    { gcProbe: true },
+  );
+}
 
 export interface SoakOptions {
   url: string;

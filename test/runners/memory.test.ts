@@ -17,9 +17,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startNephron, stopProcess, type NephronProcess } from '../helpers/processes';
+import { stopProcess, type NephronProcess } from '../helpers/processes';
 import { DB_KINDS, engineAvailable, freshPostgresDatabase } from '../helpers/db';
-import { median, soak } from '../helpers/soak';
+import { median, soak, startSoakServer } from '../helpers/soak';
 
 const GROWTH_MB = 40;
 const HEAP_GROWTH_MB = 5;
@@ -46,17 +46,7 @@ describe.each(DB_KINDS)('server memory under a compressed sweep on %s', (kind) =
         env = { NEPHRON_DATA_DIR: dir };
         cleanup = async () => rmSync(dir, { recursive: true, force: true });
       }
-      server = startNephron('serve', {
-        ...env,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        NEPHRON_RUNNERS: '1',
-        NEPHRON_LEASE_SECONDS: '30',
-        NEPHRON_WASM_THREADS: '1',
-        NEPHRON_DEFAULT_COHORT: 'off',
-        NEPHRON_ANSWER_CACHE_MS: '1000',
-        NEPHRON_MUTATION_RATE: 'off',
-      }, { gcProbe: true });
+      server = startSoakServer(env);
       const { url } = await server.waitForLog((l) => l.msg === 'nephron listening');
       const proc = server;
       const result = await soak({ url, memory: () => proc.memory(), runs: 1000, budgetMs: BUDGET_MS, epochs: 8 });
