@@ -3,9 +3,7 @@
  * metric per epoch, a re-sent epoch replaces its values without counting twice, summaries follow the points; and the
  * read side that relies on those summaries (a series whose count fits maxPoints is read whole, without windows).
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { NephronDataSource } from '../../ormconfig';
-import type { Services } from '../../src/services';
+import { describe, expect, it } from 'vitest';
 import { downsample } from '../../src/services/metrics.service';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { useSeededDatabase } from '../helpers/fixtures';
@@ -13,14 +11,10 @@ import { useSeededDatabase } from '../helpers/fixtures';
 describe.each(DB_KINDS)('metric recording on %s', (kind) => {
   describe.skipIf(!engineAvailable(kind))('', () => {
     const db = useSeededDatabase(kind);
-    let ds: NephronDataSource;
-    let services: Services;
-    let cohortId: string;
-    beforeAll(() => void ({ ds, services, cohortId } = db));
 
-    const newRun = () => services.runs.startFineTuning({ cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0, nLabeled: 2, initialization: 'RANDOM' as never });
+    const newRun = () => db.services.runs.startFineTuning({ cohortId: db.cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0, nLabeled: 2, initialization: 'RANDOM' as never });
     const summaries = async (runId: string) =>
-      (await ds.query(`SELECT name, "lastEpoch", last, min, max, count FROM metric_summary WHERE "runId" = $1 ORDER BY name`, [runId])) as {
+      (await db.ds.query(`SELECT name, "lastEpoch", last, min, max, count FROM metric_summary WHERE "runId" = $1 ORDER BY name`, [runId])) as {
         name: string;
         lastEpoch: number;
         last: number;
@@ -31,8 +25,8 @@ describe.each(DB_KINDS)('metric recording on %s', (kind) => {
 
     it('stores one point per metric per epoch and keeps summaries in step', async () => {
       const run = await newRun();
-      for (let e = 1; e <= 4; e++) await services.metrics.record(run.id, e, { loss: 10 - e, lr: e === 2 ? 5 : 1, skipped: Number.NaN });
-      const points: { name: string; epoch: number; value: number }[] = await ds.query(`SELECT name, epoch, value FROM metric_point WHERE "runId" = $1 ORDER BY name, epoch`, [run.id]);
+      for (let e = 1; e <= 4; e++) await db.services.metrics.record(run.id, e, { loss: 10 - e, lr: e === 2 ? 5 : 1, skipped: Number.NaN });
+      const points: { name: string; epoch: number; value: number }[] = await db.ds.query(`SELECT name, epoch, value FROM metric_point WHERE "runId" = $1 ORDER BY name, epoch`, [run.id]);
       expect(points.map((p) => `${p.name}@${p.epoch}=${p.value}`)).toEqual(['loss@1=9', 'loss@2=8', 'loss@3=7', 'loss@4=6', 'lr@1=1', 'lr@2=5', 'lr@3=1', 'lr@4=1']);
       expect(await summaries(run.id)).toEqual([
         { name: 'loss', lastEpoch: 4, last: 6, min: 6, max: 9, count: 4 },
@@ -42,11 +36,11 @@ describe.each(DB_KINDS)('metric recording on %s', (kind) => {
 
     it('re-sending an epoch replaces its values without counting it twice; an older epoch does not move `last`', async () => {
       const run = await newRun();
-      await services.metrics.record(run.id, 1, { loss: 3 });
-      await services.metrics.record(run.id, 2, { loss: 2 });
-      await services.metrics.record(run.id, 2, { loss: 1.5 }); // re-sent (a retried write)
-      await services.metrics.record(run.id, 1, { loss: 4 }); // an older epoch again
-      const points: { epoch: number; value: number }[] = await ds.query(`SELECT epoch, value FROM metric_point WHERE "runId" = $1 ORDER BY epoch`, [run.id]);
+      await db.services.metrics.record(run.id, 1, { loss: 3 });
+      await db.services.metrics.record(run.id, 2, { loss: 2 });
+      await db.services.metrics.record(run.id, 2, { loss: 1.5 }); // re-sent (a retried write)
+      await db.services.metrics.record(run.id, 1, { loss: 4 }); // an older epoch again
+      const points: { epoch: number; value: number }[] = await db.ds.query(`SELECT epoch, value FROM metric_point WHERE "runId" = $1 ORDER BY epoch`, [run.id]);
       expect(points).toEqual([
         { epoch: 1, value: 4 },
         { epoch: 2, value: 1.5 },
@@ -57,15 +51,15 @@ describe.each(DB_KINDS)('metric recording on %s', (kind) => {
     it('reads short series whole and downsamples long ones by the reference rule, mixed in one request', async () => {
       const run = await newRun();
       const wave = (e: number) => Math.round(Math.sin(e * 1.7) * 10) / 10; // ties, so the first-extreme rule matters
-      for (let e = 1; e <= 30; e++) await services.metrics.record(run.id, e, e <= 10 ? { short: wave(e), long: wave(e + 3) } : { long: wave(e + 3) });
+      for (let e = 1; e <= 30; e++) await db.services.metrics.record(run.id, e, e <= 10 ? { short: wave(e), long: wave(e + 3) } : { long: wave(e + 3) });
       for (const maxPoints of [10, 12, 29, 30]) {
-        const rows = await services.metrics.points([run.id], null, maxPoints);
+        const rows = await db.services.metrics.points([run.id], null, maxPoints);
         const epochs = (name: string) => rows.filter((r) => r.name === name).map((r) => Number(r.epoch));
         expect(epochs('short'), `maxPoints ${maxPoints}`).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
         const long = Array.from({ length: 30 }, (_, i) => ({ epoch: i + 1, value: wave(i + 4) }));
         expect(epochs('long'), `maxPoints ${maxPoints}`).toEqual(downsample(long, maxPoints).map((p) => p.epoch));
       }
-      const onlyLong = await services.metrics.points([run.id], ['long'], 12);
+      const onlyLong = await db.services.metrics.points([run.id], ['long'], 12);
       expect(new Set(onlyLong.map((r) => r.name))).toEqual(new Set(['long']));
       expect(onlyLong.length).toBeLessThanOrEqual(12);
     });
@@ -73,12 +67,12 @@ describe.each(DB_KINDS)('metric recording on %s', (kind) => {
     it('joins the caller transaction: a rollback leaves neither points nor summaries', async () => {
       const run = await newRun();
       await expect(
-        ds.transaction(async (m) => {
-          await services.metrics.record(run.id, 1, { loss: 1 }, new Date(), m);
+        db.ds.transaction(async (m) => {
+          await db.services.metrics.record(run.id, 1, { loss: 1 }, new Date(), m);
           throw new Error('rolled back');
         }),
       ).rejects.toThrow('rolled back');
-      expect(await ds.query(`SELECT 1 FROM metric_point WHERE "runId" = $1`, [run.id])).toEqual([]);
+      expect(await db.ds.query(`SELECT 1 FROM metric_point WHERE "runId" = $1`, [run.id])).toEqual([]);
       expect(await summaries(run.id)).toEqual([]);
     });
   });

@@ -2,12 +2,10 @@
  * What the recorder keeps of a run's checkpoints: the last, the one before it (a corrupt last one falls back to it) and
  * the best; a checkpoint superseded twice goes, unless a twin holds it.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { NephronDataSource } from '../../ormconfig';
+import { describe, expect, it } from 'vitest';
 import { RunQueue } from '../../src/runners/queue';
 import { RunRecorder } from '../../src/runners/recorder';
 import { InProcessPubSub } from '../../src/server/pubsub';
-import type { Services } from '../../src/services';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { useSeededDatabase } from '../helpers/fixtures';
 
@@ -16,16 +14,12 @@ const key = (c: string) => c.repeat(64);
 describe.each(DB_KINDS)('run recorder on %s', (kind) => {
   describe.skipIf(!engineAvailable(kind))('', () => {
     const db = useSeededDatabase(kind);
-    let ds: NephronDataSource;
-    let services: Services;
-    let cohortId: string;
-    beforeAll(() => void ({ ds, services, cohortId } = db));
 
     const claimedRun = async (owner: string) => {
-      await ds.query(`UPDATE run SET status = 'CANCELLED' WHERE status IN ('QUEUED', 'RUNNING')`);
-      const run = await services.runs.startFineTuning({ cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0, nLabeled: 2, initialization: 'RANDOM' as never });
-      expect((await new RunQueue(ds).claim(owner, 60_000))!.id).toBe(run.id);
-      return { run, recorder: new RunRecorder(ds, new InProcessPubSub(), owner, 60_000) };
+      await db.ds.query(`UPDATE run SET status = 'CANCELLED' WHERE status IN ('QUEUED', 'RUNNING')`);
+      const run = await db.services.runs.startFineTuning({ cohortId: db.cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0, nLabeled: 2, initialization: 'RANDOM' as never });
+      expect((await new RunQueue(db.ds).claim(owner, 60_000))!.id).toBe(run.id);
+      return { run, recorder: new RunRecorder(db.ds, new InProcessPubSub(), owner, 60_000) };
     };
     const epoch = (n: number, checkpointKey: string, bestCheckpointKey: string | null) => ({
       phase: 'finetune',
@@ -60,9 +54,9 @@ describe.each(DB_KINDS)('run recorder on %s', (kind) => {
       for (const r of [first.run, again.run]) {
         expect([r.epoch, r.checkpointBlobKey, r.previousCheckpointBlobKey, r.previousCheckpointEpoch, r.bestCheckpointBlobKey]).toEqual([2, key('h'), key('g'), 1, key('g')]);
       }
-      const points: { epoch: number }[] = await ds.query(`SELECT epoch FROM metric_point WHERE "runId" = $1 ORDER BY epoch`, [run.id]);
+      const points: { epoch: number }[] = await db.ds.query(`SELECT epoch FROM metric_point WHERE "runId" = $1 ORDER BY epoch`, [run.id]);
       expect(points.map((p) => p.epoch)).toEqual([1, 2]);
-      const [summary] = await ds.query(`SELECT count FROM metric_summary WHERE "runId" = $1`, [run.id]);
+      const [summary] = await db.ds.query(`SELECT count FROM metric_summary WHERE "runId" = $1`, [run.id]);
       expect(summary.count).toBe(2);
     });
 
@@ -70,8 +64,8 @@ describe.each(DB_KINDS)('run recorder on %s', (kind) => {
       const { run, recorder } = await claimedRun('rec:1');
       await recorder.epochEnd(run.id, epoch(1, key('e'), key('e')));
       await recorder.epochEnd(run.id, epoch(2, key('f'), key('f')));
-      const twin = await services.runs.startFineTuning({ cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0, nLabeled: 2, initialization: 'RANDOM' as never });
-      await ds.query(`UPDATE run SET "checkpointBlobKey" = $1 WHERE id = $2`, [key('e'), twin.id]);
+      const twin = await db.services.runs.startFineTuning({ cohortId: db.cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0, nLabeled: 2, initialization: 'RANDOM' as never });
+      await db.ds.query(`UPDATE run SET "checkpointBlobKey" = $1 WHERE id = $2`, [key('e'), twin.id]);
       // e is superseded twice now, but the twin still refers to it
       expect((await recorder.epochEnd(run.id, epoch(3, key('0'), key('0')))).superseded).toEqual([]);
     });
