@@ -49,11 +49,14 @@ export async function finalState(deps: FinalStateDeps, x: Execution, recorder: R
     return 'released';
   }
   const state = await deps.queue.renew(run.id, owner, deps.leaseMs);
-  if (state === 'held' && outcome.kind === 'died' && !x.failure && run.attempts < deps.maxAttempts) {
-    const back = await deps.queue.requeue(run.id, owner);
-    if (back) {
-      await publishStatus(deps.pubsub, [back]);
-      log.warn({ error: outcome.error, attempt: run.attempts, maxAttempts: deps.maxAttempts }, 'worker died: run queued again, it resumes from its last checkpoint');
+  // worker deaths in a row without a stored epoch: the database's count (the claimed row is stale once epochs are stored)
+  let deaths = 0;
+  if (state === 'held' && outcome.kind === 'died' && !x.failure) {
+    const after = await deps.queue.requeueAfterDeath(run.id, owner, deps.maxAttempts);
+    deaths = after?.stalls ?? 0;
+    if (after?.status === 'QUEUED') {
+      await publishStatus(deps.pubsub, [after]);
+      log.warn({ error: outcome.error, deaths, maxAttempts: deps.maxAttempts }, 'worker died: run queued again, it resumes from its last checkpoint');
       deps.onDied(outcome.error);
       return 'requeued';
     }
@@ -72,7 +75,7 @@ export async function finalState(deps: FinalStateDeps, x: Execution, recorder: R
     (outcome.kind === 'done'
       ? 'the job finished but its run could not be marked SUCCEEDED'
       : outcome.kind === 'died'
-        ? `${outcome.error} (attempt ${run.attempts} of ${deps.maxAttempts}: no retries left)`
+        ? `${outcome.error} (attempt ${deaths} of ${deps.maxAttempts}: no retries left)`
         : outcome.error);
   await recorder.fail(run.id, error);
   log.warn({ error }, 'run failed');

@@ -99,15 +99,20 @@ export class RunQueue {
   }
 
   /**
-   * Queues a run again after its worker thread died (crash, out of memory): unlike `release`, the claim still counts
-   * as an attempt, so a run that kills its worker every time fails after maxAttempts.
+   * After its worker thread died (crash, out of memory): counts the death as a stall (like a lost lease, reset by every
+   * stored epoch) and queues the run again unless that makes `maxAttempts` stalls in a row, so a run that kills its
+   * worker every time fails while one that dies now and then after progress still finishes. Answers the row as updated
+   * (QUEUED, or still RUNNING and ours, for the caller to fail) or null when the run is not ours any more.
    */
-  async requeue(runId: string, owner: string): Promise<Run | null> {
+  async requeueAfterDeath(runId: string, owner: string, maxAttempts: number): Promise<Run | null> {
     const [run] = await updated(
       this.ds,
-      `UPDATE run SET status = 'QUEUED', "leaseOwner" = NULL, "leaseExpiresAt" = NULL
+      `UPDATE run SET stalls = stalls + 1,
+         status = CASE WHEN stalls + 1 < $3 THEN 'QUEUED' ELSE status END,
+         "leaseOwner" = CASE WHEN stalls + 1 < $3 THEN NULL ELSE "leaseOwner" END,
+         "leaseExpiresAt" = CASE WHEN stalls + 1 < $3 THEN NULL ELSE "leaseExpiresAt" END
        WHERE id = $1 AND "leaseOwner" = $2 AND status = 'RUNNING'`,
-      [runId, owner],
+      [runId, owner, maxAttempts],
     );
     return run ?? null;
   }

@@ -151,6 +151,18 @@ describe.each(DB_KINDS)('run queue on %s', (kind) => {
       expect(row.error).toMatch(/stopped answering 2 times in a row without storing an epoch.*third/);
     });
 
+    it('a worker death counts like a lost runner: queued again until maxAttempts in a row, however many claims before', async () => {
+      const r = await pretrain();
+      // claimed often before (servers restarted now and then), but progress since: a death now is the first in a row
+      await ds.query(`UPDATE run SET attempts = 7 WHERE id = $1`, [r.id]);
+      await queue.claim('a', 60_000);
+      expect(await queue.requeueAfterDeath(r.id, 'a', 2)).toMatchObject({ status: RunStatus.QUEUED, stalls: 1, leaseOwner: null });
+      await queue.claim('b', 60_000);
+      expect(await queue.requeueAfterDeath(r.id, 'someone-else', 2)).toBeNull();
+      // the second death in a row: still RUNNING and b's, for b to fail it
+      expect(await queue.requeueAfterDeath(r.id, 'b', 2)).toMatchObject({ status: RunStatus.RUNNING, stalls: 2, leaseOwner: 'b', attempts: 9 });
+    });
+
     it('release gives a run back without counting an attempt', async () => {
       const r = await pretrain();
       await queue.claim('me', 60_000);
