@@ -38,7 +38,7 @@ export interface RunnerHostOptions {
   pubsub: PubSub;
   blobs: BlobStore;
   /** Named blobs (caches shared across runs and machines). */
-  blobAliases: { get(name: string): Promise<string | null>; put(name: string, bytes: Uint8Array): Promise<string> };
+  blobAliases: { read(name: string): Promise<{ key: string } | null>; put(name: string, bytes: Uint8Array): Promise<string> };
   log: Logger;
   slots: number;
   /** Lease length; the heartbeat renews it every leaseMs / 4. */
@@ -206,7 +206,9 @@ export class RunnerHost extends EventEmitter {
       outcome = await slot.run(spec, this.retrying(x, log, {
         getBlob,
         putBlob: (bytes) => this.o.blobs.put(bytes).catch((e: Error) => this.storeFailed(x, e)),
-        findNamed: (name) => this.o.blobAliases.get(name),
+        // verified on lookup (a corrupt cache entry is a miss and gets rebuilt); the job reads the bytes much later, so
+        // they are not kept: one extra read per constraint map per pretraining run
+        findNamed: async (name) => (await this.o.blobAliases.read(name))?.key ?? null,
         putNamed: (name, bytes) => this.o.blobAliases.put(name, bytes).catch((e: Error) => this.storeFailed(x, e)),
         epochEnd: (report) => this.epochEnd(slot, x, recorder, report),
         phase: (name, epochs) => void recorder.phase(run.id, name, epochs).catch((e: Error) => log.warn({ err: e.message }, 'phase not recorded')),

@@ -12,7 +12,7 @@ import { RunnerHost, type RunnerHostOptions } from './host';
 export interface RunnerDeps {
   config: Pick<Config, 'runners' | 'leaseSeconds'>;
   dataSource: DataSource;
-  services: Pick<Services, 'metrics' | 'blobs' | 'blobAliases'>;
+  services: Pick<Services, 'blobs' | 'blobAliases'>;
   pubsub: PubSub;
   log: Logger;
   /** Test knobs (job module, poll interval, …). */

@@ -31,16 +31,15 @@ export class BlobAliases {
   ) {}
 
   /**
-   * The blob key named `name`, or null when unnamed, when its blob has gone (e.g. removed by hand) or when its bytes
-   * no longer match their hash: a cache entry is only handed out intact (the caller reads it next anyway), and a
-   * corrupt one is removed, so the caller rebuilds it (constraint maps) instead of failing on it run after run.
+   * The blob named `name` (key and bytes), or null when unnamed, when its blob has gone (e.g. removed by hand) or when
+   * its bytes no longer match their hash: a corrupt cache entry is removed, so the caller rebuilds it (constraint
+   * maps) instead of failing on it every time. Reads the bytes once: callers use them rather than reading again.
    */
-  async get(name: string): Promise<string | null> {
+  async read(name: string): Promise<{ key: string; bytes: Uint8Array } | null> {
     const row = await this.ds.getRepository(BlobAlias).findOneBy({ name });
     if (!row) return null;
     try {
-      await this.blobs.get(row.blobKey);
-      return row.blobKey;
+      return { key: row.blobKey, bytes: await this.blobs.get(row.blobKey) };
     } catch (e) {
       if (e instanceof BlobNotFoundError) return null;
       if (!(e instanceof CorruptBlobError)) throw e;

@@ -38,7 +38,7 @@ export function resolveConstraintParams(options: Partial<ConstraintConfig> & { s
 }
 
 export class ConstraintMapService {
-  private readonly inFlight = new Map<string, Promise<string>>();
+  private readonly inFlight = new Map<string, Promise<{ key: string; bytes: Uint8Array }>>();
 
   constructor(
     private readonly blobs: BlobStore,
@@ -51,12 +51,12 @@ export class ConstraintMapService {
     return `constraint-maps:v${CACHE_VERSION}:${dataBlobKey}:${sha256Hex(stableJson(params)).slice(0, 32)}`;
   }
 
-  /** Blob key of the maps, computing and storing them on a miss (concurrent callers share one computation). */
-  async blobKey(series: { dataBlobKey: string }, options: Partial<ConstraintConfig> & { seed?: number } = {}, labels?: Uint8Array): Promise<string> {
+  /** The maps' blob (key and encoded bytes), computed and stored on a miss (concurrent callers share one computation). */
+  async blob(series: { dataBlobKey: string }, options: Partial<ConstraintConfig> & { seed?: number } = {}, labels?: Uint8Array): Promise<{ key: string; bytes: Uint8Array }> {
     const params = resolveConstraintParams(options);
     if (params.maskWithLabels && !labels) throw new RangeError('constraint maps with maskWithLabels need the series labels');
     const name = this.cacheName(series.dataBlobKey, params) + (params.maskWithLabels && labels ? `:labels=${sha256Hex(labels).slice(0, 16)}` : '');
-    const cached = await this.aliases.get(name);
+    const cached = await this.aliases.read(name);
     if (cached) return cached;
     let pending = this.inFlight.get(name);
     if (!pending) {
@@ -64,7 +64,7 @@ export class ConstraintMapService {
         const data = await this.blobs.get(series.dataBlobKey);
         const opts: ConstraintMapOptions = { ...params, labels: labels ?? null };
         const out = await this.pool.run('constraintMaps', { data, options: opts }, transferOf(data));
-        return this.aliases.put(name, out.bytes);
+        return { key: await this.aliases.put(name, out.bytes), bytes: out.bytes };
       })().finally(() => this.inFlight.delete(name));
       this.inFlight.set(name, pending);
     }
@@ -73,8 +73,8 @@ export class ConstraintMapService {
 
   /** The maps as cluster ids (what the CLC loss consumes). */
   async get(series: { dataBlobKey: string }, options: Partial<ConstraintConfig> & { seed?: number } = {}, labels?: Uint8Array): Promise<CachedConstraintMaps> {
-    const blobKey = await this.blobKey(series, options, labels);
-    const m = decodeMask(await this.blobs.get(blobKey));
+    const { key: blobKey, bytes } = await this.blob(series, options, labels);
+    const m = decodeMask(bytes);
     return { width: m.width, height: m.height, slices: m.slices, maps: Int32Array.from(m.mask, (v) => v - 1), blobKey };
   }
 }

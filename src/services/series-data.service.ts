@@ -74,17 +74,18 @@ export class SeriesDataService {
     if (!Number.isInteger(channel) || channel < 0 || channel >= series.channels.length) {
       throw badInput(`channel ${channel} outside 0..${series.channels.length - 1} (${series.channels.join(', ')})`, 'channel');
     }
-    let overlayKey: string | null = null;
+    let overlayRead: Promise<Uint8Array> | null = null;
     if (overlay === 'mask') {
       if (!series.maskBlobKey) throw badInput('this series has no mask', 'overlay');
-      overlayKey = series.maskBlobKey;
+      overlayRead = this.blobs.get(series.maskBlobKey);
     } else if (overlay === 'constraints') {
-      overlayKey = await this.constraintMaps.blobKey(series);
+      overlayRead = this.constraintMaps.blob(series).then((b) => b.bytes);
     } else if (overlay) {
-      overlayKey = await this.predictionKey(overlay.runId, series);
+      const key = await this.predictionKey(overlay.runId, series);
+      overlayRead = this.blobs.get(key);
     }
     const overlayKind = overlay && typeof overlay === 'object' ? 'mask' : overlay;
-    const [data, overlayBytes] = await Promise.all([this.blobs.get(series.dataBlobKey), overlayKey ? this.blobs.get(overlayKey) : null]);
+    const [data, overlayBytes] = await Promise.all([this.blobs.get(series.dataBlobKey), overlayRead]);
     return this.pool.run('renderSlice', { data, slice, channel, overlay: overlayBytes, overlayKind }, transferOf(data, ...(overlayBytes ? [overlayBytes] : [])));
   }
 
