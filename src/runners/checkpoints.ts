@@ -5,7 +5,7 @@
  * - corrupt (bytes that no longer hash to the key) or gone: the blob is removed (a later `put` of the same,
  *   deterministically recomputed bytes must store them again, not find the bad copy) and the previous checkpoint
  *   is tried the same way; with none left the run restarts from scratch rather than failing forever.
- * Either way the run is rewound to that epoch in one transaction fenced on the lease: its metric points after it are
+ * When it falls back, the run is rewound to that epoch in one transaction fenced on the lease: its metric points after it are
  * deleted and its metric summaries recomputed, so the epochs trained again write exactly one point per metric.
  */
 import type { DataSource, EntityManager } from 'typeorm';
@@ -59,7 +59,8 @@ export async function resumePoint(ds: DataSource, blobs: BlobStore, run: Run, ow
     const where = point.key ? `resuming from epoch ${point.epoch}` : 'no usable checkpoint is left: restarting from scratch';
     point.recovered = `${problems.join('; ')}: ${where}; metric points after epoch ${point.epoch} are dropped and trained again`;
   }
-  await ds.transaction((m) => rewind(m, run, owner, point, candidates[0]?.key === point.key));
+  // an intact last checkpoint needs no rewind: an epoch's points and its checkpoint key are stored in one statement
+  if (point.recovered) await ds.transaction((m) => rewind(m, run, owner, point, candidates[0]?.key === point.key));
   return point;
 }
 
