@@ -77,11 +77,12 @@ export class RunResolver {
     }
     const wanted = names ? [...new Set(names)].sort() : null;
     if (selects(info, 'points')) {
-      // downsampled in the database; last/min/max then come from the summaries (they cover every point)
+      // downsampled in the database. From 4 points on, the rule keeps the first, the last and the global minimum and
+      // maximum, so last/min/max over the points are exact; below 4 they come from the summaries (every point)
       const m = maxPoints ?? null;
       const [rows, summaries] = await Promise.all([
         ctx.loaders.metricPoints.load({ runId: run.id, names: wanted, maxPoints: m }),
-        m ? ctx.loaders.metricSummaries.load(run.id) : null,
+        m !== null && m < 4 ? ctx.loaders.metricSummaries.load(run.id) : null,
       ]);
       const series = MetricsService.seriesFromPoints(rows);
       if (!summaries) return series;

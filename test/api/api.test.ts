@@ -156,7 +156,8 @@ describe.each(DB_KINDS)('GraphQL API on %s', (kind) => {
       await m.record(id, 50, { train_loss: 1 / 50 + 0.1, lr: 1e-3 }); // re-sent: idempotent
       const data = await t.ok(`query($id: ID!) { run(id: $id) {
         all: metrics { name last min max }
-        some: metrics(names: ["train_loss"], maxPoints: 10) { name last min max points { epoch value at } } } }`, { id });
+        some: metrics(names: ["train_loss"], maxPoints: 10) { name last min max points { epoch value at } }
+        tiny: metrics(names: ["train_loss"], maxPoints: 3) { last min max points { epoch } } } }`, { id });
       expect(data.run.all.map((s: any) => s.name)).toEqual(['lr', 'train_loss']);
       expect(data.run.all[0]).toMatchObject({ last: 1e-3, min: 1e-3, max: 9 });
       const loss = data.run.some[0];
@@ -166,6 +167,12 @@ describe.each(DB_KINDS)('GraphQL API on %s', (kind) => {
       expect(loss.points.at(-1).epoch).toBe(50);
       expect(loss.min).toBe(0.01);
       expect(loss.last).toBeCloseTo(0.12);
+      expect(loss.max).toBeCloseTo(1.1);
+      // below 4 points only the extremes are kept, so last comes from the summary, not from the points
+      expect(data.run.tiny[0].points.map((p: any) => p.epoch)).toEqual([1, 17]);
+      expect(data.run.tiny[0]).toMatchObject({ min: 0.01 });
+      expect(data.run.tiny[0].max).toBeCloseTo(1.1);
+      expect(data.run.tiny[0].last).toBeCloseTo(0.12);
       const bad = await t.gql(`query($id: ID!) { run(id: $id) { metrics(maxPoints: 1) { name } } }`, { id });
       expect(bad.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'maxPoints' });
     });
