@@ -94,6 +94,7 @@ describe.each(DB_KINDS)('epoch writer on %s', (kind) => {
       const [a, b, c] = await claimedRuns('group', 3);
       const writer = new EpochWriter(db.ds);
       // c's write goes at once; a and b queue behind it and go together, a's second epoch in the statement after
+      const before = db.ds.queryCounter.count;
       const done = await Promise.all([
         writer.write(write(c, 1, key('c'))),
         writer.write(write(a, 1, key('a'))),
@@ -101,6 +102,7 @@ describe.each(DB_KINDS)('epoch writer on %s', (kind) => {
         writer.write(write(a, 2, key('e'))),
       ]);
       expect(done.map((d) => d?.row.epoch)).toEqual([1, 1, 1, 2]);
+      expect(db.ds.queryCounter.count - before).toBe(3); // c; a1 + b1; a2 (one each would be 4)
       const [row] = await db.ds.query(`SELECT epoch, "checkpointBlobKey", "previousCheckpointBlobKey" FROM run WHERE id = $1`, [a.id]);
       expect(row).toEqual({ epoch: 2, checkpointBlobKey: key('e'), previousCheckpointBlobKey: key('a') });
       expect(await pointsOf(a.id)).toEqual(['loss@1=1', 'lr@1=0.1', 'loss@2=0.5', 'lr@2=0.1']);
@@ -110,12 +112,14 @@ describe.each(DB_KINDS)('epoch writer on %s', (kind) => {
     it('an epoch that fails for itself fails alone; its neighbours in the statement are written', async () => {
       const [a, b, c] = await claimedRuns('alone', 3);
       const writer = new EpochWriter(db.ds);
+      const before = db.ds.queryCounter.count;
       const done = await Promise.allSettled([
         writer.write(write(c, 1, key('c'))),
         writer.write(write(a, 1, key('a'))),
         writer.write(write(b, 2 ** 31, key('b'))), // out of the epoch column's range: its own fault
       ]);
       expect(done.map((d) => d.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+      expect(db.ds.queryCounter.count - before).toBe(4); // c; a + b together, which fails; then a and b alone
       expect(String((done[2] as PromiseRejectedResult).reason)).toMatch(/out of range/);
       expect(await pointsOf(a.id)).toEqual(['loss@1=1', 'lr@1=0.1']);
       expect(await pointsOf(b.id)).toEqual([]);
