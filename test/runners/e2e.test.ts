@@ -127,6 +127,13 @@ describe.each(DB_KINDS)('runners end to end on %s', (kind) => {
       expect([nifti.width, nifti.height, nifti.slices]).toEqual([dixon.width, dixon.height, dixon.slices]);
       const [{ predictionBlobKey }] = await t.server.dataSource.query(`SELECT "predictionBlobKey" FROM subject_score WHERE "runId" = $1 AND "subjectId" = $2`, [fineRunId, subject.id]);
       expect(Array.from(nifti.mask)).toEqual(Array.from(decodeMask(await t.server.services.blobs.get(predictionBlobKey)).mask));
+      // the PNG overlay shows that very prediction: tinted pixels exactly where the slice has a kidney label
+      const plane = dixon.width * dixon.height;
+      const z = dixon.slices >> 1;
+      const labelled = Array.from(nifti.mask.subarray(z * plane, (z + 1) * plane)).filter((v) => v > 0).length;
+      let tinted = 0;
+      for (let i = 0; i < plane; i++) if (image.data[4 * i] !== image.data[4 * i + 1] || image.data[4 * i] !== image.data[4 * i + 2]) tinted++;
+      expect(tinted).toBe(labelled);
 
       const t1 = subject.series.find((s: any) => s.contrast === 'T1_MAP');
       expect((await t.http().get(`/images/series/${t1.id}/slice/0.png?overlay=run:${fineRunId}`)).status).toBe(400);
