@@ -23,3 +23,22 @@ export async function expectEveryEpochOnce(ds: DataSource, runId: string, epochs
     expect(summaries.find((s) => s.name === name)!.count, `run ${runId}: summary count of ${name}`).toBe(e.length);
   }
 }
+
+/** The metrics a fine-tuning job reports every epoch (src/runners/jobs/finetune.ts). */
+export const FINETUNE_METRICS = ['lr', 'train_loss', 'val_dice_left', 'val_dice_right', 'val_loss'];
+
+/**
+ * Stricter, for runs whose every epoch reports the same metrics: exactly `names`, each at every epoch 1..last and
+ * nowhere else, and each summary at `last` having counted `last` points.
+ */
+export async function expectEveryMetricAtEveryEpoch(ds: DataSource, runId: string, last: number, names = FINETUNE_METRICS): Promise<void> {
+  const points: { name: string; epoch: number }[] = await ds.query(`SELECT name, epoch FROM metric_point WHERE "runId" = $1 ORDER BY name, epoch`, [runId]);
+  expect([...new Set(points.map((p) => p.name))].sort(), `run ${runId}: metrics`).toEqual(names);
+  for (const name of names) expect(points.filter((p) => p.name === name).map((p) => p.epoch), `run ${runId}: epochs of ${name}`).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+  expect(points).toHaveLength(names.length * last);
+  const summaries: { name: string; lastEpoch: number; count: number }[] = await ds.query(
+    `SELECT name, "lastEpoch", count FROM metric_summary WHERE "runId" = $1 ORDER BY name`,
+    [runId],
+  );
+  expect(summaries.map((s) => [s.name, s.lastEpoch, s.count]), `run ${runId}: summaries`).toEqual(names.map((n) => [n, last, last]));
+}

@@ -19,6 +19,7 @@ import { createLogger } from '../../src/server/logger';
 import { topics } from '../../src/server/pubsub';
 import { engineAvailable } from '../helpers/db';
 import { startTestServer, type TestServer } from '../helpers/server';
+import { expectEveryMetricAtEveryEpoch } from '../helpers/run-points';
 
 const STORES = [
   { store: 'file', kind: 'pglite' as const },
@@ -110,18 +111,6 @@ describe.each(STORES)('corrupt checkpoint on the $store store', ({ store, kind }
     };
 
     /** Every epoch 1..last has exactly one point of each metric, and the summaries count exactly those points. */
-    const expectOnePointPerEpoch = async (id: string, last: number) => {
-      const points: { name: string; epoch: number }[] = await t.server.dataSource.query(`SELECT name, epoch FROM metric_point WHERE "runId" = $1 ORDER BY name, epoch`, [id]);
-      const names = ['lr', 'train_loss', 'val_dice_left', 'val_dice_right', 'val_loss'];
-      for (const name of names) expect(points.filter((p) => p.name === name).map((p) => p.epoch)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
-      expect(points).toHaveLength(names.length * last);
-      const summaries: { name: string; lastEpoch: number; count: number }[] = await t.server.dataSource.query(
-        `SELECT name, "lastEpoch", count FROM metric_summary WHERE "runId" = $1 ORDER BY name`,
-        [id],
-      );
-      expect(summaries.map((x) => [x.name, x.lastEpoch, x.count])).toEqual(names.map((n) => [n, last, last]));
-    };
-
     const pointTimes = async (id: string) =>
       (await t.server.dataSource.query(`SELECT epoch, at FROM metric_point WHERE "runId" = $1`, [id])) as { epoch: number; at: Date }[];
 
@@ -153,7 +142,7 @@ describe.each(STORES)('corrupt checkpoint on the $store store', ({ store, kind }
       expect(said.recovered[0]).toContain(`resuming from epoch ${e - 1}`);
 
       expect(await row(r.id)).toMatchObject({ status: 'SUCCEEDED', epoch: 8, attempts: 1 });
-      await expectOnePointPerEpoch(r.id, 8);
+      await expectEveryMetricAtEveryEpoch(t.server.dataSource, r.id, 8);
       // epochs up to E − 1 kept from the first runner, epoch E onwards written again after the damage
       for (const p of await pointTimes(r.id)) expect(p.at.getTime() < damagedAt.getTime()).toBe(p.epoch < e);
       // the damaged copy is gone: none of the run's blobs is corrupt now
@@ -172,7 +161,7 @@ describe.each(STORES)('corrupt checkpoint on the $store store', ({ store, kind }
       expect(said.recovered[0]).toMatch(/the last checkpoint .* is corrupt .*; the previous checkpoint .* is corrupt .*: no usable checkpoint is left: restarting from scratch/);
 
       expect(await row(r.id)).toMatchObject({ status: 'SUCCEEDED', epoch: 8 });
-      await expectOnePointPerEpoch(r.id, 8);
+      await expectEveryMetricAtEveryEpoch(t.server.dataSource, r.id, 8);
       for (const p of await pointTimes(r.id)) expect(p.at.getTime()).toBeGreaterThan(damagedAt.getTime());
     }, 30_000);
 

@@ -11,6 +11,7 @@ import { Run } from '../../src/schema/run.entity';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { CRASH_EPOCH } from './fixtures/crashingJobs';
+import { expectEveryMetricAtEveryEpoch } from '../helpers/run-points';
 
 describe.each(DB_KINDS)('worker thread crashes on %s', (kind) => {
   describe.skipIf(!engineAvailable(kind))('', () => {
@@ -53,20 +54,6 @@ describe.each(DB_KINDS)('worker thread crashes on %s', (kind) => {
         check();
       });
     /** Every epoch 1..last has exactly one point of each metric, and the summaries count exactly those points. */
-    const expectOnePointPerEpoch = async (id: string, last: number) => {
-      const points: { name: string; epoch: number }[] = await t.server.dataSource.query(`SELECT name, epoch FROM metric_point WHERE "runId" = $1 ORDER BY name, epoch`, [id]);
-      const names = [...new Set(points.map((p) => p.name))].sort();
-      expect(names).toEqual(['lr', 'train_loss', 'val_dice_left', 'val_dice_right', 'val_loss']);
-      for (const name of names) {
-        expect(points.filter((p) => p.name === name).map((p) => p.epoch)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
-      }
-      const summaries: { name: string; lastEpoch: number; count: number }[] = await t.server.dataSource.query(
-        `SELECT name, "lastEpoch", count FROM metric_summary WHERE "runId" = $1 ORDER BY name`,
-        [id],
-      );
-      expect(summaries.map((s) => [s.name, s.lastEpoch, s.count])).toEqual(names.map((n) => [n, last, last]));
-    };
-
     it('exit, uncaught exception, out of memory: re-queued, resumed from the last checkpoint; the other slot trains on', async () => {
       const steady = await finetune(5, 6); // slot 0
       const crashing = [await finetune(801, 3), await finetune(802, 3), await finetune(803, 3)];
@@ -76,7 +63,7 @@ describe.each(DB_KINDS)('worker thread crashes on %s', (kind) => {
         // died while reporting CRASH_EPOCH: resumed after the epoch before it, on a fresh worker
         expect(history.get(r.id)).toEqual(['started@0', 'requeued', `started@${CRASH_EPOCH - 1}`, 'succeeded']);
         expect(await row(r.id)).toMatchObject({ status: 'SUCCEEDED', attempts: 2, epoch: 3, error: null, leaseOwner: null });
-        await expectOnePointPerEpoch(r.id, 3);
+        await expectEveryMetricAtEveryEpoch(t.server.dataSource, r.id, 3);
       }
       expect(crashing.map((r) => deaths.get(r.id))).toEqual([
         'runner worker died: exit code 3',
@@ -86,7 +73,7 @@ describe.each(DB_KINDS)('worker thread crashes on %s', (kind) => {
       // never interrupted: one attempt, every epoch once
       expect(history.get(steady.id)).toEqual(['started@0', 'succeeded']);
       expect(await row(steady.id)).toMatchObject({ status: 'SUCCEEDED', attempts: 1, epoch: 6 });
-      await expectOnePointPerEpoch(steady.id, 6);
+      await expectEveryMetricAtEveryEpoch(t.server.dataSource, steady.id, 6);
       // and it was training while the first crash happened beside it
       const [first, last]: { at: Date }[] = await t.server.dataSource.query(
         `SELECT min(at) AS at FROM metric_point WHERE "runId" = $1 UNION ALL SELECT max(at) FROM metric_point WHERE "runId" = $1`,
@@ -103,7 +90,7 @@ describe.each(DB_KINDS)('worker thread crashes on %s', (kind) => {
       const failed = await row(r.id);
       expect(failed).toMatchObject({ status: 'FAILED', attempts: 3, epoch: 1, leaseOwner: null });
       expect(failed.error).toBe('runner worker died: exit code 3 (attempt 3 of 3: no retries left)');
-      await expectOnePointPerEpoch(r.id, 1);
+      await expectEveryMetricAtEveryEpoch(t.server.dataSource, r.id, 1);
       // the slots still work
       const after = await finetune(6, 2);
       await finished(after.id);
