@@ -101,16 +101,14 @@ export async function createNephronServer(config: Config, options: NephronServer
       }
     : basePubsub;
   if (answers) {
-    // events from other processes (LISTEN/NOTIFY) reach this process's subscribers without a local publish
-    const events = basePubsub.subscribe(topics.allRuns);
-    void (async () => {
-      for await (const _event of events) answers.invalidate();
-    })();
-    // a token revoked elsewhere: its cached answers must not outlive it here
-    const tokenEvents = basePubsub.subscribe(topics.tokens);
-    void (async () => {
-      for await (const _event of tokenEvents) answers.invalidate();
-    })();
+    // events of other processes (LISTEN/NOTIFY) arrive without a local publish: runs that moved, tokens revoked
+    // elsewhere (whose cached answers must not outlive them here). The subscriptions end when the PubSub closes.
+    for (const topic of [topics.allRuns, topics.tokens]) {
+      const events = basePubsub.subscribe(topic);
+      void (async () => {
+        for await (const _event of events) answers.invalidate();
+      })();
+    }
   }
   const services = createServices(dataSource, pubsub, config);
   const mutationLimiter = config.mutationRate ? new MutationRateLimiter(config.mutationRate, options.clock) : null;
