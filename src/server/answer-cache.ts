@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type express from 'express';
-import { parse, type DocumentNode } from 'graphql';
+import { operationType } from './limits';
 
 interface Answer {
   status: number;
@@ -29,7 +29,6 @@ export interface AnswerCacheOptions {
 export class AnswerCache {
   private readonly entries = new Map<string, { answer: Answer; expires: number }>();
   private readonly inflight = new Map<string, Promise<Answer | null>>();
-  private readonly operationKinds = new Map<string, 'query' | 'other'>();
   private generation = 0;
 
   constructor(private readonly options: AnswerCacheOptions = { ttlMs: 1000, maxEntries: 1000 }) {}
@@ -48,8 +47,8 @@ export class AnswerCache {
     return (req, res, next) => {
       const body = req.body as { query?: unknown; operationName?: unknown } | undefined;
       if (req.method !== 'POST' || !body || typeof body.query !== 'string') return next();
-      const kind = this.kindOf(body.query, typeof body.operationName === 'string' ? body.operationName : undefined);
-      if (kind !== 'query') {
+      // only queries are cached; anything else (a mutation, or unparsable: Apollo answers it uncached) empties the cache
+      if (operationType(body.query, typeof body.operationName === 'string' ? body.operationName : undefined) !== 'query') {
         this.invalidate();
         res.on('finish', () => this.invalidate());
         return next();
@@ -83,25 +82,7 @@ export class AnswerCache {
     this.entries.set(key, { answer, expires: Date.now() + this.options.ttlMs });
   }
 
-  /** 'query' only when the operation that will run is a query; anything unparsable goes to Apollo uncached. */
-  private kindOf(query: string, operationName?: string): 'query' | 'other' {
-    const memo = `${operationName ?? ''}\0${query}`;
-    let kind = this.operationKinds.get(memo);
-    if (!kind) {
-      let doc: DocumentNode | null = null;
-      try {
-        doc = parse(query);
-      } catch {
-        return 'other';
-      }
-      const ops = doc.definitions.filter((d) => d.kind === 'OperationDefinition');
-      const op = operationName ? ops.find((d) => d.name?.value === operationName) : ops.length === 1 ? ops[0] : undefined;
-      kind = op && op.operation === 'query' ? 'query' : 'other';
-      if (this.operationKinds.size > 1000) this.operationKinds.clear();
-      this.operationKinds.set(memo, kind);
-    }
-    return kind;
-  }
+
 }
 
 /** Resolves with what Apollo sends on this response (null when it ends without a body we can replay). */

@@ -8,9 +8,8 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type express from 'express';
-import { getOperationAST, parse } from 'graphql';
 import type { Logger } from 'pino';
-import { checkSourceNesting, MAX_TOKENS, type OperationLimits } from './limits';
+import { checkSourceNesting, operationType, type OperationLimits } from './limits';
 
 export function sendJsonError(res: express.Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
   res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }));
@@ -94,12 +93,8 @@ function isQuery(req: express.Request): boolean {
   if (req.method === 'GET') return true;
   const body = req.body as { query?: unknown; operationName?: unknown } | undefined;
   if (typeof body?.query !== 'string') return true;
-  try {
-    const op = getOperationAST(parse(body.query, { maxTokens: MAX_TOKENS }), typeof body.operationName === 'string' ? body.operationName : undefined);
-    return op?.operation !== 'mutation';
-  } catch {
-    return true; // Apollo answers a parse error at once
-  }
+  // unparsable (null): Apollo answers the parse error at once
+  return operationType(body.query, typeof body.operationName === 'string' ? body.operationName : undefined) !== 'mutation';
 }
 
 /** Body-parser errors carry `status` and `type`; anything else is ours and is a 500 without details. */

@@ -17,7 +17,9 @@ import {
   getOperationAST,
   GraphQLError,
   Kind,
+  parse,
   type DocumentNode,
+  type OperationTypeNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type SelectionSetNode,
@@ -36,6 +38,30 @@ export interface OperationLimits {
  * about 1,500.
  */
 export const MAX_TOKENS = 20_000;
+
+const operationTypes = new Map<string, OperationTypeNode | null>();
+
+/**
+ * The type of the operation a request will run ('query', 'mutation', 'subscription'), or null when its document does
+ * not parse or does not name one operation. Memoised for documents under 10,000 characters (the dashboard and the CLI
+ * send the same few again and again; a hostile stream of huge ones must not fill memory), and shared by the query timeout (./http-guards.ts) and the answer cache (./answer-cache.ts).
+ */
+export function operationType(query: string, operationName?: string): OperationTypeNode | null {
+  const memo = query.length < 10_000 ? `${operationName ?? ''}\0${query}` : null;
+  let type = memo === null ? undefined : operationTypes.get(memo);
+  if (type === undefined) {
+    try {
+      type = getOperationAST(parse(query, { maxTokens: MAX_TOKENS }), operationName)?.operation ?? null;
+    } catch {
+      type = null;
+    }
+    if (memo !== null) {
+      if (operationTypes.size >= 1000) operationTypes.clear();
+      operationTypes.set(memo, type);
+    }
+  }
+  return type;
+}
 
 /**
  * Deepest bracket nesting ({ [ ( outside strings and comments) of a document's text, counted before parsing:
