@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { PubSub } from '../server/pubsub';
 import type { Execution } from './host';
 import type { RunQueue } from './queue';
-import { isTransientDbError } from './retry';
+import { isTransientDbError } from '../db/transient';
 import { publishStatus, type RunRecorder } from './recorder';
 import type { JobOutcome } from './slot';
 

@@ -12,7 +12,6 @@
 import { isTransientDbError } from '../db/transient';
 import type { JobHandlers } from './slot';
 
-export { isTransientDbError };
 
 export interface RetryOptions {
   /** Time (ms since the epoch) after which no attempt starts: the lease's end as far as this process knows. */

@@ -39,10 +39,6 @@ export class AnswerCache {
     this.entries.clear();
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   middleware(): express.RequestHandler {
     return (req, res, next) => {
       const body = req.body as { query?: unknown; operationName?: unknown } | undefined;

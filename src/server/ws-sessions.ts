@@ -52,10 +52,6 @@ export class WsSessions {
     this.open.delete(socket);
   }
 
-  get size(): number {
-    return this.open.size;
-  }
-
   /** Closes the connections that lost their right to be open; resolves to how many. Overlapping calls coalesce. */
   recheck(): Promise<number> {
     if (this.running) {

@@ -2,7 +2,8 @@
 import pg from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { describe, expect, it } from 'vitest';
-import { DatabaseUnavailableError, isTransientDbError, retryTransient } from '../../src/runners/retry';
+import { isTransientDbError } from '../../src/db/transient';
+import { DatabaseUnavailableError, retryTransient } from '../../src/runners/retry';
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 
