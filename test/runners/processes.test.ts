@@ -114,6 +114,9 @@ describe.skipIf(!engineAvailable('postgres'))('runner processes on one PostgreSQ
   it('two worker processes and 10 queued runs: each run executes exactly once', async () => {
     const other = worker();
     await other.waitForLog((l) => l.msg === 'nephron worker running');
+    // subscribed before the runs exist: a SMOKE run may finish before a later subscription is in place
+    const all = (await t.ws()).subscribe(`subscription { runEvents { runId status } }`);
+    await (t.pubsub as { waitForSubscribers(topic: string): Promise<void> }).waitForSubscribers(topics.allRuns);
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) {
       ids.push(
@@ -122,7 +125,6 @@ describe.skipIf(!engineAvailable('postgres'))('runner processes on one PostgreSQ
         })).startFineTuning.id,
       );
     }
-    const all = (await t.ws()).subscribe(`subscription { runEvents { runId status } }`);
     const finished = new Set<string>();
     while (finished.size < ids.length) {
       const e = await all.waitForNext((x) => ids.includes(x.runEvents.runId) && ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(x.runEvents.status));
