@@ -4,10 +4,10 @@
  * one outcome: done, failed (thrown; `cancelled` when it stopped on its signal) or died (the thread exited or ran
  * out of memory). A dead worker is replaced before the slot takes the next run.
  */
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EpochReport, JobResult, JobSpec } from './job';
 import { ownedCopy, serializeError, type FromWorker, type ToWorker, type WorkerOptions } from './protocol';
+import { workerScript } from './worker-script';
 
 export interface JobHandlers {
   getBlob(key: string): Promise<Uint8Array>;
@@ -23,12 +23,6 @@ export type JobOutcome =
   | { kind: 'done'; result: JobResult }
   | { kind: 'failed'; error: string; cancelled: boolean }
   | { kind: 'died'; error: string };
-
-/** The worker script beside this file: .ts under tsx and vitest (loaded through tsx), .js once built. */
-function workerEntry(): { file: string; execArgv: string[] } {
-  const ext = path.extname(__filename);
-  return { file: path.join(__dirname, `worker${ext}`), execArgv: ext === '.ts' ? ['--require', 'tsx/cjs'] : [] };
-}
 
 /** "Name: message" unless the name says nothing ("Error"). */
 function readable(e: { name: string; message: string }): string {
@@ -57,7 +51,7 @@ export class Slot {
   }
 
   private spawn(): Promise<string> {
-    const { file, execArgv } = workerEntry();
+    const { file, execArgv } = workerScript(__filename, 'worker');
     const resourceLimits = this.options.heapMb ? { maxOldGenerationSizeMb: this.options.heapMb } : undefined;
     const worker = new Worker(file, { execArgv, workerData: this.options, env: process.env, resourceLimits });
     this.worker = worker;

@@ -5,8 +5,8 @@
  * replaced when one dies. Tasks and their types are in ./tasks.ts.
  */
 import os from 'node:os';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../../runners/worker-script';
 import type { TaskInput, TaskName, TaskOutput } from './tasks';
 
 /** An error thrown inside a task, with the fields the caller needs (e.g. NiftiError's file and reason). */
@@ -38,12 +38,6 @@ interface Job {
 interface Slot {
   worker: Worker;
   job: Job | null;
-}
-
-/** The worker script beside this file: .ts under tsx/vitest (loaded through tsx), .js once built. */
-function workerFile(): { file: string; execArgv: string[] } {
-  const ext = path.extname(__filename);
-  return { file: path.join(__dirname, `data.worker${ext}`), execArgv: ext === '.ts' ? ['--require', 'tsx/cjs'] : [] };
 }
 
 export class WorkerPool {
@@ -79,7 +73,7 @@ export class WorkerPool {
   }
 
   private spawn(): Slot {
-    const { file, execArgv } = workerFile();
+    const { file, execArgv } = workerScript(__filename, 'data.worker');
     const worker = new Worker(file, { execArgv });
     worker.unref();
     const slot: Slot = { worker, job: null };
