@@ -17,6 +17,8 @@ export interface MemorySample {
   heapUsedMb: number;
   externalMb: number;
   arrayBuffersMb: number;
+  /** Worker threads that ran their own full GC before the sample (the runner's among them). */
+  workersCollected: number;
 }
 
 export interface NephronProcess {
@@ -29,7 +31,7 @@ export interface NephronProcess {
   stderr(): string;
   /** Resident set size of the process in MB (its worker threads included). */
   rssMb(): number;
-  /** After a full GC of the main thread (needs `{ gcProbe: true }`): its RSS and live heap, reported by the process. */
+  /** After a full GC of every thread (needs `{ gcProbe: true }`): its RSS and live heap, reported by the process. */
   memory(): Promise<MemorySample>;
 }
 
@@ -107,7 +109,7 @@ export function startNephron(command: 'serve' | 'worker', env: Record<string, st
       });
       probing = turn.catch(() => {});
       const line = await turn;
-      return { rssMb: line.rssMb, heapUsedMb: line.heapUsedMb, externalMb: line.externalMb, arrayBuffersMb: line.arrayBuffersMb };
+      return { rssMb: line.rssMb, heapUsedMb: line.heapUsedMb, externalMb: line.externalMb, arrayBuffersMb: line.arrayBuffersMb, workersCollected: line.workers };
     },
   };
 }

@@ -42,6 +42,10 @@ export interface SoakSample {
   rssMb: number;
   /** Live JavaScript heap of the main thread after a full GC. */
   heapUsedMb: number;
+  /** Node Buffers and ArrayBuffers of the process (checkpoints, blobs, messages), outside the heap. */
+  arrayBuffersMb: number;
+  /** Worker threads collected with the main thread before the sample. */
+  workersCollected: number;
   epochs: number;
   events: number;
   queries: number;
@@ -113,7 +117,7 @@ export async function soak(o: SoakOptions): Promise<{ samples: SoakSample[]; sta
       progress.unsubscribe();
       await client.close();
       const m = await o.memory();
-      const s: SoakSample = { run: i + 1, t: (performance.now() - start) / 1000, rssMb: m.rssMb, heapUsedMb: m.heapUsedMb, epochs, events, queries };
+      const s: SoakSample = { run: i + 1, t: (performance.now() - start) / 1000, rssMb: m.rssMb, heapUsedMb: m.heapUsedMb, arrayBuffersMb: m.arrayBuffersMb, workersCollected: m.workersCollected, epochs, events, queries };
       samples.push(s);
       o.onSample?.(s);
     }
@@ -125,7 +129,7 @@ export async function soak(o: SoakOptions): Promise<{ samples: SoakSample[]; sta
 }
 
 /** Median of one measure over the samples in [from, to) of the list. */
-export function median(samples: SoakSample[], key: 'rssMb' | 'heapUsedMb', from: number, to: number): number {
+export function median(samples: SoakSample[], key: 'rssMb' | 'heapUsedMb' | 'arrayBuffersMb', from: number, to: number): number {
   const xs = samples.slice(from, to).map((s) => s[key]).sort((a, b) => a - b);
   return xs[Math.floor(xs.length / 2)];
 }
