@@ -34,7 +34,7 @@ import { runStartupTasks } from './startup';
 import { emptyBodyForGet, jsonClientErrors, jsonErrorHandler, queryTimeout, requireJsonBody, sourceNestingGuard } from './http-guards';
 import { refuseServerMessagesFromClients } from './ws-guard';
 import { limitsPlugin, MAX_TOKENS } from './limits';
-import { prepareWsOperation } from './ws-operation';
+import { executeWithDeadline, prepareWsOperation } from './ws-operation';
 import { MutationRateLimiter, rateKey } from './rate-limit';
 import { WsSessions, type ClosableSocket } from './ws-sessions';
 import { refuseHttpSubscriptions } from './http-subscriptions';
@@ -184,6 +184,7 @@ export async function createNephronServer(config: Config, options: NephronServer
       // parse, validate, variables and operation limits as on HTTP (./ws-operation.ts)
       onSubscribe: (_ctx, _id, payload) => prepareWsOperation(schema, payload, { ...config, introspection: !config.production }),
       context: (ctx) => makeContext(ctx.extra.caller!, ctx.extra.request?.socket.remoteAddress),
+      execute: executeWithDeadline(config.requestTimeoutMs, (operationName) => log.warn({ operationName, ms: config.requestTimeoutMs, transport: 'websocket' }, 'query timed out')),
       onError: (_ctx, _id, _payload, errors) => formatWsErrors(errors),
       onNext: (_ctx, _id, _payload, _args, result) => {
         const r = result as ExecutionResult;

@@ -3,8 +3,10 @@
  * things with the same codes: parse (with the token cap), validate (no introspection in production), coerce the
  * variables, check the operation limits. Returning errors answers the subscription with an `error` message (the
  * socket stays open); returning execution arguments lets graphql-ws run the operation with its context.
+ * `executeWithDeadline` gives queries over the socket the deadline they have on HTTP (./http-guards.ts queryTimeout).
  */
 import {
+  execute,
   getOperationAST,
   getVariableValues,
   GraphQLError,
@@ -14,6 +16,7 @@ import {
   validate,
   type DocumentNode,
   type ExecutionArgs,
+  type ExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
 import { checkOperationLimits, checkSourceNesting, MAX_TOKENS, type OperationLimits } from './limits';
@@ -75,4 +78,31 @@ export function prepareWsOperation(
     return [new GraphQLError(overLimit.message, { extensions })];
   }
   return { schema, document, operationName, variableValues: variables };
+}
+
+/**
+ * graphql-ws `execute` for the socket: a query not answered within `ms` is answered with one TIMEOUT error instead,
+ * the same words and code as HTTP's 504. Its execution is not stopped (graphql-js cannot be), its late result is
+ * dropped. The deadline is checked when the result comes too: in-process PGlite can finish a query in one run of
+ * microtasks, before the timer's turn. Mutations run to completion whatever their duration, as on HTTP.
+ */
+export function executeWithDeadline(ms: number, onTimeout: (operationName: string | undefined) => void) {
+  return (args: ExecutionArgs): ExecutionResult | Promise<ExecutionResult> => {
+    const started = performance.now();
+    const result = execute(args);
+    if (!(result instanceof Promise) || getOperationAST(args.document, args.operationName)?.operation !== 'query') return result;
+    let reported = false;
+    const timedOut = (): ExecutionResult => {
+      if (!reported) onTimeout(args.operationName ?? undefined);
+      reported = true;
+      const message = `the query did not finish within ${ms} ms (NEPHRON_REQUEST_TIMEOUT_MS); ask for less (smaller pages, fewer fields)`;
+      return { errors: [new GraphQLError(message, { extensions: { code: 'TIMEOUT', timeoutMs: ms } })] };
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<ExecutionResult>((resolve) => {
+      timer = setTimeout(() => resolve(timedOut()), ms);
+    });
+    const late = result.then((r) => (performance.now() - started > ms ? timedOut() : r));
+    return Promise.race([late, deadline]).finally(() => clearTimeout(timer));
+  };
 }

@@ -149,6 +149,21 @@ describe('query timeout (NEPHRON_REQUEST_TIMEOUT_MS)', () => {
     expect(cancelled.cancelSweep).toEqual({ status: 'CANCELLED', total: 192 });
     expect((await t.http().get('/healthz')).status).toBe(200);
   });
+
+  it('gives queries over graphql-ws the same deadline: one TIMEOUT error, and the socket stays usable', async () => {
+    const ws = await t.ws();
+    try {
+      const heavy = ws.subscribe(`query { runs(first: 200) { edges { node { id config cohort { name subjects { totalCount } } sweep { name runs { id config } } } } } }`);
+      const error = (await heavy.waitForError()) as { message: string; extensions: Record<string, unknown> };
+      expect(error.message).toMatch(/did not finish within 5 ms \(NEPHRON_REQUEST_TIMEOUT_MS\)/);
+      expect(error.extensions).toEqual({ code: 'TIMEOUT', timeoutMs: 5 });
+      expect(heavy.events).toEqual([]); // the late result is dropped, not sent after the error
+      const light = ws.subscribe<{ __typename: string }>('query { __typename }');
+      expect(await light.waitForNext()).toEqual({ __typename: 'Query' });
+    } finally {
+      await ws.close();
+    }
+  });
 });
 
 describe('production (NODE_ENV=production) and development', () => {
