@@ -193,7 +193,7 @@ export class RunnerHost extends EventEmitter {
       }
       log.info({ attempt: run.attempts, resumeFrom: point.key ? point.epoch : null }, 'run started');
       this.emit('started', run.id, { attempt: run.attempts, resumeFrom: point.key ? point.epoch : null });
-      const spec = { ...(await buildJobSpec(this.o.dataSource, run)), resumeCheckpointKey: point.key };
+      const spec = await buildJobSpec(this.o.dataSource, run, point.key);
       // the job reads its checkpoint first: hand it the bytes just verified instead of reading them again
       let verified = point.bytes;
       const getBlob = async (key: string) => {

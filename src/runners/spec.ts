@@ -1,6 +1,7 @@
 /**
  * The JobSpec of a claimed run: its stored config, the cohort's subjects that have a series of the run's contrast
- * (by code), the pretraining run's weights for CLC fine-tuning, and the checkpoint to resume from.
+ * (by code), the pretraining run's weights for CLC fine-tuning, and the checkpoint to resume from (the verified one
+ * of ./checkpoints.ts resumePoint, which may be earlier than the run's latest when that one is corrupt).
  */
 import type { DataSource } from 'typeorm';
 import type { ContrastKindName } from '../data/volume';
@@ -23,7 +24,7 @@ interface SubjectRow {
   maskBlobKey: string | null;
 }
 
-export async function buildJobSpec(ds: DataSource, run: Run): Promise<JobSpec> {
+export async function buildJobSpec(ds: DataSource, run: Run, resumeCheckpointKey: string | null): Promise<JobSpec> {
   const rows: SubjectRow[] = await ds.query(
     `SELECT s.id, s.code, s.split, se.id AS "seriesId", se.width, se.height, se.slices, se.channels, se."spacingMm",
             se."dataBlobKey", se."maskBlobKey"
@@ -62,6 +63,6 @@ export async function buildJobSpec(ds: DataSource, run: Run): Promise<JobSpec> {
     nLabeled: run.nLabeled,
     pretrainedWeightsKey,
     subjects,
-    resumeCheckpointKey: run.checkpointBlobKey,
+    resumeCheckpointKey,
   };
 }
