@@ -4,19 +4,11 @@
  * per event when stdout is a pipe or a file.
  */
 import { duration, fixed } from './text';
+import type { RunFields } from '../api/run-fields';
 
 export const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
-export interface RunInfo {
-  id: string;
-  kind: string;
-  status: string;
-  contrast: string;
-  initialization: string | null;
-  nLabeled: number | null;
-  seed: number;
-  epoch: number;
-  epochs: number;
+export interface RunInfo extends RunFields {
   startedAt: string | null;
   error: string | null;
 }

@@ -6,18 +6,10 @@ import { CANCEL_RUN } from '../api/queries';
 import { elapsed, fmtDuration, label } from '../lib/format';
 import { Link } from '../router';
 import { ProgressBar, StatusBadge } from './common';
+import type { RunFields } from '../../../src/api/run-fields';
 
-export interface RunRow {
-  id: string;
-  kind: string;
-  status: string;
-  contrast: string;
-  initialization: string | null;
-  nLabeled: number | null;
-  seed: number;
+export interface RunRow extends RunFields {
   preset: string;
-  epoch: number;
-  epochs: number;
   phase?: string;
   queuedAt: string;
   startedAt: string | null;

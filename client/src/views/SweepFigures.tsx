@@ -8,17 +8,9 @@ import { INIT_COLORS, Violins, type ViolinGroup } from '../charts/Violin';
 import { ErrorBox, Section } from '../components/common';
 import { OverlayGrid } from '../components/OverlayGrid';
 import { label } from '../lib/format';
+import type { RunFields } from '../../../src/api/run-fields';
 
-export interface SweepRun {
-  id: string;
-  kind: string;
-  status: string;
-  contrast: string;
-  initialization: string | null;
-  nLabeled: number | null;
-  seed: number;
-  epoch: number;
-  epochs: number;
+export interface SweepRun extends RunFields {
   cohort: { id: string };
   evaluation: { meanDice: { right: number; left: number }; subjects: { subject: { id: string; code: string }; dice: { right: number; left: number } }[] } | null;
 }
