@@ -81,7 +81,7 @@ export class SeriesDataService {
     } else if (overlay === 'constraints') {
       overlayRead = this.constraintMaps.blob(series).then((b) => b.bytes);
     } else if (overlay) {
-      const key = await this.predictionKey(overlay.runId, series);
+      const key = await this.predictionKey(await this.requireRun(overlay.runId), series);
       overlayRead = this.blobs.get(key);
     }
     const overlayKind = overlay && typeof overlay === 'object' ? 'mask' : overlay;
@@ -91,11 +91,10 @@ export class SeriesDataService {
 
   /** A fine-tuning run's predicted labels for a test subject, as .nii.gz in the geometry of the subject's series. */
   async predictionNifti(runId: string, subjectId: string): Promise<{ bytes: Uint8Array; series: Series }> {
-    const run = isUuid(runId) ? await this.ds.getRepository(Run).findOneBy({ id: runId }) : null;
-    if (!run) throw notFound('run', runId);
+    const run = await this.requireRun(runId);
     const series = isUuid(subjectId) ? await this.ds.getRepository(Series).findOneBy({ subjectId, contrast: run.contrast }) : null;
     if (!series) throw notFound(`${run.contrast} series of subject`, subjectId);
-    const bytes = await this.blobs.get(await this.predictionKey(runId, series));
+    const bytes = await this.blobs.get(await this.predictionKey(run, series));
     const nifti = await this.pool.run(
       'writeNifti',
       { bytes, isMask: true, spacingMm: series.spacingMm as [number, number, number], affine: series.affine, orientation: orientationOf(series), contrast: series.contrast },
@@ -104,16 +103,20 @@ export class SeriesDataService {
     return { bytes: nifti, series };
   }
 
-  /** The blob key of a run's prediction for the subject of `series`; the run must have evaluated that subject. */
-  private async predictionKey(runId: string, series: Series): Promise<string> {
+  private async requireRun(runId: string): Promise<Run> {
     const run = isUuid(runId) ? await this.ds.getRepository(Run).findOneBy({ id: runId }) : null;
     if (!run) throw notFound('run', runId);
+    return run;
+  }
+
+  /** The blob key of a run's prediction for the subject of `series`; the run must have evaluated that subject. */
+  private async predictionKey(run: Run, series: Series): Promise<string> {
     if (run.contrast !== series.contrast) {
-      throw badInput(`run ${runId} segments ${run.contrast}, this series is ${series.contrast}`, 'overlay');
+      throw badInput(`run ${run.id} segments ${run.contrast}, this series is ${series.contrast}`, 'overlay');
     }
-    const score = await this.ds.getRepository(SubjectScoreRecord).findOneBy({ runId, subjectId: series.subjectId });
+    const score = await this.ds.getRepository(SubjectScoreRecord).findOneBy({ runId: run.id, subjectId: series.subjectId });
     if (!score?.predictionBlobKey) {
-      throw new AppError('NOT_FOUND', `run ${runId} has no prediction for this subject (only a SUCCEEDED fine-tuning run's TEST subjects have one)`);
+      throw new AppError('NOT_FOUND', `run ${run.id} has no prediction for this subject (only a SUCCEEDED fine-tuning run's TEST subjects have one)`);
     }
     return score.predictionBlobKey;
   }

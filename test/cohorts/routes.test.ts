@@ -16,12 +16,17 @@ describe.each(DB_KINDS)('series files and slice images on %s', (kind) => {
     let t: TestServer;
     let dixon: { id: string; slices: number; width: number; height: number };
     let viewer: string;
+    let admin: string;
+    let cohortId: string;
+    let subjectId: string;
     beforeAll(async () => {
       t = await startTestServer(kind);
       const c = (await t.ok(`mutation { createSyntheticCohort(input: { name: "img", subjects: 3, seed: 5, size: 64, slices: 8 }) {
-        subjects(first: 1) { edges { node { series { id contrast width height slices } } } } } }`)).createSyntheticCohort;
+        id subjects(first: 1) { edges { node { id series { id contrast width height slices } } } } } }`)).createSyntheticCohort;
+      cohortId = c.id;
+      subjectId = c.subjects.edges[0].node.id;
       dixon = c.subjects.edges[0].node.series.find((s: any) => s.contrast === 'DIXON');
-      const admin = (await t.ok(`mutation { createApiToken(role: ADMIN) { token } }`)).createApiToken.token;
+      admin = (await t.ok(`mutation { createApiToken(role: ADMIN) { token } }`)).createApiToken.token;
       viewer = (await t.ok(`mutation { createApiToken(role: VIEWER) { token } }`, {}, admin)).createApiToken.token;
     });
     afterAll(() => t?.stop());
@@ -102,6 +107,26 @@ describe.each(DB_KINDS)('series files and slice images on %s', (kind) => {
       expect((await t.http().get(`/images/series/00000000-0000-0000-0000-000000000000/slice/0.png`).set('authorization', `Bearer ${viewer}`)).status).toBe(404);
       const unknownRun = await t.http().get(`/images/series/${dixon.id}/slice/0.png?overlay=run:123`).set('authorization', `Bearer ${viewer}`);
       expect([unknownRun.status, unknownRun.body.error.code]).toEqual([404, 'NOT_FOUND']);
+    });
+
+    it("answers 404 JSON for a prediction NIfTI of an unknown run or subject, or of a run that has none; 401 without a token", async () => {
+      // queued, never run (no runners here): it exists but has no prediction
+      const runId = (await t.ok(`mutation($i: PretrainingInput!) { startPretraining(input: $i) { id } }`, { i: { cohortId, contrast: 'DIXON', preset: 'SMOKE' } }, admin))
+        .startPretraining.id as string;
+      const unknown = '00000000-0000-4000-8000-000000000000';
+      const cases: [string, RegExp][] = [
+        [`/files/runs/${unknown}/subjects/${subjectId}/prediction.nii.gz`, /no run with id/],
+        [`/files/runs/nope/subjects/${subjectId}/prediction.nii.gz`, /no run with id/],
+        [`/files/runs/${runId}/subjects/${unknown}/prediction.nii.gz`, /DIXON series of subject/],
+        [`/files/runs/${runId}/subjects/nope/prediction.nii.gz`, /DIXON series of subject/],
+        [`/files/runs/${runId}/subjects/${subjectId}/prediction.nii.gz`, /has no prediction for this subject/],
+      ];
+      for (const [url, message] of cases) {
+        const res = await t.http().get(url).set('authorization', `Bearer ${viewer}`);
+        expect([res.status, res.body.error?.code], url).toEqual([404, 'NOT_FOUND']);
+        expect(res.body.error.message).toMatch(message);
+      }
+      expect((await get(`/files/runs/${runId}/subjects/${subjectId}/prediction.nii.gz`, null)).status).toBe(401);
     });
   });
 });
