@@ -24,7 +24,12 @@ export class TokenService {
     return { token, apiToken: await repo.findOneByOrFail({ id: apiToken.id }) };
   }
 
-  /** The live token with this secret, or null (unknown or revoked). */
+  /**
+   * The live token with this secret, or null (unknown or revoked). Asked of the database on every request, on
+   * purpose: a cache would let a revoked token through until an event reached this process (NOTIFY arrives after
+   * the revoking commit, and is lost while the event connection is down), or for as long as an entry lives when the
+   * revocation came with no event at all (another tool writing the table). One index lookup per request.
+   */
   verify(token: string): Promise<ApiToken | null> {
     return this.ds.getRepository(ApiToken).findOneBy({ hash: hashToken(token), revokedAt: IsNull() });
   }

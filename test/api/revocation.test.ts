@@ -79,7 +79,10 @@ describe('token revocation without an event (PGlite)', () => {
     const ws = await t.ws(viewer.token);
     const sub = await openSubscription(t, ws);
     // revoked behind the server's back (another tool, a lost event): no `tokens` event is published
+    expect((await t.gql(`{ runs { totalCount } }`, {}, viewer.token)).errors).toBeUndefined();
     await t.server.dataSource.query(`UPDATE api_token SET "revokedAt" = now() WHERE id = $1`, [viewer.apiToken.id]);
+    // HTTP asks the database on every request (no token cache): refused at once, with no event
+    expect((await t.gql(`{ runs { totalCount } }`, {}, viewer.token)).errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
     expect(closeCode(await sub.waitForError())).toBe(REVOKED_CLOSE_CODE);
   });
 });
@@ -107,5 +110,14 @@ describe.skipIf(!engineAvailable('postgres'))('token revocation across processes
     expect(closeCode(await sub.waitForError())).toBe(REVOKED_CLOSE_CODE);
     // the close and the cache flush come from the same event, so by now the cached answer is gone
     expect((await b.gql(`{ runs { totalCount } }`, {}, viewer.token)).errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses on HTTP at once a token revoked in the database by another process, with no event', async () => {
+    const viewer = await a.server.services.tokens.create(Role.VIEWER, 'viewer-direct');
+    expect((await b.gql(`{ cohorts { id } }`, {}, viewer.token)).errors).toBeUndefined();
+    // as a tool without a PubSub would (`nephron token create` builds its TokenService without one)
+    await a.server.dataSource.query(`UPDATE api_token SET "revokedAt" = now() WHERE id = $1`, [viewer.apiToken.id]);
+    // another query: b's answer cache may still hold the first one's answer (README: up to NEPHRON_ANSWER_CACHE_MS)
+    expect((await b.gql(`{ sweeps { id } }`, {}, viewer.token)).errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 });
