@@ -11,6 +11,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { BlobNotFoundError, CorruptBlobError, type BlobStore } from '../data/blobStore';
 import type { Run } from '../schema/run.entity';
+import { fenced } from './fenced';
 import { RunNotHeldError } from './recorder';
 
 export interface ResumePoint {
@@ -70,16 +71,14 @@ export async function resumePoint(ds: DataSource, blobs: BlobStore, run: Run, ow
  * checkpoint are written in one transaction).
  */
 async function rewind(m: EntityManager, run: Run, owner: string, point: ResumePoint, keptLast: boolean): Promise<void> {
-  const rows: unknown[] = await m.query(
-    `WITH x AS (
-       UPDATE run SET epoch = $3, "checkpointBlobKey" = $4,
-         "previousCheckpointBlobKey" = CASE WHEN $5 THEN "previousCheckpointBlobKey" END,
-         "previousCheckpointEpoch" = CASE WHEN $5 THEN "previousCheckpointEpoch" END
-       WHERE id = $1 AND "leaseOwner" = $2 AND status = 'RUNNING' RETURNING id)
-     SELECT id FROM x`,
+  const held = await fenced(
+    m,
+    `epoch = $3, "checkpointBlobKey" = $4,
+     "previousCheckpointBlobKey" = CASE WHEN $5 THEN "previousCheckpointBlobKey" END,
+     "previousCheckpointEpoch" = CASE WHEN $5 THEN "previousCheckpointEpoch" END`,
     [run.id, owner, point.epoch, point.key, keptLast],
   );
-  if (!rows.length) throw new RunNotHeldError(run.id);
+  if (!held) throw new RunNotHeldError(run.id);
   const dropped: unknown[] = await m.query(
     `WITH d AS (DELETE FROM metric_point WHERE "runId" = $1 AND epoch > $2 RETURNING 1) SELECT 1 FROM d LIMIT 1`,
     [run.id, point.epoch],

@@ -97,13 +97,14 @@ export function epochWriter(ds: DataSource): EpochWriter {
 
 /**
  * Writes epochs of distinct runs in ONE statement; answers in the order given. `b`: the epochs, one row per run.
- * `held`: the fenced UPDATE; the right-hand sides of SET read the row as it was (the last checkpoint becomes the
- * previous one, unless this very epoch is stored already: a retry after a commit whose answer was lost, ./retry.ts,
- * then nothing shifts), and the self-join `o` hands back the keys it had before. Points go in only for runs `held`
- * updated: a runner that lost its lease writes nothing. Unreferenced: every CTE reads the snapshot from before the
- * statement, so the references of the runs written are the new ones `held` returns, the other runs' the table's
- * (content-addressed: twin runs, same config and seed, hold the very same bytes and may drop them in one statement:
- * one of them, the first by id, reports the key, so it is deleted once).
+ * `held`: the UPDATE, fenced (./fenced.ts) per run on the id and owner of its row of `b`: one statement carries many
+ * runs, so FENCE's single-run $1/$2 form cannot serve. The right-hand sides of SET read the row as it was (the last
+ * checkpoint becomes the previous one, unless this very epoch is stored already: a retry after a commit whose answer
+ * was lost, ./retry.ts, then nothing shifts), and the self-join `o` hands back the keys it had before. Points go in
+ * only for runs `held` updated: a runner that lost its lease writes nothing. Unreferenced: every CTE reads the snapshot
+ * from before the statement, so the references of the runs written are the new ones `held` returns, the other runs'
+ * the table's (content-addressed: twin runs, same config and seed, hold the very same bytes and may drop them in one
+ * statement: one of them, the first by id, reports the key, so it is deleted once).
  */
 export async function writeEpochs(ds: DataSource, writes: EpochWrite[]): Promise<EpochWritten[]> {
   const points = writes.map((w) => ({ w, ...finiteMetrics(w.report.metrics) }));

@@ -2,23 +2,12 @@
  * The run queue in SQL, the same on PostgreSQL and PGlite. A runner slot claims the oldest runnable QUEUED run
  * (FOR UPDATE SKIP LOCKED inside one UPDATE, so two processes never get the same run) and holds it with a lease:
  * leaseOwner (a unique id per slot and process) and leaseExpiresAt, renewed by a heartbeat. Every write a runner
- * makes afterwards is fenced on `leaseOwner = me AND status = 'RUNNING'`: a runner whose lease was taken over, or
- * whose run was cancelled, changes nothing.
- *
- * UPDATE … RETURNING is wrapped in a CTE (`WITH x AS (UPDATE …) SELECT …`) so TypeORM hands back rows on both
- * engines (a bare UPDATE comes back as [rows, count]).
+ * makes afterwards is fenced on the lease (./fenced.ts).
  */
-import type { DataSource, EntityManager } from 'typeorm';
-import { Run } from '../schema/run.entity';
+import type { DataSource } from 'typeorm';
+import type { Run } from '../schema/run.entity';
 import { RunStatus } from '../schema/enums';
-
-type Db = DataSource | EntityManager;
-
-/** Rows of an UPDATE … RETURNING *, as Run entities (the column names are the entity's property names). */
-async function updated(db: Db, sql: string, params: unknown[], returning = '*'): Promise<Run[]> {
-  const rows: Record<string, unknown>[] = await db.query(`WITH x AS (${sql} RETURNING ${returning}) SELECT * FROM x`, params);
-  return rows.map((r) => Object.assign(new Run(), r));
-}
+import { fenced, FENCE, updated, type Db } from './fenced';
 
 export type LeaseState = 'held' | 'cancelled' | 'lost';
 
@@ -49,8 +38,7 @@ export class RunQueue {
   async renew(runId: string, owner: string, leaseMs: number, db: Db = this.ds): Promise<LeaseState> {
     const rows: { status: RunStatus; leaseOwner: string | null }[] = await db.query(
       `WITH x AS (
-         UPDATE run SET "leaseExpiresAt" = now() + $3 * interval '1 millisecond'
-         WHERE id = $1 AND "leaseOwner" = $2 AND status = 'RUNNING' RETURNING status, "leaseOwner")
+         UPDATE run SET "leaseExpiresAt" = now() + $3 * interval '1 millisecond' WHERE ${FENCE} RETURNING status, "leaseOwner")
        SELECT status, "leaseOwner" FROM x
        UNION ALL SELECT status, "leaseOwner" FROM run WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM x)`,
       [runId, owner, leaseMs],
@@ -89,13 +77,7 @@ export class RunQueue {
 
   /** Gives a run back to the queue (graceful shutdown): it resumes from its last checkpoint elsewhere. */
   async release(runId: string, owner: string): Promise<Run | null> {
-    const [run] = await updated(
-      this.ds,
-      `UPDATE run SET status = 'QUEUED', "leaseOwner" = NULL, "leaseExpiresAt" = NULL, attempts = GREATEST(attempts - 1, 0)
-       WHERE id = $1 AND "leaseOwner" = $2 AND status = 'RUNNING'`,
-      [runId, owner],
-    );
-    return run ?? null;
+    return fenced(this.ds, `status = 'QUEUED', "leaseOwner" = NULL, "leaseExpiresAt" = NULL, attempts = GREATEST(attempts - 1, 0)`, [runId, owner]);
   }
 
   /**
@@ -105,19 +87,17 @@ export class RunQueue {
    * (QUEUED, or still RUNNING and ours, for the caller to fail) or null when the run is not ours any more.
    */
   async requeueAfterDeath(runId: string, owner: string, maxAttempts: number): Promise<Run | null> {
-    const [run] = await updated(
+    return fenced(
       this.ds,
-      `UPDATE run SET stalls = stalls + 1,
-         status = CASE WHEN stalls + 1 < $3 THEN 'QUEUED' ELSE status END,
-         "leaseOwner" = CASE WHEN stalls + 1 < $3 THEN NULL ELSE "leaseOwner" END,
-         "leaseExpiresAt" = CASE WHEN stalls + 1 < $3 THEN NULL ELSE "leaseExpiresAt" END
-       WHERE id = $1 AND "leaseOwner" = $2 AND status = 'RUNNING'`,
+      `stalls = stalls + 1,
+       status = CASE WHEN stalls + 1 < $3 THEN 'QUEUED' ELSE status END,
+       "leaseOwner" = CASE WHEN stalls + 1 < $3 THEN NULL ELSE "leaseOwner" END,
+       "leaseExpiresAt" = CASE WHEN stalls + 1 < $3 THEN NULL ELSE "leaseExpiresAt" END`,
       [runId, owner, maxAttempts],
     );
-    return run ?? null;
   }
 
-  /** Clears the lease of a run that was cancelled while this owner ran it (the status stays CANCELLED). */
+  /** Clears the lease of a run that was cancelled while this owner ran it (the status stays CANCELLED, so not FENCE). */
   async dropLease(runId: string, owner: string): Promise<void> {
     await updated(this.ds, `UPDATE run SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL WHERE id = $1 AND "leaseOwner" = $2`, [runId, owner]);
   }

@@ -1,10 +1,9 @@
 /**
- * What a runner writes about the run it holds, each write one transaction fenced on the lease
- * (`leaseOwner = me AND status = 'RUNNING'`), then published as RunProgress once committed: so a subscriber
- * never sees an epoch the database does not have, and a runner that lost its run (cancelled, lease taken over)
- * changes nothing.
+ * What a runner writes about the run it holds, each write one transaction fenced on the lease (./fenced.ts), then
+ * published as RunProgress once committed: so a subscriber never sees an epoch the database does not have, and a
+ * runner that lost its run (cancelled, lease taken over) changes nothing.
  */
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { RunKind, RunStatus } from '../schema/enums';
 import { EvaluationRecord, SubjectScoreRecord } from '../schema/evaluation.entity';
 import { Run } from '../schema/run.entity';
@@ -12,6 +11,7 @@ import { publishRunProgress, type PubSub } from '../server/pubsub';
 import { finiteMetrics } from '../services/metrics.service';
 import { progressEvent } from '../services/run.service';
 import { epochWriter } from './epoch-writer';
+import { fenced } from './fenced';
 import type { EpochReport, JobResult } from './job';
 import { failOrphanedFineTuning } from './queue';
 
@@ -21,13 +21,6 @@ export class RunNotHeldError extends Error {
     super(`run ${runId} is no longer held by this runner (cancelled, or its lease expired)`);
     this.name = 'RunNotHeldError';
   }
-}
-
-const FENCE = `id = $1 AND "leaseOwner" = $2 AND status = 'RUNNING'`;
-
-async function fenced(m: EntityManager, set: string, params: unknown[]): Promise<Run | null> {
-  const rows: Record<string, unknown>[] = await m.query(`WITH x AS (UPDATE run SET ${set} WHERE ${FENCE} RETURNING *) SELECT * FROM x`, params);
-  return rows[0] ? Object.assign(new Run(), rows[0]) : null;
 }
 
 export class RunRecorder {
