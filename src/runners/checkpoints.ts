@@ -11,6 +11,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { BlobNotFoundError, CorruptBlobError, type BlobStore } from '../data/blobStore';
 import type { Run } from '../schema/run.entity';
+import { rebuildSummaries } from '../services/metrics.service';
 import { fenced } from './fenced';
 import { RunNotHeldError } from './recorder';
 
@@ -83,12 +84,5 @@ async function rewind(m: EntityManager, run: Run, owner: string, point: ResumePo
     `WITH d AS (DELETE FROM metric_point WHERE "runId" = $1 AND epoch > $2 RETURNING 1) SELECT 1 FROM d LIMIT 1`,
     [run.id, point.epoch],
   );
-  if (!dropped.length) return;
-  await m.query(`DELETE FROM metric_summary WHERE "runId" = $1`, [run.id]);
-  await m.query(
-    `INSERT INTO metric_summary ("runId", name, "lastEpoch", last, min, max, count)
-     SELECT "runId", name, max(epoch), (array_agg(value ORDER BY epoch DESC))[1], min(value), max(value), count(*)::int
-     FROM metric_point WHERE "runId" = $1 GROUP BY "runId", name`,
-    [run.id],
-  );
+  if (dropped.length) await rebuildSummaries(m, run.id);
 }

@@ -1,10 +1,11 @@
 /**
  * MetricsService.record, the write every runner epoch makes (one statement for points and summaries): one point per
  * metric per epoch, a re-sent epoch replaces its values without counting twice, summaries follow the points; and the
- * read side that relies on those summaries (a series whose count fits maxPoints is read whole, without windows).
+ * read side that relies on those summaries (a series whose count fits maxPoints is read whole, without windows); a
+ * rebuild of the summaries from the points (a rewind) agrees with them.
  */
 import { describe, expect, it } from 'vitest';
-import { downsample } from '../../src/services/metrics.service';
+import { downsample, rebuildSummaries } from '../../src/services/metrics.service';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { useSeededDatabase } from '../helpers/fixtures';
 
@@ -46,6 +47,16 @@ describe.each(DB_KINDS)('metric recording on %s', (kind) => {
         { epoch: 2, value: 1.5 },
       ]);
       expect(await summaries(run.id)).toEqual([{ name: 'loss', lastEpoch: 2, last: 1.5, min: 1.5, max: 4, count: 2 }]);
+    });
+
+    it('rebuilding the summaries from the points (a rewind) gives the ones the epochs kept', async () => {
+      const run = await newRun();
+      const value = (e: number, i: number) => Math.round(Math.cos(e * 2.3 + i) * 10) / 10; // ties and ups and downs
+      for (const e of [1, 2, 3, 5, 4, 6, 7, 3, 8]) await db.services.metrics.record(run.id, e, e === 7 ? { a: value(e, 0) } : { a: value(e, 0), b: value(e, 1) });
+      const kept = await summaries(run.id);
+      expect(kept.map((s) => [s.name, s.count])).toEqual([['a', 8], ['b', 7]]);
+      await db.ds.transaction((m) => rebuildSummaries(m, run.id));
+      expect(await summaries(run.id)).toEqual(kept);
     });
 
     it('reads short series whole and downsamples long ones by the reference rule, mixed in one request', async () => {
