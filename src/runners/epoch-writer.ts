@@ -11,6 +11,7 @@ import type { DataSource } from 'typeorm';
 import { preparedQuery } from '../db/prepared';
 import { isTransientDbError } from '../db/transient';
 import { finiteMetrics, recordCtes } from '../services/metrics.service';
+import { runBlobKeys } from './checkpoint-deleter';
 import type { EpochReport } from './job';
 
 export interface EpochWrite {
@@ -132,9 +133,8 @@ export async function writeEpochs(ds: DataSource, writes: EpochWrite[]): Promise
      SELECT held.*, ARRAY(
        SELECT DISTINCT k FROM unnest(held."oldKeys$") k
        WHERE k IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM held h WHERE k IN (h."checkpointBlobKey", h."previousCheckpointBlobKey", h."bestCheckpointBlobKey", h."weightsBlobKey"))
-         AND NOT EXISTS (SELECT 1 FROM run x WHERE x.id NOT IN (SELECT id FROM held)
-           AND k IN (x."checkpointBlobKey", x."previousCheckpointBlobKey", x."bestCheckpointBlobKey", x."weightsBlobKey"))
+         AND NOT EXISTS (SELECT 1 FROM held h WHERE k IN (${runBlobKeys('h')}))
+         AND NOT EXISTS (SELECT 1 FROM run x WHERE x.id NOT IN (SELECT id FROM held) AND k IN (${runBlobKeys('x')}))
          AND held.id = (SELECT h.id FROM held h WHERE k = ANY (h."oldKeys$") ORDER BY h.id LIMIT 1)
      ) AS "superseded$"
      FROM held`,

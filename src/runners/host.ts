@@ -7,7 +7,7 @@
  * (their process died) and fails fine-tuning runs whose pretraining failed. A heartbeat every leaseMs / 4 renews
  * the leases held here; a CANCELLED status (event or heartbeat) or a lost lease aborts the job within one batch.
  * stop(): no new claims, running jobs are aborted and given back to the queue (they resume from their last
- * checkpoint), workers are terminated.
+ * checkpoint), workers are terminated, the superseded checkpoints still queued for deletion are deleted.
  *
  * Faults: before a job starts, its resume checkpoint is verified (./checkpoints.ts: a corrupt one rewinds the run to
  * the checkpoint before it). A worker thread that dies (process.exit, uncaught exception, out of memory) queues its
@@ -24,6 +24,7 @@ import { RunStatus } from '../schema/enums';
 import type { Run } from '../schema/run.entity';
 import type { RunProgress } from '../schema/types';
 import { topics, type PubSub } from '../server/pubsub';
+import { CheckpointDeleter } from './checkpoint-deleter';
 import { resumePoint } from './checkpoints';
 import type { EpochReport } from './job';
 import { finalState, type FinalStateDeps } from './final-state';
@@ -88,10 +89,13 @@ export class RunnerHost extends EventEmitter {
   private ticking: Promise<void> | null = null;
   private again = false;
   private readonly settled = new Set<Promise<void>>();
+  /** Superseded checkpoints, deleted off the epochs' path. */
+  private readonly deleter: CheckpointDeleter;
 
   constructor(private readonly o: RunnerHostOptions) {
     super();
     this.queue = new RunQueue(o.dataSource);
+    this.deleter = new CheckpointDeleter(o.dataSource, o.blobs, o.log);
     this.leaseMs = o.leaseMs ?? 30_000;
     this.pollMs = o.pollMs ?? 2_000;
     this.maxAttempts = o.maxAttempts ?? 3;
@@ -240,9 +244,7 @@ export class RunnerHost extends EventEmitter {
       throw new Error(x.failure);
     }
     const { superseded } = await recorder.epochEnd(x.run.id, report);
-    for (const key of superseded) {
-      await this.o.blobs.delete?.(key).catch((e: Error) => this.o.log.warn({ runId: x.run.id, key, err: e.message }, 'superseded checkpoint not deleted'));
-    }
+    this.deleter.add(x.run.id, superseded);
   }
 
   /**
@@ -275,6 +277,8 @@ export class RunnerHost extends EventEmitter {
       deadline: () => x.leaseUntil,
       onRetry: (err) => this.emit('retry', x.run.id, 'settle', err.message),
     });
+    // a settled run keeps no superseded checkpoint: its last epochs' deletes are done (off the epochs' path, not off this one)
+    await this.deleter.drain();
     this.emit('settled', x.run.id, how);
   }
 
@@ -318,6 +322,8 @@ export class RunnerHost extends EventEmitter {
     }
     await this.events?.return?.();
     await Promise.all(this.slots.map((s) => s.terminate()));
+    // the last epochs' superseded checkpoints, before the caller closes the database
+    await this.deleter.drain();
     this.o.log.info({ runner: this.id }, 'runners stopped');
   }
 }
