@@ -15,6 +15,7 @@ import { createPubSub } from '../server/pubsub-pg';
 import { createNephronServer } from '../server/server';
 import { createServices } from '../services';
 import { TokenService } from '../services/token.service';
+import { migrate } from '../db/migrate';
 
 /** A stop must finish within this (runs are given back first); a second signal exits at once. */
 const STOP_DEADLINE_MS = 9_500;
@@ -58,7 +59,7 @@ export async function worker(): Promise<void> {
   };
   let runners: Awaited<ReturnType<typeof startRunners>>;
   try {
-    await ds.runMigrations({ transaction: 'each' });
+    await migrate(ds);
     runners = await startRunners({ config, dataSource: ds, services, pubsub, log });
   } catch (e) {
     await close();
@@ -104,7 +105,7 @@ export async function tokenCreate(args: string[]): Promise<void> {
   const ds = buildDataSource(databaseEnv(config));
   await ds.initialize();
   try {
-    await ds.runMigrations({ transaction: 'each' });
+    await migrate(ds);
     const { token, apiToken } = await new TokenService(ds).create(role, option(args, '--name') ?? null);
     process.stderr.write(`created ${apiToken.role} token ${apiToken.id}${apiToken.name ? ` (${apiToken.name})` : ''}; it is shown only now:\n`);
     process.stdout.write(`${token}\n`);

@@ -39,6 +39,7 @@ import { MutationRateLimiter, rateKey } from './rate-limit';
 import { WsSessions, type ClosableSocket } from './ws-sessions';
 import { refuseHttpSubscriptions } from './http-subscriptions';
 import { isTransientDbError } from '../db/transient';
+import { migrate } from '../db/migrate';
 
 /** WebSocket close code 1013 (RFC 6455 registry: "Try Again Later"). */
 export const WS_TRY_AGAIN_LATER = 1013;
@@ -81,7 +82,7 @@ export async function createNephronServer(config: Config, options: NephronServer
   const dataSource = options.dataSource ?? buildDataSource(databaseEnv(config), { onWarn: (m) => log.warn(m) });
   if (!dataSource.isInitialized) await dataSource.initialize();
   try {
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    const applied = await migrate(dataSource);
     if (applied.length) log.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
   } catch (e) {
     await dataSource.destroy().catch(() => {});
