@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type express from 'express';
 import type { Logger } from 'pino';
-import { checkSourceNesting, operationType, type OperationLimits } from './limits';
+import { checkSourceNesting, operationType, queryTimeoutError, type OperationLimits } from './limits';
 
 export function sendJsonError(res: express.Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
   res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }));
@@ -65,7 +65,7 @@ export function queryTimeout(ms: number, log: Logger): express.RequestHandler {
       res.removeHeader('content-length');
       res.statusCode = 504;
       res.setHeader('content-type', 'application/json; charset=utf-8');
-      send(JSON.stringify({ errors: [{ message: `the query did not finish within ${ms} ms (NEPHRON_REQUEST_TIMEOUT_MS); ask for less (smaller pages, fewer fields)`, extensions: { code: 'TIMEOUT', timeoutMs: ms } }] }));
+      send(JSON.stringify({ errors: [queryTimeoutError(ms).toJSON()] }));
     };
     res.send = ((body: unknown) => {
       if (timedOut) return res; // the abandoned execution's answer goes nowhere

@@ -39,6 +39,12 @@ export interface OperationLimits {
  */
 export const MAX_TOKENS = 20_000;
 
+/** The one answer to a query past NEPHRON_REQUEST_TIMEOUT_MS, on HTTP (504, ./http-guards.ts) and graphql-ws (./ws-operation.ts). */
+export function queryTimeoutError(ms: number): GraphQLError {
+  const message = `the query did not finish within ${ms} ms (NEPHRON_REQUEST_TIMEOUT_MS); ask for less (smaller pages, fewer fields)`;
+  return new GraphQLError(message, { extensions: { code: 'TIMEOUT', timeoutMs: ms } });
+}
+
 const operationTypes = new Map<string, OperationTypeNode | null>();
 
 /**

@@ -19,7 +19,7 @@ import {
   type ExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
-import { checkOperationLimits, checkSourceNesting, MAX_TOKENS, type OperationLimits } from './limits';
+import { checkOperationLimits, checkSourceNesting, MAX_TOKENS, queryTimeoutError, type OperationLimits } from './limits';
 
 export interface WsOperationOptions extends OperationLimits {
   /** false in production: introspection fields fail validation, as Apollo's `introspection: false` does on HTTP. */
@@ -95,8 +95,7 @@ export function executeWithDeadline(ms: number, onTimeout: (operationName: strin
     const timedOut = (): ExecutionResult => {
       if (!reported) onTimeout(args.operationName ?? undefined);
       reported = true;
-      const message = `the query did not finish within ${ms} ms (NEPHRON_REQUEST_TIMEOUT_MS); ask for less (smaller pages, fewer fields)`;
-      return { errors: [new GraphQLError(message, { extensions: { code: 'TIMEOUT', timeoutMs: ms } })] };
+      return { errors: [queryTimeoutError(ms)] };
     };
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<ExecutionResult>((resolve) => {
