@@ -2,6 +2,8 @@
  * Configuration, only from the environment, validated at start: every bad value gets its own line in the error.
  * The names are a contract (scripts and tests start servers with them); README.md documents them.
  */
+import { normalizeOrigin, parseHostHeader } from './server/host-origin';
+
 export type Backend = 'wasm' | 'cpu' | 'tensorflow';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -32,6 +34,10 @@ export interface Config {
   maxComplexity: number;
   /** A query over HTTP answering later than this gets a TIMEOUT error (504); mutations run to completion. */
   requestTimeoutMs: number;
+  /** NEPHRON_ALLOWED_HOSTS: Host names served in zero-setup mode besides the loopback ones (src/server/host-origin.ts). */
+  allowedHosts: string[];
+  /** NEPHRON_ALLOWED_ORIGINS: browser origins allowed besides the server's own, e.g. a dashboard served elsewhere. */
+  allowedOrigins: string[];
 }
 
 export interface MutationRate {
@@ -105,6 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const maxComplexity = limit('NEPHRON_MAX_COMPLEXITY', 20_000, 10, 10_000_000, 'an integer');
   const requestTimeoutMs = limit('NEPHRON_REQUEST_TIMEOUT_MS', 30_000, 1, 3_600_000, 'milliseconds');
 
+  const allowedHosts = parseAllowedHosts(get('NEPHRON_ALLOWED_HOSTS'), problems);
+  const allowedOrigins = parseAllowedOrigins(get('NEPHRON_ALLOWED_ORIGINS'), problems);
+
   if (problems.length) throw new ConfigError(problems);
   return {
     host,
@@ -124,7 +133,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxDepth,
     maxComplexity,
     requestTimeoutMs,
+    allowedHosts,
+    allowedOrigins,
   };
+}
+
+const entries = (text: string | undefined) => (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+/** NEPHRON_ALLOWED_HOSTS: comma-separated host names or IP addresses (IPv6 in brackets), without ports. */
+function parseAllowedHosts(text: string | undefined, problems: string[]): string[] {
+  return entries(text).flatMap((entry) => {
+    const host = parseHostHeader(entry);
+    if (host && !host.port) return [host.hostname];
+    problems.push(`NEPHRON_ALLOWED_HOSTS: ${JSON.stringify(entry)}: expected a host name or IP address without a port or scheme (e.g. nephron.lab.example.org, [fd00::1])`);
+    return [];
+  });
+}
+
+/** NEPHRON_ALLOWED_ORIGINS: comma-separated http(s) origins, scheme://host[:port]; never "null" or "*". */
+function parseAllowedOrigins(text: string | undefined, problems: string[]): string[] {
+  return entries(text).flatMap((entry) => {
+    const origin = entry === 'null' || entry === '*' ? null : normalizeOrigin(entry);
+    if (origin) return [origin];
+    const why =
+      entry === 'null' ? 'browsers send "null" from sandboxed frames and local files of any site, so it cannot be allowed'
+      : entry === '*' ? 'every site cannot be allowed; list the origins of your dashboards'
+      : 'expected an origin like http://lab.example.org:8080 (http or https, no path)';
+    problems.push(`NEPHRON_ALLOWED_ORIGINS: ${JSON.stringify(entry)}: ${why}`);
+    return [];
+  });
 }
 
 const PERIOD_SECONDS: Record<string, number> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600 };

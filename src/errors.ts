@@ -9,12 +9,14 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
+  | 'FORBIDDEN_HOST'
+  | 'FORBIDDEN_ORIGIN'
   | 'CONFLICT'
   | 'NOT_IMPLEMENTED'
   | 'RATE_LIMITED'
   | 'INTERNAL_SERVER_ERROR';
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403 };
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, FORBIDDEN_HOST: 403, FORBIDDEN_ORIGIN: 403 };
 
 export class AppError extends GraphQLError {
   constructor(

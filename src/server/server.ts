@@ -38,6 +38,7 @@ import { executeWithDeadline, prepareWsOperation } from './ws-operation';
 import { MutationRateLimiter, rateKey } from './rate-limit';
 import { WsSessions, type ClosableSocket } from './ws-sessions';
 import { refuseHttpSubscriptions } from './http-subscriptions';
+import { HostOriginGuard } from './origin-guard';
 import { isTransientDbError } from '../db/transient';
 import { migrate } from '../db/migrate';
 
@@ -116,6 +117,7 @@ export async function createNephronServer(config: Config, options: NephronServer
   const wsSessions = new WsSessions(services.tokens, pubsub, log, options.tokenRecheckMs);
   const schema = await buildNephronSchema();
   const formatError = createFormatError(log, config.development);
+  const guard = new HostOriginGuard(config, async () => !(await services.tokens.anyActive()), log);
 
   const app = express();
   app.disable('x-powered-by');
@@ -142,6 +144,8 @@ export async function createNephronServer(config: Config, options: NephronServer
     });
     next();
   });
+  // Host and Origin, before any route (./origin-guard.ts)
+  app.use(guard.middleware());
 
   const deps: RouteDeps = {
     config,
@@ -149,12 +153,13 @@ export async function createNephronServer(config: Config, options: NephronServer
     services,
     pubsub,
     log,
-    authenticate: (req) => authenticate(services.tokens, req.headers.authorization, req.socket.remoteAddress),
+    authenticate: (req) => authenticate(services.tokens, req.headers.authorization, guard.peer(req)),
   };
   for (const install of [...ROUTES, ...(options.routes ?? [])]) install(app, deps);
 
   // subscriptions: graphql-ws on the same server and path
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  // the Host and Origin are checked on the upgrade request: a refused socket never completes its handshake
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', verifyClient: guard.verifyClient() });
   refuseServerMessagesFromClients(wsServer); // before useServer: sees each message first
   // extensions.http (status, Retry-After) is for HTTP answers only: Apollo strips it there, we strip it here
   const formatWsErrors = (errors: readonly GraphQLError[]) =>
@@ -167,7 +172,7 @@ export async function createNephronServer(config: Config, options: NephronServer
       schema,
       onConnect: async (ctx) => {
         try {
-          ctx.extra.caller = await authenticate(services.tokens, ctx.connectionParams?.authorization, ctx.extra.request?.socket.remoteAddress);
+          ctx.extra.caller = await authenticate(services.tokens, ctx.connectionParams?.authorization, guard.peer(ctx.extra.request));
           wsSessions.add(ctx.extra.socket as ClosableSocket, ctx.extra.caller);
           return true;
         } catch (e) {
@@ -224,7 +229,7 @@ export async function createNephronServer(config: Config, options: NephronServer
     ...(answers ? [answers.middleware()] : []),
     expressMiddleware(apollo, {
       context: async ({ req }) =>
-        makeContext(await authenticate(services.tokens, req.headers.authorization, req.socket.remoteAddress), req.socket.remoteAddress) as unknown as BaseContext,
+        makeContext(await authenticate(services.tokens, req.headers.authorization, guard.peer(req)), req.socket.remoteAddress) as unknown as BaseContext,
     }),
   );
   app.use(jsonErrorHandler(log, config.development)); // last: malformed JSON, bodies over 2mb, route errors

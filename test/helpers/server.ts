@@ -10,6 +10,7 @@ import { InProcessPubSub } from '../../src/server/pubsub';
 import { PgPubSub } from '../../src/server/pubsub-pg';
 import { createNephronServer, type NephronServer, type NephronServerOptions } from '../../src/server/server';
 import { freshDatabaseEnv, type DbKind } from './db';
+import type { ClientOptions } from 'ws';
 import { connectWs, type TestWsClient } from './ws';
 
 export interface GqlResponse<T = Record<string, any>> {
@@ -25,19 +26,20 @@ export interface TestServer {
   wsUrl: string;
   /** PostgreSQL: LISTEN/NOTIFY (as `nephron serve` uses it there), PGlite: in-process. */
   pubsub: InProcessPubSub | PgPubSub;
-  /** POST /graphql; `token` is sent as "Authorization: Bearer <token>". */
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse<T>>;
+  /** POST /graphql; `token` is sent as "Authorization: Bearer <token>"; `headers`: more (e.g. origin, host). */
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string, headers?: Record<string, string>): Promise<GqlResponse<T>>;
   /** Like gql, but fails the test when the answer has errors. */
   ok<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<T>;
   http(): ReturnType<typeof request>;
-  ws(token?: string): Promise<TestWsClient>;
+  /** `socket`: options of the ws socket (origin, headers), as in connectWs. */
+  ws(token?: string, socket?: ClientOptions): Promise<TestWsClient>;
   stop(): Promise<void>;
 }
 
 export async function startTestServer(
   kind: DbKind,
   env: Record<string, string> = {},
-  options: { runners?: Partial<RunnerHostOptions>; databaseUrl?: string; server?: Pick<NephronServerOptions, 'clock' | 'tokenRecheckMs'> } = {},
+  options: { runners?: Partial<RunnerHostOptions>; databaseUrl?: string; server?: Pick<NephronServerOptions, 'clock' | 'tokenRecheckMs' | 'log'> } = {},
 ): Promise<TestServer> {
   // databaseUrl: share a database another process uses (the caller owns it)
   const db = options.databaseUrl ? { env: { DATABASE_URL: options.databaseUrl }, cleanup: async () => {} } : await freshDatabaseEnv(kind);
@@ -47,7 +49,7 @@ export async function startTestServer(
   try {
     pubsub = kind === 'postgres' ? new PgPubSub(config.databaseUrl!) : new InProcessPubSub();
     if (pubsub instanceof PgPubSub) await pubsub.start();
-    server = await createNephronServer(config, { ...options.server, pubsub, log: createLogger(config.logLevel), runners: options.runners });
+    server = await createNephronServer(config, { log: createLogger(config.logLevel), ...options.server, pubsub, runners: options.runners });
   } catch (e) {
     await db.cleanup();
     throw e;
@@ -55,8 +57,8 @@ export async function startTestServer(
   const url = await server.listen();
   const wsUrl = url.replace(/^http/, 'ws');
   const clients: TestWsClient[] = [];
-  const gql = async <T>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse<T>> => {
-    let req = request(server.httpServer).post('/graphql').set('content-type', 'application/json');
+  const gql = async <T>(query: string, variables?: Record<string, unknown>, token?: string, headers: Record<string, string> = {}): Promise<GqlResponse<T>> => {
+    let req = request(server.httpServer).post('/graphql').set('content-type', 'application/json').set(headers);
     if (token) req = req.set('authorization', `Bearer ${token}`);
     const res = await req.send({ query, variables });
     return { status: res.status, data: res.body?.data, errors: res.body?.errors, body: res.body };
@@ -73,8 +75,8 @@ export async function startTestServer(
       return r.data;
     },
     http: () => request(server.httpServer),
-    async ws(token?: string) {
-      const c = await connectWs(wsUrl, token);
+    async ws(token?: string, socket?: ClientOptions) {
+      const c = await connectWs(wsUrl, token, socket);
       clients.push(c);
       return c;
     },

@@ -1,6 +1,6 @@
 /** graphql-ws client for tests: events are awaited (waitForNext / waitForError / waitForComplete), never slept for. */
 import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import WebSocket, { type ClientOptions } from 'ws';
 
 export interface TestSubscription<T = any> {
   events: T[];
@@ -21,13 +21,22 @@ export interface TestWsClient {
   close(): Promise<void>;
 }
 
-/** Connects (and waits for the connection_ack); rejects with the close event when the server refuses. */
-export function connectWs(url: string, token?: string): Promise<TestWsClient> {
+/**
+ * Connects (and waits for the connection_ack); rejects with the close event when the server refuses. `socket`: options
+ * of the ws socket, e.g. `{ origin }` or `{ headers: { host } }` to connect as a browser page would.
+ */
+export function connectWs(url: string, token?: string, socket?: ClientOptions): Promise<TestWsClient> {
   return new Promise((resolve, reject) => {
     let connected = false;
     const client = createClient({
       url,
-      webSocketImpl: WebSocket,
+      webSocketImpl: socket
+        ? class extends WebSocket {
+            constructor(address: string, protocols?: string | string[]) {
+              super(address, protocols, socket);
+            }
+          }
+        : WebSocket,
       lazy: false,
       retryAttempts: 0,
       connectionParams: token ? { authorization: `Bearer ${token}` } : {},
@@ -137,4 +146,25 @@ function wrap(client: Client): TestWsClient {
     },
     close: () => client.dispose() as Promise<void>,
   };
+}
+
+/**
+ * The server's answer to a WebSocket upgrade with these options: 101 once the handshake completed, or the refusal's
+ * status and body (the handshake never completed).
+ */
+export function upgradeAnswer(url: string, socket: ClientOptions = {}): Promise<{ status: number; body: string; contentType?: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, 'graphql-transport-ws', socket);
+    ws.once('upgrade', () => {
+      ws.close();
+      resolve({ status: 101, body: '' });
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, contentType: res.headers['content-type'] }));
+      res.on('error', reject);
+    });
+    ws.once('error', (e) => reject(e));
+  });
 }
