@@ -6,29 +6,17 @@
  * A screenshot of each view goes to test-output/dashboard-*.png. Without /usr/bin/chromium the file is skipped
  * with a message, except under CI=true, where that fails.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDashboard, CHROMIUM, CHROMIUM_FLAGS as FLAGS, haveChromium, requireChromium, ROOT } from '../helpers/chromium';
 import { startTestServer, type TestServer } from '../helpers/server';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const ROOT = path.resolve(__dirname, '../..');
 const OUT = path.join(ROOT, 'test-output');
-const haveChromium = fs.existsSync(CHROMIUM);
 const FINISHED = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
-if (!haveChromium && process.env.CI === 'true') {
-  describe('dashboard e2e', () => {
-    it('needs Debian chromium at /usr/bin/chromium (.ci/run installs it)', () => {
-      throw new Error(`${CHROMIUM} is missing under CI=true: the dashboard's browser tests cannot run`);
-    });
-  });
-} else if (!haveChromium) {
-  console.warn(`[dashboard e2e] skipped: ${CHROMIUM} is missing (apt-get install -y chromium); under CI=true this fails`);
-}
+requireChromium('dashboard e2e');
 
 describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
   let t: TestServer;
@@ -53,10 +41,7 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
 
   beforeAll(async () => {
     fs.mkdirSync(OUT, { recursive: true });
-    // the production build the server serves (what `npm start` builds)
-    const vite = path.join(path.dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
-    // NODE_ENV is "test" under vitest, and vite would then bundle React's development build
-    execFileSync(process.execPath, [vite, 'build', '--config', path.join(ROOT, 'client/vite.config.ts'), '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+    buildDashboard();
     t = await startTestServer('pglite', { NEPHRON_RUNNERS: '1' }, { runners: { pollMs: 200 } });
     base = t.url.replace(/\/graphql$/, '');
     // zero-setup: the local caller is ADMIN until the first token exists
