@@ -19,6 +19,7 @@ import type express from 'express';
 import type { Logger } from 'pino';
 import type { VerifyClientCallbackAsync } from 'ws';
 import { hostRefused, type Peer } from './auth';
+import { sendJsonError } from './http-guards';
 import { isAllowListedOrigin, isTrustedHost, originRefusal, parseHostHeader, type HostOriginPolicy } from './host-origin';
 
 export interface Refusal {
@@ -65,7 +66,7 @@ export class HostOriginGuard {
       this.check(req.headers, judgedByToken).then((refusal) => {
         if (refusal) {
           this.refused(refusal, req, 'http');
-          res.status(403).type('application/json').send(errorBody(refusal.code, refusal.message));
+          sendJsonError(res, 403, refusal.code, refusal.message);
           return;
         }
         if (req.headers.origin !== undefined) res.vary('origin');
