@@ -38,6 +38,8 @@ export interface Config {
   allowedHosts: string[];
   /** NEPHRON_ALLOWED_ORIGINS: browser origins allowed besides the server's own, e.g. a dashboard served elsewhere. */
   allowedOrigins: string[];
+  /** Largest NIfTI body POST /api/runs/:id/segment accepts, in MiB (NEPHRON_SEGMENT_MAX_MB). */
+  segmentMaxMb: number;
 }
 
 export interface MutationRate {
@@ -110,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const maxDepth = limit('NEPHRON_MAX_DEPTH', 10, 2, 100, 'an integer');
   const maxComplexity = limit('NEPHRON_MAX_COMPLEXITY', 20_000, 10, 10_000_000, 'an integer');
   const requestTimeoutMs = limit('NEPHRON_REQUEST_TIMEOUT_MS', 30_000, 1, 3_600_000, 'milliseconds');
+  const segmentMaxMb = limit('NEPHRON_SEGMENT_MAX_MB', 512, 1, 16_384, 'MiB');
 
   const allowedHosts = parseAllowedHosts(get('NEPHRON_ALLOWED_HOSTS'), problems);
   const allowedOrigins = parseAllowedOrigins(get('NEPHRON_ALLOWED_ORIGINS'), problems);
@@ -135,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs,
     allowedHosts,
     allowedOrigins,
+    segmentMaxMb,
   };
 }
 

@@ -49,13 +49,13 @@ export class NephronClient {
    * node:http rather than fetch: fetch gives up on a response that takes more than 5 minutes to start, and
    * creating the 79-subject cohort can take longer than that.
    */
-  private send(url: string, method: 'GET' | 'POST', headers: Record<string, string> = {}, body?: string): Promise<{ status: number; body: Buffer }> {
+  private send(url: string, method: 'GET' | 'POST', headers: Record<string, string> = {}, body?: string | Uint8Array): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> {
     return new Promise((resolve, reject) => {
       const u = new URL(url);
       const req = (u.protocol === 'https:' ? https : http).request(u, { method, headers: { ...this.headers(), ...headers } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }));
         res.on('error', reject);
       });
       req.on('error', (e: NodeJS.ErrnoException) => reject(new CliError('UNREACHABLE', `cannot reach ${url}: ${e.code ?? e.message}`)));
@@ -80,10 +80,19 @@ export class NephronClient {
 
   /** GET a path beside the GraphQL endpoint (e.g. /images/series/<id>/slice/3.png); errors carry the server's code. */
   async getBytes(pathAndQuery: string): Promise<Buffer> {
+    return (await this.bytes('GET', pathAndQuery)).body;
+  }
+
+  /** POST bytes to a path beside the GraphQL endpoint; the answer's body and headers, or the server's error. */
+  postBytes(pathAndQuery: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<{ body: Buffer; headers: http.IncomingHttpHeaders }> {
+    return this.bytes('POST', pathAndQuery, body, headers);
+  }
+
+  private async bytes(method: 'GET' | 'POST', pathAndQuery: string, body?: Uint8Array, headers: Record<string, string> = {}): Promise<{ body: Buffer; headers: http.IncomingHttpHeaders }> {
     const url = new URL(pathAndQuery, this.url).toString();
-    const res = await this.send(url, 'GET');
+    const res = await this.send(url, method, body ? { 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength), ...headers } : headers, body);
     const bytes = res.body;
-    if (res.status === 200) return bytes;
+    if (res.status === 200) return { body: bytes, headers: res.headers };
     let errors: GraphQLError[] | undefined;
     try {
       const body = JSON.parse(bytes.toString('utf8'));
@@ -91,7 +100,7 @@ export class NephronClient {
     } catch {
       // not JSON: the status says it
     }
-    throw errors?.length ? apiError(errors) : new CliError(`HTTP_${res.status}`, `GET ${url} answered ${res.status}`);
+    throw errors?.length ? apiError(errors) : new CliError(`HTTP_${res.status}`, `${method} ${url} answered ${res.status}`);
   }
 
   private wsClient(): Client {

@@ -2,7 +2,7 @@
 /**
  * nephron command line.
  *   nephron serve | worker | token create | schema     the server side, in this process (./server.ts)
- *   nephron cohort … | sweep … | watch | report | reproduce
+ *   nephron cohort … | sweep … | watch | report | reproduce | segment
  *                                                     GraphQL clients of a running server (--url/--token,
  *                                                     NEPHRON_URL/NEPHRON_TOKEN), like any user script
  * `nephron <command> --help` for each. Server configuration comes only from the environment (README.md).
@@ -11,10 +11,11 @@ import { CliError, helpText, parseCommand, processIo, usageError, type Command, 
 import { cohortCommands } from './cohort';
 import { reportCommand } from './report';
 import { reproduceCommand } from './reproduce';
+import { segmentCommand } from './segment';
 import { sweepCommands } from './sweep';
 import { watchCommand } from './watch';
 
-export const COMMANDS: Command[] = [...cohortCommands, ...sweepCommands, watchCommand, reportCommand, reproduceCommand];
+export const COMMANDS: Command[] = [...cohortCommands, ...sweepCommands, watchCommand, reportCommand, reproduceCommand, segmentCommand];
 
 const SERVER_USAGE = `  nephron serve                      migrate the database, serve the API and run NEPHRON_RUNNERS runners
   nephron worker                     runners only, no HTTP (more machines on one PostgreSQL)

@@ -6,6 +6,7 @@ import { guardMutations } from './mutation-quota';
 import { CohortResolver, ContrastResolver } from './cohort.resolver';
 import { ProgressResolver } from './progress.resolver';
 import { RunConnectionResolver, RunResolver } from './run.resolver';
+import { SegmentationResolver, SeriesPredictionsResolver } from './segmentation.resolver';
 import { SeriesResolver, SubjectResolver } from './subject.resolver';
 import { SubjectConnectionResolver, SweepResolver } from './sweep.resolver';
 import { TokenResolver } from './token.resolver';
@@ -22,6 +23,8 @@ export const RESOLVERS = [
   AnalysisResolver,
   ProgressResolver,
   TokenResolver,
+  SegmentationResolver,
+  SeriesPredictionsResolver,
 ] as const;
 
 let built: Promise<GraphQLSchema> | undefined;

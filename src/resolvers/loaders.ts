@@ -5,6 +5,7 @@
 import DataLoader from 'dataloader';
 import type { Cohort } from '../schema/cohort.entity';
 import type { Run } from '../schema/run.entity';
+import type { Segmentation } from '../schema/segmentation.entity';
 import type { Series } from '../schema/series.entity';
 import type { Subject } from '../schema/subject.entity';
 import type { Sweep } from '../schema/sweep.entity';
@@ -48,6 +49,7 @@ export function createLoaders(s: Services) {
     run: byId<Run>((ids) => s.runs.byIds(ids)),
     subject: byId<Subject>((ids) => s.cohorts.subjectsByIds(ids)),
     subjectSeries: grouped<Series>((ids) => s.cohorts.seriesBySubjects(ids), (x) => x.subjectId),
+    seriesSegmentations: grouped<Segmentation>((ids) => s.segmentations.bySeries(ids), (x) => x.seriesId!),
     sweepRuns: grouped<Run>((ids) => s.runs.bySweeps(ids), (r) => r.sweepId!),
     metricSummaries: grouped<SummaryRow>((ids) => s.metrics.summaries(ids), (r) => r.runId),
     /** Points per run for one set of names; keys with different name sets are fetched in separate statements. */

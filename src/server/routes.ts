@@ -11,6 +11,7 @@ import type { Services } from '../services';
 import type { Caller } from './auth';
 import { dashboardRoute } from './dashboard-route';
 import { fileRoutes, imageRoutes } from './data-routes';
+import { segmentRoutes } from './segment-route';
 import type { PubSub } from './pubsub';
 
 export interface RouteDeps {
@@ -21,6 +22,8 @@ export interface RouteDeps {
   log: Logger;
   /** Resolves the caller like the GraphQL endpoint does; throws an AppError (UNAUTHENTICATED) otherwise. */
   authenticate(req: express.Request): Promise<Caller>;
+  /** Charges one mutation to the caller's rate limit (./rate-limit.ts), as a GraphQL mutation would; throws RATE_LIMITED. */
+  takeMutation(caller: Caller, req: express.Request): void;
 }
 
 export type RouteInstaller = (app: express.Express, deps: RouteDeps) => void;
@@ -41,4 +44,4 @@ export const healthRoute: RouteInstaller = (app, { dataSource, log }) => {
 };
 
 // the dashboard last: its index.html fallback steps aside for the paths above and /graphql
-export const ROUTES: RouteInstaller[] = [healthRoute, fileRoutes, imageRoutes, dashboardRoute()];
+export const ROUTES: RouteInstaller[] = [healthRoute, fileRoutes, imageRoutes, segmentRoutes, dashboardRoute()];

@@ -154,6 +154,7 @@ export async function createNephronServer(config: Config, options: NephronServer
     pubsub,
     log,
     authenticate: (req) => authenticate(services.tokens, req.headers.authorization, guard.peer(req)),
+    takeMutation: (caller, req) => mutationLimiter?.take(rateKey(caller.tokenId, req.socket.remoteAddress)),
   };
   for (const install of [...ROUTES, ...(options.routes ?? [])]) install(app, deps);
 

@@ -8,7 +8,7 @@ export const DEFAULT_COHORT = { name: 'synthetic-79', subjects: 79, seed: 2093, 
  * log. Its rows are stored in one transaction at the end, so a stop mid-way leaves no half cohort and the next
  * start simply generates it again.
  */
-export async function runStartupTasks(deps: Omit<RouteDeps, 'authenticate'>): Promise<void> {
+export async function runStartupTasks(deps: Omit<RouteDeps, 'authenticate' | 'takeMutation'>): Promise<void> {
   const { config, services, log } = deps;
   if (!config.defaultCohort || !(await services.cohorts.isEmpty())) return;
   const started = Date.now();

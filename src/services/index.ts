@@ -6,7 +6,9 @@ import { AnalysisService } from './analysis.service';
 import { BlobAliases, createBlobStore } from './blob-store';
 import { CohortService } from './cohort.service';
 import { ConstraintMapService } from './constraint-maps.service';
+import { SegmentationService } from './segmentation.service';
 import { SeriesDataService } from './series-data.service';
+import { Segmenter } from './workers/segmenter';
 import { WorkerPool } from './workers/pool';
 import { EvaluationService } from './evaluation.service';
 import { MetricsService } from './metrics.service';
@@ -32,19 +34,22 @@ export interface Services {
   pool: WorkerPool;
   constraintMaps: ConstraintMapService;
   seriesData: SeriesDataService;
+  /** Segmenting scans with trained fine-tuning runs, in their own worker thread. */
+  segmentations: SegmentationService;
   /** Lets the server wait for background work (e.g. the default cohort) before it closes the database. */
   background(work: Promise<unknown>): void;
   /** Stops the worker pool (running work fails and cleans up), waits for background work; call before closing the database. */
   close(): Promise<void>;
 }
 
-export function createServices(ds: NephronDataSource, pubsub: PubSub, config: Pick<Config, 'importRoot'> = { importRoot: undefined }): Services {
+export function createServices(ds: NephronDataSource, pubsub: PubSub, config: Pick<Config, 'importRoot'> & Partial<Pick<Config, 'backend'>> = { importRoot: undefined }): Services {
   const runs = new RunService(ds, pubsub);
   const blobs = createBlobStore(ds);
   const blobAliases = new BlobAliases(ds, blobs);
   const pool = new WorkerPool();
   const constraintMaps = new ConstraintMapService(blobs, blobAliases, pool);
   const pending = new Set<Promise<unknown>>();
+  const segmenter = new Segmenter((key) => blobs.get(key), config.backend);
   return {
     cohorts: new CohortService(ds, { ds, blobs, pool, config }),
     blobs,
@@ -52,12 +57,13 @@ export function createServices(ds: NephronDataSource, pubsub: PubSub, config: Pi
     pool,
     constraintMaps,
     seriesData: new SeriesDataService(ds, blobs, pool, constraintMaps),
+    segmentations: new SegmentationService(ds, blobs, pool, segmenter),
     background(work) {
       const p = work.catch(() => {}).finally(() => pending.delete(p));
       pending.add(p);
     },
     async close() {
-      await pool.close();
+      await Promise.all([pool.close(), segmenter.close()]);
       await Promise.allSettled([...pending]);
     },
     runs,
@@ -69,4 +75,4 @@ export function createServices(ds: NephronDataSource, pubsub: PubSub, config: Pi
   };
 }
 
-export { CohortService, EvaluationService, MetricsService, RunService, SweepService, TokenService };
+export { CohortService, EvaluationService, MetricsService, RunService, SegmentationService, SweepService, TokenService };

@@ -53,6 +53,7 @@ const MUTATIONS: Record<string, Row> = {
   cancelSweep: { query: `mutation { cancelSweep(id: "${DUMMY}") { id } }`, expect: OPERATOR },
   createApiToken: { query: `mutation { createApiToken(role: VIEWER, name: "matrix") { apiToken { id } } }`, expect: ADMIN },
   revokeApiToken: { query: `mutation { revokeApiToken(id: "${DUMMY}") { id } }`, expect: ADMIN },
+  segmentSeries: { query: `mutation { segmentSeries(runId: "${DUMMY}", seriesId: "${DUMMY}") { id } }`, expect: OPERATOR },
 };
 
 /** Every subscription; `topic` is where an event is published to see an ALLOWED subscription deliver. */
