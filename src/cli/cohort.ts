@@ -1,6 +1,7 @@
-/** `nephron cohort create-synthetic | import | list`: cohorts through the public API. */
+/** `nephron cohort create-synthetic | import | list | export`: cohorts through the public API. */
 import { integer, str, type Command } from './args';
 import { NephronClient } from './client';
+import { cohortExport } from './cohort-export';
 import { textTable } from './text';
 
 const COHORT_FIELDS = `id name source subjectCount contrasts { kind }
@@ -58,15 +59,24 @@ const createSynthetic: Command = {
 const importCohort: Command = {
   name: 'cohort import',
   summary: "Import a NIfTI cohort directory (relative to the server's NEPHRON_IMPORT_ROOT; layout in README.md) and print its id.",
-  usage: '<dir> [--name NAME]',
-  help: '  --name NAME      default: the directory name',
-  options: { name: { type: 'string' } },
+  usage: '<dir> [--name NAME] [--map DIXON | --map DIXON=0,1;T1_MAP=2]',
+  help: `  --name NAME      default: the directory name
+  --map MAPPING    nnU-Net datasets: the contrast of the channels (DIXON: all of them), or which channel_names keys
+                   make which contrast (DIXON=0,1;T1_MAP=2); not needed for a dataset nephron exported`,
+  options: { name: { type: 'string' }, map: { type: 'string' } },
   positionals: ['dir'],
   async run({ values, positionals: [dir], io }) {
     const name = str(values.name) ?? (dir.replace(/\/+$/, '').split('/').pop() || dir);
     const client = NephronClient.from(values, io);
+    const mapping = str(values.map);
+    const channelMapping = mapping
+      ? mapping.split(';').map((part) => {
+          const [contrast, channels] = part.split('=').map((x) => x.trim());
+          return { contrast: contrast.toUpperCase(), ...(channels ? { channels: channels.split(',').map((k) => k.trim()) } : {}) };
+        })
+      : undefined;
     const { importCohort: c } = await client.request<{ importCohort: CohortRow }>(`mutation($input: ImportCohortInput!) { importCohort(input: $input) { ${COHORT_FIELDS} } }`, {
-      input: { name, path: dir },
+      input: { name, path: dir, ...(channelMapping ? { channelMapping } : {}) },
     });
     io.err.write(describe(c));
     io.out.write(`${c.id}\n`);
@@ -96,4 +106,4 @@ const list: Command = {
   },
 };
 
-export const cohortCommands = [createSynthetic, importCohort, list];
+export const cohortCommands = [createSynthetic, importCohort, list, cohortExport];

@@ -291,6 +291,18 @@ export function writeNiftiImage(volume: Volume & { spacingMm: [number, number, n
   });
 }
 
+/** A float32 3D .nii.gz of one channel (nnU-Net keeps one channel per file); `data` is x, y, slice. */
+export function writeNiftiChannel(
+  data: Float32Array,
+  geometry: { width: number; height: number; slices: number; spacingMm: [number, number, number]; protocol?: Record<string, unknown>; description?: string },
+): Uint8Array {
+  const { width, height, slices } = geometry;
+  if (data.length !== width * height * slices) throw new RangeError(`data has ${data.length} values, expected ${width}×${height}×${slices}`);
+  const payload = Buffer.alloc(data.length * 4);
+  for (let i = 0; i < data.length; i++) payload.writeFloatLE(data[i], i * 4);
+  return buildNifti({ dims: [width, height, slices], datatype: 16, spacingMm: geometry.spacingMm, affine: affineOf(geometry), description: geometry.description ?? 'nephron channel', payload });
+}
+
 /** A uint8 3D .nii.gz label mask (0 background, 1 right kidney, 2 left kidney). */
 export function writeNiftiMask(
   mask: Uint8Array,

@@ -1,5 +1,6 @@
 /**
- * importCohort: a NIfTI directory under NEPHRON_IMPORT_ROOT (layout: ./import-layout.ts, README) → checked layout
+ * importCohort: a NIfTI directory under NEPHRON_IMPORT_ROOT (layout: ./import-layout.ts, or an nnU-Net raw dataset
+ * when it holds a dataset.json: ./nnunet-layout.ts; README) → checked layout
  * → every series read, validated and encoded in the worker pool → blobs → fingerprint → one transaction.
  * All or nothing: the first problem is a BAD_USER_INPUT naming the file and the reason; blobs this attempt wrote
  * are removed again and no row is stored.
@@ -11,12 +12,16 @@ import type { ContrastKind, Split, SubjectGroup } from '../schema/enums';
 import { BlobBatch, checkCohortName, fingerprintOf, mapLimit, type CohortDataDeps } from './cohort-data';
 import type { CohortService, NewSeries } from './cohort.service';
 import { ImportError, resolveImportDir, scanImportDir } from './import-layout';
+import { readNnunetCohort } from './nnunet-import';
+import { isNnunetDir, type ChannelMapping } from './nnunet-layout';
 import { TaskError } from './workers/pool';
 import type { EncodedSeries } from './workers/tasks';
 
 export interface ImportRequest {
   name: string;
   path: string;
+  /** nnU-Net datasets: which channels make which contrast (./nnunet-layout.ts); ignored for the nephron layout. */
+  channelMapping?: ChannelMapping[] | null;
 }
 
 const badFile = (file: string, reason: string) => new AppError('BAD_USER_INPUT', `${file}: ${reason}`, { field: 'input.path', file, reason });
@@ -29,6 +34,16 @@ export async function importCohort(deps: CohortDataDeps, cohorts: CohortService,
   try {
     const place = await resolveImportDir(root, req.path);
     const { relative } = place;
+    if (await isNnunetDir(place)) {
+      const read = await readNnunetCohort(deps, batch, place, name, req.channelMapping ?? null);
+      return await cohorts.insert({
+        name,
+        source: `nnunet:${relative}`,
+        fingerprint: fingerprintOf(read.subjects.map((s) => ({ code: s.code, series: s.hashes }))),
+        contrasts: read.contrasts,
+        subjects: read.subjects.map(({ hashes: _h, ...s }) => s),
+      });
+    }
     const plan = await scanImportDir(place, name);
     const channels = new Map<string, { count: number; file: string; contrast: StoredContrast }>();
     const rel = (...p: string[]) => path.join(relative === '.' ? '' : relative, ...p);

@@ -80,7 +80,7 @@ export function parseSubjectsCsv(text: string, file: string, seedName: string): 
 }
 
 /** Rows without a split get a seeded split of themselves, 58/6/15-proportional and stratified healthy vs patients. */
-function assignMissingSplits(rows: (Omit<ImportRow, 'split'> & { split: SplitName | null })[], seedName: string): ImportRow[] {
+export function assignMissingSplits(rows: (Omit<ImportRow, 'split'> & { split: SplitName | null })[], seedName: string): ImportRow[] {
   const missing = rows.filter((r) => !r.split);
   if (missing.length) {
     const rng = Rng.from(hashSeed(0, 'import-split', seedName));

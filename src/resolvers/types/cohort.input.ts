@@ -1,4 +1,5 @@
 import { Field, InputType, Int } from 'type-graphql';
+import { ContrastKind } from '../../schema/enums';
 
 @InputType()
 export class SyntheticCohortInput {
@@ -25,4 +26,19 @@ export class ImportCohortInput {
 
   @Field(() => String, { description: 'a NIfTI directory, relative to NEPHRON_IMPORT_ROOT' })
   path: string;
+
+  @Field(() => [ChannelMappingInput], {
+    nullable: true,
+    description: "nnU-Net datasets (a dataset.json in the directory): which channel_names make which contrast, e.g. [{contrast: DIXON}] for all of them; not needed for nephron's own export",
+  })
+  channelMapping?: ChannelMappingInput[] | null;
+}
+
+@InputType({ description: 'Channels of an nnU-Net dataset that make one contrast' })
+export class ChannelMappingInput {
+  @Field(() => ContrastKind)
+  contrast: ContrastKind;
+
+  @Field(() => [String], { nullable: true, description: 'channel_names keys ("0", "1", …), in order; omitted: every channel' })
+  channels?: string[] | null;
 }

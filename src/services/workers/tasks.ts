@@ -10,6 +10,7 @@ import { generateSubject, type SubjectSpec } from '../../data/phantom';
 import { renderSlicePng } from '../../data/render';
 import { kidneyVolumesMl, type ContrastKindName, type SeriesVolume, type SubjectGroupName } from '../../data/volume';
 import { buildConstraintMaps, type ConstraintMapOptions, type ConstraintMapParams } from '../../ml/constraintMaps';
+import { readNnunetSeries } from './nnunet-tasks';
 
 export interface EncodedSeries {
   contrast: ContrastKindName;
@@ -46,7 +47,7 @@ export function axisCodes(affine: Affine): string {
   return out;
 }
 
-function encodeSeries(v: SeriesVolume, affine: Affine, quantization: Quantization): EncodedSeries {
+export function encodeSeries(v: SeriesVolume, affine: Affine, quantization: Quantization): EncodedSeries {
   const enc = encodeVolume(v, { quantization });
   const mask = v.mask ? encodeMask(v.mask, v) : null;
   return {
@@ -172,7 +173,7 @@ function writeNifti(input: WriteNiftiInput): Uint8Array {
   return writeNiftiImage({ ...decodeVolume(input.bytes), spacingMm: input.spacingMm, protocol, contrast: input.contrast });
 }
 
-export const TASKS = { synthSubject, readSeries, constraintMaps, renderSlice, writeNifti };
+export const TASKS = { synthSubject, readSeries, readNnunetSeries, constraintMaps, renderSlice, writeNifti };
 export type TaskName = keyof typeof TASKS;
 export type TaskInput<K extends TaskName> = Parameters<(typeof TASKS)[K]>[0];
 export type TaskOutput<K extends TaskName> = Awaited<ReturnType<(typeof TASKS)[K]>>;
