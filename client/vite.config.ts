@@ -23,6 +23,7 @@ export default defineConfig({
       '/graphql': { target: api, ws: true },
       '/images': api,
       '/files': api,
+      '/api': api,
     },
   },
 });

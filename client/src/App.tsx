@@ -15,6 +15,7 @@ import { SweepsView } from './views/SweepsView';
 const RunDetailView = lazy(() => import('./views/RunDetailView').then((m) => ({ default: m.RunDetailView })));
 const SweepView = lazy(() => import('./views/SweepView').then((m) => ({ default: m.SweepView })));
 const CohortsView = lazy(() => import('./views/CohortsView').then((m) => ({ default: m.CohortsView })));
+const CompareView = lazy(() => import('./views/CompareView').then((m) => ({ default: m.CompareView })));
 const LaunchView = lazy(() => import('./views/LaunchView').then((m) => ({ default: m.LaunchView })));
 
 function Page() {
@@ -24,6 +25,7 @@ function Page() {
   if (path === '/' || path === '') return <Redirect to="/runs" />;
   if (match('/runs', path)) return <RunsView />;
   if ((p = match('/runs/:id', path))) return <RunDetailView id={p.id} />;
+  if (match('/compare', path)) return <CompareView />;
   if (match('/sweeps', path)) return <SweepsView />;
   if ((p = match('/sweeps/:id', path))) return <SweepView id={p.id} />;
   if (match('/cohorts', path)) return <CohortsView id={null} />;

@@ -41,8 +41,8 @@ export interface Command {
   /** Lines after the usage line of `--help`. */
   help: string;
   options: Options;
-  /** Number of positional arguments: exactly this many. */
-  positionals?: string[];
+  /** Number of positional arguments: exactly this many (a function: depending on the options, e.g. report --runs). */
+  positionals?: string[] | ((values: Values) => string[]);
   run(ctx: { values: Values; positionals: string[]; io: Io }): Promise<number>;
 }
 

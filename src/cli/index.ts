@@ -54,7 +54,7 @@ export async function runCommand(argv: string[], io: Io = processIo()): Promise<
       io.out.write(helpText(command));
       return 0;
     }
-    const expected = command.positionals ?? [];
+    const expected = (typeof command.positionals === 'function' ? command.positionals(values) : command.positionals) ?? [];
     if (positionals.length !== expected.length) {
       throw usageError(`${command.name} takes ${expected.length ? expected.map((p) => `<${p}>`).join(' ') : 'no arguments'}, got ${positionals.length ? positionals.join(' ') : 'none'} (nephron ${command.name} --help)`);
     }

@@ -15,7 +15,7 @@ import path from 'node:path';
 import express from 'express';
 import type { RouteInstaller } from './routes';
 
-const RESERVED = /^\/(graphql|healthz|files|images)(\/|$)/;
+const RESERVED = /^\/(graphql|healthz|files|images|api)(\/|$)/;
 
 /** How often a missing client/dist is looked for again (a few stat calls, only on dashboard GETs). */
 export const RECHECK_MS = 5000;

@@ -159,11 +159,21 @@ describe('segmenting a scan with a trained run', () => {
     const unknown = await post(scan, operator, '00000000-0000-4000-8000-000000000000');
     expect([unknown.status, JSON.parse(unknown.body.toString()).error.code]).toEqual([404, 'NOT_FOUND']);
     const { run } = await t.ok(`query($id: ID!) { run(id: $id) { cohort { id } } }`, { id: runId }, operator);
-    const input = { cohortId: run.cohort.id, contrast: 'DIXON', preset: 'SMOKE', seed: 9, initialization: 'RANDOM', nLabeled: 2 };
+    const input = { cohortId: run.cohort.id, contrast: 'DIXON', preset: 'SMOKE', seed: 9, initialization: 'RANDOM', nLabeled: 2, overrides: { finetune: { lr: 0.002 } } };
     const other = (await t.ok(`mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id } }`, { i: input }, operator)).startFineTuning.id;
     await t.ok(`mutation($id: ID!) { cancelRun(id: $id) { id } }`, { id: other }, operator);
     const res = await post(scan, operator, other);
     expect([res.status, JSON.parse(res.body.toString()).error.code]).toEqual([409, 'CONFLICT']);
+
+    // while there are two runs: nephron report --runs compares them in the terminal
+    const report = await runCli(t.url, ['report', '--runs', `${runId},${other}`, '--token', viewer]);
+    expect(report.code, report.err).toBe(0);
+    expect(report.out).toMatch(new RegExp(`${runId.slice(0, 8)}\\s+FINETUNE\\s+DIXON\\s+RANDOM\\s+2\\s+1\\s+SMOKE\\s+SUCCEEDED`));
+    expect(report.out).toMatch(new RegExp(`${other.slice(0, 8)}\\s+FINETUNE.*CANCELLED`));
+    expect(report.out).toContain('val_loss (scale');
+    expect(report.out).toMatch(/config: 1 key differ\n[\s\S]*finetune\.lr\s+0\.001\s+0\.002/);
+    const json = JSON.parse((await runCli(t.url, ['report', '--runs', `${runId},${other}`, '--format', 'json', '--token', viewer])).out);
+    expect(json.configDifferences).toEqual([{ key: 'finetune.lr', values: { [runId]: 0.001, [other]: 0.002 } }]);
   });
 
   it('counts against the mutation rate limit (429 with Retry-After)', async () => {

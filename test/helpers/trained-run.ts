@@ -11,10 +11,13 @@ export interface TrainedRun {
   runId: string;
 }
 
-export async function trainSmokeRun(t: TestServer, token?: string, cohort = { subjects: 6, seed: 3, size: 32, slices: 6 }): Promise<TrainedRun> {
-  const cohortId = (await t.ok(`mutation($i: SyntheticCohortInput!) { createSyntheticCohort(input: $i) { id } }`, { i: { name: `trained-${cohort.seed}`, ...cohort } }, token)).createSyntheticCohort.id;
+/** `options.cohortId`: train on that cohort instead of a new one; `options.input`: more FineTuningInput fields (seed, overrides). */
+export async function trainSmokeRun(t: TestServer, token?: string, options: { cohortId?: string; input?: Record<string, unknown> } = {}): Promise<TrainedRun> {
+  const cohort = { subjects: 6, seed: 3, size: 32, slices: 6 };
+  const cohortId =
+    options.cohortId ?? (await t.ok(`mutation($i: SyntheticCohortInput!) { createSyntheticCohort(input: $i) { id } }`, { i: { name: `trained-${cohort.seed}`, ...cohort } }, token)).createSyntheticCohort.id;
   const ws = await t.ws(token);
-  const input = { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed: 1, initialization: 'RANDOM', nLabeled: 2 };
+  const input = { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed: 1, initialization: 'RANDOM', nLabeled: 2, ...options.input };
   const run = (await t.ok(`mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id } }`, { i: input }, token)).startFineTuning;
   const sub = ws.subscribe(PROGRESS, { id: run.id });
   // the run may have finished before the subscription started: the query settles that

@@ -21,7 +21,7 @@ export const RUN_PROGRESS = `subscription DashboardRunProgress($runId: ID!) {
 export const RUN_DETAIL = `query DashboardRun($id: ID!, $maxPoints: Int) {
   run(id: $id) {
     ${RUN_ROW} config device error
-    cohort { id name }
+    cohort { id name contrasts { kind channels } }
     pretrainRun { id status }
     metrics(maxPoints: $maxPoints) { name last min max points { epoch value } }
     evaluation {
@@ -30,6 +30,11 @@ export const RUN_DETAIL = `query DashboardRun($id: ID!, $maxPoints: Int) {
     }
   }
 }`;
+
+/** Per run of the comparison view (aliased once per run in CompareView). */
+export const COMPARE_RUN_FIELDS = `id kind status contrast initialization nLabeled seed preset epoch epochs config
+  metrics(maxPoints: $maxPoints) { name points { epoch value } }
+  evaluation { meanDice { right left } }`;
 
 export const CANCEL_RUN = `mutation DashboardCancelRun($id: ID!) { cancelRun(id: $id) { id status } }`;
 

@@ -45,7 +45,12 @@ export function CancelButton({ id, onDone }: { id: string; onDone: () => void })
   );
 }
 
-export function RunTable({ rows, canCancel, onCancelled, showSweep = true }: { rows: RunRow[]; canCancel: boolean; onCancelled: () => void; showSweep?: boolean }) {
+export interface Selection {
+  ids: string[];
+  toggle: (id: string) => void;
+}
+
+export function RunTable({ rows, canCancel, onCancelled, showSweep = true, selection }: { rows: RunRow[]; canCancel: boolean; onCancelled: () => void; showSweep?: boolean; selection?: Selection }) {
   return (
     <div className="table-wrap">
       <table className="runs-table">
@@ -68,7 +73,12 @@ export function RunTable({ rows, canCancel, onCancelled, showSweep = true }: { r
         <tbody>
           {rows.map((r) => (
             <tr key={r.id} data-run-id={r.id} data-status={r.status}>
-              <td><Link to={`/runs/${r.id}`} className="mono">{r.id.slice(0, 8)}</Link></td>
+              <td>
+                {selection && (
+                  <input type="checkbox" className="select-run" aria-label={`select run ${r.id.slice(0, 8)} to compare`} checked={selection.ids.includes(r.id)} onChange={() => selection.toggle(r.id)} />
+                )}
+                <Link to={`/runs/${r.id}`} className="mono">{r.id.slice(0, 8)}</Link>
+              </td>
               <td>{label(r.kind)}</td>
               <td>{label(r.contrast)}</td>
               <td>{r.initialization ?? '—'}</td>

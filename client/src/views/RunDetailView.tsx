@@ -9,13 +9,14 @@ import { Link } from '../router';
 import { useCallerRole } from '../role';
 import { CancelButton, type RunRow } from '../components/RunTable';
 import { EvaluationTable, type SubjectScore } from '../components/EvaluationTable';
+import { SegmentUpload } from '../components/SegmentUpload';
 import { chartGroups, MAX_POINTS, useLiveMetrics, type MetricSeriesJson } from './useLiveMetrics';
 
 interface RunDetail extends RunRow {
   config: unknown;
   device: string | null;
   error: string | null;
-  cohort: { id: string; name: string };
+  cohort: { id: string; name: string; contrasts: { kind: string; channels: string[] }[] };
   pretrainRun: { id: string; status: string } | null;
   metrics: MetricSeriesJson[];
   evaluation: { meanDice: { right: number; left: number }; subjects: SubjectScore[] } | null;
@@ -97,6 +98,11 @@ export function RunDetailView({ id }: { id: string }) {
         <Section title={`Evaluation on ${run.evaluation.subjects.length} test subjects`}>
           <p>Mean Dice: right kidney <strong>{fmt(run.evaluation.meanDice.right)}</strong>, left kidney <strong>{fmt(run.evaluation.meanDice.left)}</strong></p>
           <EvaluationTable subjects={run.evaluation.subjects} runId={run.id} contrast={run.contrast} cohortId={run.cohort.id} />
+        </Section>
+      )}
+      {run.kind === 'FINETUNE' && run.status === 'SUCCEEDED' && canOperate(role) && (
+        <Section title="Segment a scan with this model">
+          <SegmentUpload runId={run.id} channelNames={run.cohort.contrasts.find((c) => c.kind === run.contrast)?.channels ?? []} />
         </Section>
       )}
       <Section title="Resolved configuration">

@@ -4,7 +4,8 @@ import { canOperate, useQuery } from '../api/hooks';
 import { RUNS, SWEEPS } from '../api/queries';
 import { ErrorBox, Loading, Pager, Section, Select } from '../components/common';
 import { RunTable, type RunRow } from '../components/RunTable';
-import { navigate, useLocation, withQuery } from '../router';
+import { Link, navigate, useLocation, withQuery } from '../router';
+import { MAX_COMPARED, parseRunIds } from '../../../src/api/compare';
 import { useCallerRole } from '../role';
 import { patchRow, useRunEvents } from './useLiveRuns';
 
@@ -46,6 +47,9 @@ export function RunsView() {
   );
 
   const set = (key: string) => (v: string) => navigate(withQuery(query, key, v));
+  // the runs chosen for a comparison live in the URL (?select=a,b), so a reload or a shared link keeps them
+  const selected = parseRunIds(query.get('select'));
+  const toggle = (id: string) => navigate(withQuery(query, 'select', (selected.includes(id) ? selected.filter((x) => x !== id) : [...selected, id]).join(',')), true);
   const sweepOptions = sweeps.data?.sweeps ?? [];
   return (
     <Section
@@ -65,7 +69,15 @@ export function RunsView() {
             ))}
           </select>
         </label>
-        {Object.keys(filter).length > 0 && <button onClick={() => navigate('/runs')}>Clear filters</button>}
+        {Object.keys(filter).length > 0 && <button onClick={() => navigate(selected.length ? `/runs?select=${selected.join(',')}` : '/runs')}>Clear filters</button>}
+        <span className="compare-actions">
+          {selected.length >= 2 && selected.length <= MAX_COMPARED ? (
+            <Link to={`/compare?runs=${selected.join(',')}`} className="button" data-testid="compare-button">Compare {selected.length} runs</Link>
+          ) : (
+            <span className="muted">{selected.length > MAX_COMPARED ? `at most ${MAX_COMPARED} runs can be compared` : 'tick two or more runs to compare them'}</span>
+          )}
+          {selected.length > 0 && <button onClick={() => navigate(withQuery(query, 'select', ''), true)}>Clear selection</button>}
+        </span>
       </div>
       <ErrorBox error={runs.error} title="Runs" />
       <ErrorBox error={live.error} title="Live updates" />
@@ -74,7 +86,7 @@ export function RunsView() {
       ) : rows.length === 0 && !runs.error ? (
         <p className="muted empty">{Object.keys(filter).length ? 'No run matches these filters.' : 'No runs yet. Launch a sweep to start training.'}</p>
       ) : (
-        <RunTable rows={rows} canCancel={canOperate(role)} onCancelled={runs.refetch} />
+        <RunTable rows={rows} canCancel={canOperate(role)} onCancelled={runs.refetch} selection={{ ids: selected, toggle }} />
       )}
       {runs.data && (
         <Pager
