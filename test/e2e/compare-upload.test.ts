@@ -6,7 +6,6 @@
  * run's evaluation's. Screenshots go to test-output/compare-*.png. Without /usr/bin/chromium the file is skipped
  * with a message, except under CI=true, where that fails (as test/e2e/dashboard.test.ts).
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,24 +13,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMask } from '../../src/data/encoding';
 import { readNiftiMask } from '../../src/data/nifti';
+import { buildDashboard, CHROMIUM, CHROMIUM_FLAGS, haveChromium, requireChromium, ROOT } from '../helpers/chromium';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { trainSmokeRun } from '../helpers/trained-run';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const ROOT = path.resolve(__dirname, '../..');
 const OUT = path.join(ROOT, 'test-output');
-const haveChromium = fs.existsSync(CHROMIUM);
 
-if (!haveChromium && process.env.CI === 'true') {
-  describe('compare and upload e2e', () => {
-    it('needs Debian chromium at /usr/bin/chromium (.ci/run installs it)', () => {
-      throw new Error(`${CHROMIUM} is missing under CI=true: the dashboard's browser tests cannot run`);
-    });
-  });
-} else if (!haveChromium) {
-  console.warn(`[compare/upload e2e] skipped: ${CHROMIUM} is missing (apt-get install -y chromium); under CI=true this fails`);
-}
+requireChromium('compare/upload e2e');
 
 describe.skipIf(!haveChromium)('comparing runs and segmenting an upload in a real browser', () => {
   let t: TestServer;
@@ -47,8 +35,7 @@ describe.skipIf(!haveChromium)('comparing runs and segmenting an upload in a rea
 
   beforeAll(async () => {
     fs.mkdirSync(OUT, { recursive: true });
-    const vite = path.join(path.dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
-    execFileSync(process.execPath, [vite, 'build', '--config', path.join(ROOT, 'client/vite.config.ts'), '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+    buildDashboard();
     t = await startTestServer('pglite', { NEPHRON_RUNNERS: '1' }, { runners: { pollMs: 200 } });
     base = t.url.replace(/\/graphql$/, '');
     token = (await t.ok(`mutation { createApiToken(role: OPERATOR, name: "e2e operator") { token } }`)).createApiToken.token;
@@ -56,7 +43,7 @@ describe.skipIf(!haveChromium)('comparing runs and segmenting an upload in a rea
     runA = a.runId;
     runB = (await trainSmokeRun(t, token, { cohortId: a.cohortId, input: { seed: 2, overrides: { finetune: { lr: 0.002 } } } })).runId;
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
     await ctx.addInitScript((tk) => localStorage.setItem('nephron.token', tk), token);
     page = await ctx.newPage();
