@@ -23,15 +23,7 @@ export async function readNnunetCohort(deps: CohortDataDeps, batch: BlobBatch, p
     const series: NewSeries[] = [];
     const hashes: ReadCohort['subjects'][number]['hashes'] = [];
     for (const f of plan.files.get(row.code)!) {
-      const x = await deps.pool.run('readNnunetSeries', {
-        contrast: f.contrast,
-        channelPaths: f.channelPaths,
-        channelFiles: f.channelFiles,
-        channelNames: f.channelNames,
-        maskPath: f.maskPath,
-        maskFile: f.maskFile,
-        protocol: f.protocol,
-      });
+      const x = await deps.pool.run('readNnunetSeries', f);
       if (!first.has(f.contrast)) first.set(f.contrast, { kind: f.contrast as ContrastKind, channels: x.channelNames, protocol: x.protocol });
       series.push(await batch.series(x));
       hashes.push({ contrast: x.contrast, dataHash: x.dataHash, maskHash: x.maskHash });

@@ -26,7 +26,7 @@ export interface ChannelMapping {
 
 export interface NnunetSeriesFiles {
   contrast: ContrastKindName;
-  /** Real paths of the channel images, in channel order, and their names for errors. */
+  /** Real paths of the channel images, in channel order, and their names for errors (relative to the import root). */
   channelPaths: string[];
   channelFiles: string[];
   channelNames: string[];

@@ -3,6 +3,7 @@
 // 45% opacity), with slice and channel sliders.
 import { useEffect, useRef, useState } from 'react';
 import type { BrowserVolume } from '../lib/nifti';
+import { SliceSliders } from './SliceViewer';
 
 const COLORS: Record<number, [number, number, number]> = { 1: [255, 80, 40], 2: [40, 150, 255] };
 const ALPHA = 0.45;
@@ -20,6 +21,7 @@ export function ScanCanvas({ scan, mask, channelNames, width = 320 }: { scan: Br
   const [slice, setSlice] = useState(Math.floor(scan.slices / 2));
   const [channel, setChannel] = useState(0);
   const [showMask, setShowMask] = useState(true);
+  const names = Array.from({ length: scan.channels }, (_, c) => channelNames?.[c] ?? `channel ${c + 1}`);
   useEffect(() => {
     const { width: w, height: h, slices } = scan;
     const n = w * h;
@@ -48,14 +50,7 @@ export function ScanCanvas({ scan, mask, channelNames, width = 320 }: { scan: Br
     <div className="slice-viewer">
       <canvas ref={canvas} width={scan.width} height={scan.height} className="slice" style={{ width, imageRendering: 'pixelated' }} data-testid="scan-canvas" data-slice={slice} />
       <div className="slice-controls">
-        <label>
-          Slice {slice + 1} of {scan.slices}
-          <input type="range" name="scan-slice" min={0} max={scan.slices - 1} value={slice} onChange={(e) => setSlice(Number(e.target.value))} />
-        </label>
-        <label>
-          Channel: {channelNames?.[channel] ?? channel + 1}
-          <input type="range" name="scan-channel" min={0} max={Math.max(0, scan.channels - 1)} value={channel} disabled={scan.channels < 2} onChange={(e) => setChannel(Number(e.target.value))} />
-        </label>
+        <SliceSliders prefix="scan-" slice={slice} slices={scan.slices} onSlice={setSlice} channel={channel} channelNames={names} onChannel={setChannel} />
         <label>
           <input type="checkbox" checked={showMask} disabled={!mask} onChange={(e) => setShowMask(e.target.checked)} /> show the predicted mask
         </label>

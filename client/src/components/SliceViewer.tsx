@@ -22,6 +22,22 @@ export function sliceUrl(seriesId: string, slice: number, channel: number, overl
   return `/images/series/${encodeURIComponent(seriesId)}/slice/${slice}.png?${q}`;
 }
 
+/** Slice and channel sliders (inputs named `${prefix}slice` and `${prefix}channel`), shared with ScanCanvas. */
+export function SliceSliders({ slice, slices, onSlice, channel, channelNames, onChannel, prefix = '' }: { slice: number; slices: number; onSlice: (s: number) => void; channel: number; channelNames: string[]; onChannel: (c: number) => void; prefix?: string }) {
+  return (
+    <>
+      <label>
+        Slice {slice + 1} of {slices}
+        <input type="range" name={`${prefix}slice`} min={0} max={slices - 1} value={slice} onChange={(e) => onSlice(Number(e.target.value))} />
+      </label>
+      <label>
+        Channel: {channelNames[channel] ?? channel + 1}
+        <input type="range" name={`${prefix}channel`} min={0} max={Math.max(0, channelNames.length - 1)} value={channel} disabled={channelNames.length < 2} onChange={(e) => onChannel(Number(e.target.value))} />
+      </label>
+    </>
+  );
+}
+
 export function SliceViewer({ series, initialOverlay = '' }: { series: SeriesInfo; initialOverlay?: string }) {
   const [slice, setSlice] = useState(Math.floor(series.slices / 2));
   const [channel, setChannel] = useState(0);
@@ -34,14 +50,7 @@ export function SliceViewer({ series, initialOverlay = '' }: { series: SeriesInf
     <div className="slice-viewer" data-series={series.id}>
       <AuthImage src={sliceUrl(series.id, slice, channel, effective)} alt={`${series.contrast} slice ${slice}`} className="slice" width={320} />
       <div className="slice-controls">
-        <label>
-          Slice {slice + 1} of {series.slices}
-          <input type="range" name="slice" min={0} max={series.slices - 1} value={slice} onChange={(e) => setSlice(Number(e.target.value))} />
-        </label>
-        <label>
-          Channel: {series.channels[channel] ?? channel}
-          <input type="range" name="channel" min={0} max={Math.max(0, series.channels.length - 1)} value={channel} disabled={series.channels.length < 2} onChange={(e) => setChannel(Number(e.target.value))} />
-        </label>
+        <SliceSliders slice={slice} slices={series.slices} onSlice={setSlice} channel={channel} channelNames={series.channels} onChannel={setChannel} />
         <fieldset className="overlay-choice">
           <legend>Overlay</legend>
           {[

@@ -5,19 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { NiftiError, readNiftiImage, readNiftiMask, type NiftiImage } from '../../data/nifti';
-import type { ContrastKindName, SeriesVolume } from '../../data/volume';
+import type { SeriesVolume } from '../../data/volume';
+import type { NnunetSeriesFiles } from '../nnunet-layout';
 import { encodeSeries, type EncodedSeries } from './tasks';
 
-export interface ReadNnunetSeriesInput {
-  contrast: ContrastKindName;
-  channelPaths: string[];
-  /** Names for errors (relative to the import root), one per channel. */
-  channelFiles: string[];
-  channelNames: string[];
-  maskPath: string | null;
-  maskFile: string | null;
-  protocol: Record<string, unknown> | null;
-}
+/** The files of one series as ../nnunet-layout.ts found them (real paths checked under the import root). */
+export type ReadNnunetSeriesInput = NnunetSeriesFiles;
 
 const sameAffine = (a: number[][], b: number[][]) => a.every((row, r) => row.every((v, c) => Math.abs(v - b[r][c]) <= 1e-3 * Math.max(1, Math.abs(v))));
 
