@@ -70,6 +70,8 @@ export const segmentRoutes: RouteInstaller = (app, deps) => {
       const { result, segmentation } = await segmentations.segmentUpload(runId, bytes, uploadName(req.query.name), json);
       deps.log.info({ runId, shape: [result.width, result.height, result.slices], ms: Math.round(result.ms), device: result.device }, 'scan segmented');
       res.set({ [VOLUME_HEADERS.right]: String(result.volumesMl.right), [VOLUME_HEADERS.left]: String(result.volumesMl.left), 'cache-control': 'no-store' });
+      // a dashboard on an allowed other origin (NEPHRON_ALLOWED_ORIGINS, ./origin-guard.ts) may read the volumes too
+      if (res.getHeader('access-control-allow-origin')) res.set('access-control-expose-headers', `retry-after, ${VOLUME_HEADERS.right}, ${VOLUME_HEADERS.left}`);
       if (json) {
         res.json({
           runId,

@@ -29,27 +29,31 @@ describe('segmenting a scan with a trained run', () => {
   let operator: string;
   let viewer: string;
   let runId: string;
-  let testSeries: { id: string; subjectId: string; width: number; height: number; slices: number; channels: string[] };
+  let testSeries: { id: string; subjectId: string; code: string; width: number; height: number; slices: number; channels: string[] };
+  const importRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'nephron-segment-import-'));
   let stored: { volumeMl: { right: number; left: number } };
   let scan: Buffer;
 
   beforeAll(async () => {
-    t = await startTestServer('pglite', { NEPHRON_RUNNERS: '1', NEPHRON_SEGMENT_MAX_MB: '1', NEPHRON_MUTATION_RATE: '40/h' }, { runners: { pollMs: 200 }, server: { clock: () => 0 } });
+    t = await startTestServer('pglite', { NEPHRON_RUNNERS: '1', NEPHRON_SEGMENT_MAX_MB: '1', NEPHRON_IMPORT_ROOT: importRoot, NEPHRON_MUTATION_RATE: '40/h' }, { runners: { pollMs: 200 }, server: { clock: () => 0 } });
     operator = (await t.server.services.tokens.create(Role.OPERATOR, 'operator')).token;
     viewer = (await t.server.services.tokens.create(Role.VIEWER, 'viewer')).token;
     ({ runId } = await trainSmokeRun(t, operator));
     const { run } = await t.ok(
-      `query($id: ID!) { run(id: $id) { evaluation { subjects { subject { id series { id subjectId: id contrast width height slices channels } } volumeMl { right left } } } } }`,
+      `query($id: ID!) { run(id: $id) { evaluation { subjects { subject { id code series { id subjectId: id contrast width height slices channels } } volumeMl { right left } } } } }`,
       { id: runId },
       operator,
     );
     const first = run.evaluation.subjects[0];
     const dixon = first.subject.series.find((s: any) => s.contrast === 'DIXON');
-    testSeries = { ...dixon, subjectId: first.subject.id };
+    testSeries = { ...dixon, subjectId: first.subject.id, code: first.subject.code };
     stored = first;
     scan = (await t.http().get(`/files/series/${dixon.id}.nii.gz`).set('authorization', `Bearer ${operator}`).buffer(true).parse(binary)).body;
   }, 240_000);
-  afterAll(() => t?.stop());
+  afterAll(async () => {
+    await t?.stop();
+    fs.rmSync(importRoot, { recursive: true, force: true });
+  });
 
   const post = (body: Buffer | Uint8Array, token = operator, id = runId) =>
     t.http().post(`/api/runs/${id}/segment?name=scan.nii.gz`).set('authorization', `Bearer ${token}`).set('content-type', 'application/octet-stream').send(Buffer.from(body)).buffer(true).parse(binary);
@@ -201,6 +205,19 @@ describe('segmenting a scan with a trained run', () => {
     const file = await t.http().get(again.maskUrl).set('authorization', `Bearer ${viewer}`).buffer(true).parse(binary);
     const [{ predictionBlobKey }] = await t.server.dataSource.query(`SELECT "predictionBlobKey" FROM subject_score WHERE "runId" = $1 AND "subjectId" = $2`, [runId, testSeries.subjectId]);
     expect(Buffer.from((await readNiftiMask(new Uint8Array(file.body), 'm.nii.gz')).mask).equals(Buffer.from(decodeMask(await t.server.services.blobs.get(predictionBlobKey)).mask))).toBe(true);
+
+    // the use case: subjects imported without masks (an nnU-Net dataset's imagesTs) get a prediction and its volumes;
+    // the run's own cohort exported and imported back without labelsTs gives the evaluated subject's voxels again
+    const cohortId = (await t.ok(`query($id: ID!) { run(id: $id) { cohort { id } } }`, { id: runId }, operator)).run.cohort.id;
+    expect((await runCli(t.url, ['cohort', 'export', cohortId, '--format', 'nnunet', '--contrast', 'DIXON', '--out', path.join(importRoot, 'ds'), '--token', operator])).code).toBe(0);
+    fs.rmSync(path.join(importRoot, 'ds', 'labelsTs'), { recursive: true });
+    const imported = (await t.ok(`mutation($i: ImportCohortInput!) { importCohort(input: $i) { subjects(split: TEST) { edges { node { code series { id hasMask kidneyVolumesMl { right } } } } } } }`,
+      { i: { name: 'unlabelled', path: 'ds' } }, operator)).importCohort;
+    const twin = imported.subjects.edges.map((e: any) => e.node).find((n: any) => n.code === testSeries.code);
+    expect([twin.series[0].hasMask, twin.series[0].kidneyVolumesMl]).toEqual([false, null]);
+    const predicted = (await t.ok(mutation, { r: runId, s: twin.series[0].id }, operator)).segmentSeries;
+    // the same labels; the spacing came back through NIfTI's float32 pixdim, hence agreement to float32 precision
+    for (const k of ['right', 'left'] as const) expect(Math.abs(predicted.volumesMl[k] - stored.volumeMl[k])).toBeLessThanOrEqual(1e-6 * Math.max(1, stored.volumeMl[k]));
 
     const viewerTry = await t.gql(mutation, { r: runId, s: testSeries.id }, viewer);
     expect(viewerTry.errors?.[0].extensions.code).toBe('FORBIDDEN');
