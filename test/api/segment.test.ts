@@ -162,6 +162,9 @@ describe.each(DB_KINDS)('segmenting a scan with a trained run on %s', (kind) => 
     it('needs an OPERATOR token, a SUCCEEDED FINETUNE run and an existing one', async () => {
       expect((await post(scan, viewer)).status).toBe(403);
       expect((await t.http().post(`/api/runs/${runId}/segment`).send(scan)).status).toBe(401);
+      // another site's page cannot make the browser of an OPERATOR segment (issue 18's Origin check covers the route)
+      const foreign = await post(scan).set('origin', 'http://evil.example');
+      expect([foreign.status, JSON.parse(foreign.body.toString()).errors[0].extensions.code]).toEqual([403, 'FORBIDDEN_ORIGIN']);
       const unknown = await post(scan, operator, '00000000-0000-4000-8000-000000000000');
       expect([unknown.status, JSON.parse(unknown.body.toString()).error.code]).toEqual([404, 'NOT_FOUND']);
       const { run } = await t.ok(`query($id: ID!) { run(id: $id) { cohort { id } } }`, { id: runId }, operator);
