@@ -4,6 +4,7 @@
  * contrasts; imagesTs cases come in without masks; malformed datasets are BAD_USER_INPUT naming the file, and
  * nothing is stored.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,31 @@ import { readNiftiImage, readNiftiMask, writeNiftiChannel } from '../../src/data
 import { runCli } from '../cli/run';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { startTestServer, type TestServer } from '../helpers/server';
+
+/** nibabel, as nnU-Net's readers see NIfTI: Debian's python3-nibabel under /usr/bin/python3 (.ci/run installs it). */
+const PYTHON = '/usr/bin/python3';
+const haveNibabel = spawnSync(PYTHON, ['-c', 'import nibabel'], { stdio: 'ignore' }).status === 0;
+if (!haveNibabel && process.env.CI !== 'true') console.warn('[nnunet] the nibabel check is skipped: apt-get install -y python3-nibabel (under CI=true it fails)');
+
+/** Every case of an nnU-Net folder through nibabel: shapes, dtypes, and whether channels and labels share the affine. */
+const NIBABEL_CHECK = `
+import json, sys, glob, os
+import nibabel as nib, numpy as np
+root = sys.argv[1]
+out = {}
+for folder, labels in (('imagesTr', 'labelsTr'), ('imagesTs', 'labelsTs')):
+    for f in sorted(glob.glob(os.path.join(root, folder, '*.nii.gz'))):
+        case = os.path.basename(f)[:-len('_0000.nii.gz')]
+        img = nib.load(f)
+        c = out.setdefault(case, {'folder': folder, 'channels': [], 'affine_equal': True})
+        c['channels'].append([list(img.shape), str(img.get_data_dtype()), ''.join(nib.aff2axcodes(img.affine))])
+        lab = os.path.join(root, labels, case + '.nii.gz')
+        if os.path.exists(lab):
+            l = nib.load(lab)
+            c['label'] = [list(l.shape), str(l.get_data_dtype()), sorted(int(v) for v in np.unique(np.asarray(l.dataobj)))]
+            c['affine_equal'] = c['affine_equal'] and bool(np.allclose(l.affine, img.affine, atol=1e-4))
+print(json.dumps(out))
+`;
 
 const IMPORT = `mutation($input: ImportCohortInput!) { importCohort(input: $input) { id source contrasts { kind channels }
   subjects(first: 50) { edges { node { code group split series { id contrast hasMask } } } } } }`;
@@ -74,6 +100,21 @@ describe.each(DB_KINDS)('nnU-Net datasets on %s', (kind) => {
         const [m, n] = await Promise.all([file(`/files/series/${original.id}/mask.nii.gz`), file(`/files/series/${s.series[0].id}/mask.nii.gz`)]);
         expect(Buffer.from((await readNiftiMask(n, 'n')).mask).equals(Buffer.from((await readNiftiMask(m, 'm')).mask))).toBe(true);
       }
+    });
+
+    it.skipIf(!haveNibabel && process.env.CI !== 'true')('writes files nibabel reads as nnU-Net expects: 3D float32 channels, uint8 labels 0–2, one affine per case', () => {
+      const r = spawnSync(PYTHON, ['-c', NIBABEL_CHECK, path.join(root, 'Dataset501_Kidney')], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const cases: Record<string, { folder: string; channels: [number[], string, string][]; label?: [number[], string, number[]]; affine_equal: boolean }> = JSON.parse(r.stdout);
+      expect(Object.keys(cases)).toHaveLength(5);
+      for (const c of Object.values(cases)) {
+        expect(c.channels).toEqual(Array(4).fill([[32, 32, 4], 'float32', 'LIP']));
+        expect(c.label![0]).toEqual([32, 32, 4]);
+        expect(c.label![1]).toBe('uint8');
+        for (const v of c.label![2]) expect([0, 1, 2]).toContain(v);
+        expect(c.affine_equal).toBe(true);
+      }
+      expect(Object.values(cases).filter((c) => c.folder === 'imagesTs').length).toBeGreaterThan(0);
     });
 
     it('maps the channels of a foreign dataset to one or several contrasts; imagesTs cases come without masks', async () => {
