@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     const segmenter = new Segmenter(async () => weights.slice());
     const request = () => ({
       model: { weightsKey: preset, size: cfg.image.size, model: cfg.model, seed: 1, imagesPerBatch: cfg.finetune.batchSize },
-      source: { kind: 'nifti' as const, bytes: nifti.slice(), file: 'bench.nii.gz', contrast: 'DIXON', channelNames: dixon.channelNames },
+      source: { kind: 'nifti' as const, bytes: nifti.slice(), file: 'bench.nii.gz', contrast: 'DIXON', channelNames: dixon.channelNames, maxInflatedBytes: 2 ** 32 },
     });
     const wall = async () => {
       const t0 = performance.now();

@@ -42,7 +42,7 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export function createServices(ds: NephronDataSource, pubsub: PubSub, config: Pick<Config, 'importRoot'> & Partial<Pick<Config, 'backend'>> = { importRoot: undefined }): Services {
+export function createServices(ds: NephronDataSource, pubsub: PubSub, config: Pick<Config, 'importRoot'> & Partial<Pick<Config, 'backend' | 'segmentMaxMb'>> = { importRoot: undefined }): Services {
   const runs = new RunService(ds, pubsub);
   const blobs = createBlobStore(ds);
   const blobAliases = new BlobAliases(ds, blobs);
@@ -57,7 +57,7 @@ export function createServices(ds: NephronDataSource, pubsub: PubSub, config: Pi
     pool,
     constraintMaps,
     seriesData: new SeriesDataService(ds, blobs, pool, constraintMaps),
-    segmentations: new SegmentationService(ds, blobs, pool, segmenter),
+    segmentations: new SegmentationService(ds, blobs, pool, segmenter, config.segmentMaxMb ?? 512),
     background(work) {
       const p = work.catch(() => {}).finally(() => pending.delete(p));
       pending.add(p);

@@ -23,6 +23,9 @@ import type { SegmentRequest, SegmentResult, Segmenter } from './workers/segment
 /** Where a stored segmentation's mask is served (src/server/segment-route.ts), relative to the server. */
 export const maskUrl = (segmentationId: string) => `/files/segmentations/${segmentationId}/mask.nii.gz`;
 
+/** A .nii.gz upload may inflate to this many times NEPHRON_SEGMENT_MAX_MB (float scans compress 2–4×). */
+const INFLATE_FACTOR = 8;
+
 export interface UploadSegmentation {
   result: SegmentResult;
   /** The stored row (with `store`), else null. */
@@ -41,6 +44,8 @@ export class SegmentationService {
     private readonly blobs: BlobStore,
     private readonly pool: WorkerPool,
     private readonly segmenter: Segmenter,
+    /** NEPHRON_SEGMENT_MAX_MB: uploads inflate to at most INFLATE_FACTOR times this. */
+    private readonly maxUploadMb: number,
   ) {}
 
   /** The run if it can segment: NOT_FOUND for an unknown id, CONFLICT unless a SUCCEEDED FINETUNE run with weights. */
@@ -65,7 +70,8 @@ export class SegmentationService {
   async segmentUpload(runId: string, bytes: Uint8Array, file: string, store: boolean): Promise<UploadSegmentation> {
     const { run, channelNames, model } = await this.segmentableRun(runId);
     if (bytes.byteLength === 0) throw badInput(`${file}: empty body: send the NIfTI image (.nii or .nii.gz) as the request body`, 'body');
-    const result = await this.run({ model, source: { kind: 'nifti', bytes, file, contrast: run.contrast, channelNames } }, 'body');
+    const maxInflatedBytes = INFLATE_FACTOR * this.maxUploadMb * 2 ** 20;
+    const result = await this.run({ model, source: { kind: 'nifti', bytes, file, contrast: run.contrast, channelNames, maxInflatedBytes } }, 'body');
     const segmentation = store ? await this.insert(this.ds.manager, run.id, null, await this.blobs.put(result.maskBlob), result) : null;
     return { result, segmentation };
   }

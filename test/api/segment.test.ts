@@ -111,6 +111,8 @@ describe.each(DB_KINDS)('segmenting a scan with a trained run on %s', (kind) => 
         ['truncated .nii', raw.subarray(0, raw.length >> 1), /truncated/],
         ['truncated .nii.gz', scan.subarray(0, scan.length >> 1), /corrupt gzip|truncated/],
         ['empty', new Uint8Array(0), /empty/],
+        // 20 MiB of zeros in a ~20 KiB gzip: over 8 × NEPHRON_SEGMENT_MAX_MB once inflated
+        ['gzip bomb', gzipSync(Buffer.alloc(20 * 2 ** 20)), /decompresses to more than 8 MiB/],
       ];
       const before = await counts();
       for (const [what, body, reason] of cases) {

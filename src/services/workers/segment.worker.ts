@@ -6,10 +6,12 @@
  * Networks are cached by weights key (the last two), so a second scan for the same run builds nothing. A missing
  * network is asked for with a `weights` message; the main thread answers with the checkpoint bytes.
  */
+import buffer from 'node:buffer';
+import { gunzipSync } from 'node:zlib';
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as tf from '@tensorflow/tfjs';
 import { decodeVolume, encodeMask } from '../../data/encoding';
-import { readNiftiImage, writeNiftiMask, type Affine } from '../../data/nifti';
+import { NiftiError, readNiftiImage, writeNiftiMask, type Affine } from '../../data/nifti';
 import { kidneyVolumesMl, type Volume } from '../../data/volume';
 import { initBackend, type BackendName } from '../../ml/backend';
 import { buildSegmentationModel } from '../../ml/unet';
@@ -51,6 +53,24 @@ async function model(spec: SegmentRequest['model']): Promise<tf.LayersModel> {
   return m;
 }
 
+/**
+ * A gzip upload inflated here, at most `max` bytes: a small file that inflates to gigabytes (a gzip bomb) is refused
+ * with a reason instead of taking the worker's memory. Anything else is returned as it is.
+ */
+export function inflateBounded(bytes: Uint8Array, file: string, max: number): Uint8Array {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const limit = Math.min(max, buffer.constants.MAX_LENGTH);
+  try {
+    return new Uint8Array(gunzipSync(bytes, { maxOutputLength: limit }));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw new NiftiError(file, `decompresses to more than ${Math.round(limit / 2 ** 20)} MiB (8 × NEPHRON_SEGMENT_MAX_MB): not a scan this server segments`);
+    }
+    throw new NiftiError(file, `corrupt gzip data (${err.message})`);
+  }
+}
+
 async function segment(req: SegmentRequest): Promise<SegmentResult> {
   const t0 = performance.now();
   const { device } = await initBackend({ backend: options.backend });
@@ -58,7 +78,7 @@ async function segment(req: SegmentRequest): Promise<SegmentResult> {
   let spacingMm: [number, number, number];
   let affine: Affine;
   if (req.source.kind === 'nifti') {
-    const img = await readNiftiImage(req.source.bytes, req.source.file);
+    const img = await readNiftiImage(inflateBounded(req.source.bytes, req.source.file, req.source.maxInflatedBytes), req.source.file);
     checkChannels(img, req.source.file, req.source.contrast, req.source.channelNames);
     ({ spacingMm, affine } = img);
     scan = img;

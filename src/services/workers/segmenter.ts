@@ -25,7 +25,7 @@ export interface SegmentRequest {
     imagesPerBatch: number;
   };
   source:
-    | { kind: 'nifti'; bytes: Uint8Array; file: string; contrast: string; channelNames: string[] }
+    | { kind: 'nifti'; bytes: Uint8Array; file: string; contrast: string; channelNames: string[]; maxInflatedBytes: number }
     | { kind: 'volume'; bytes: Uint8Array; file: string; contrast: string; channelNames: string[]; spacingMm: [number, number, number]; affine: Affine };
 }
 
