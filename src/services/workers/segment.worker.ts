@@ -57,7 +57,7 @@ async function model(spec: SegmentRequest['model']): Promise<tf.LayersModel> {
  * A gzip upload inflated here, at most `max` bytes: a small file that inflates to gigabytes (a gzip bomb) is refused
  * with a reason instead of taking the worker's memory. Anything else is returned as it is.
  */
-export function inflateBounded(bytes: Uint8Array, file: string, max: number): Uint8Array {
+function inflateBounded(bytes: Uint8Array, file: string, max: number): Uint8Array {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   const limit = Math.min(max, buffer.constants.MAX_LENGTH);
   try {
@@ -73,7 +73,6 @@ export function inflateBounded(bytes: Uint8Array, file: string, max: number): Ui
 
 async function segment(req: SegmentRequest): Promise<SegmentResult> {
   const t0 = performance.now();
-  const { device } = await initBackend({ backend: options.backend });
   let scan: Volume;
   let spacingMm: [number, number, number];
   let affine: Affine;
@@ -87,6 +86,8 @@ async function segment(req: SegmentRequest): Promise<SegmentResult> {
     ({ spacingMm, affine } = req.source);
     if (scan.channels !== req.source.channelNames.length) checkChannels(scan, req.source.file, req.source.contrast, req.source.channelNames);
   }
+  // the backend after the checks: a refused upload is answered without starting it
+  const { device } = await initBackend({ backend: options.backend });
   const labels = await segmentScan(await model(req.model), scan, req.model.size, req.model.imagesPerBatch);
   const grid = { width: scan.width, height: scan.height, slices: scan.slices };
   return {
