@@ -1,5 +1,18 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// The WebGPU tests run on SwiftShader from Debian's chromium (test/helpers/swiftshader.ts). The dynamic linker reads
+// LD_LIBRARY_PATH once, when a process starts: so it is set here, for the test processes vitest forks. The automatic
+// backend order skips software adapters, so the other tests still get wasm.
+const swiftShader = '/usr/lib/chromium';
+const webgpuEnv: Record<string, string> =
+  fs.existsSync(`${swiftShader}/vk_swiftshader_icd.json`) && !process.env.VK_ICD_FILENAMES
+    ? {
+        LD_LIBRARY_PATH: [swiftShader, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
+        VK_ICD_FILENAMES: `${swiftShader}/vk_swiftshader_icd.json`,
+      }
+    : {};
 
 // Tests run in forked processes: tfjs backends and PGlite instances are per-process state.
 export default defineConfig({
@@ -21,5 +34,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     setupFiles: ['test/setup.ts'],
+    env: webgpuEnv,
   },
 });

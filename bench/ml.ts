@@ -44,18 +44,16 @@ async function measure(
   const trainer = new Trainer<Batch>({ model, loss, train: () => [], epochs: 1, lr: 1e-4, seed: 1 });
   const batch = makeBatch();
   const ctx = (i: number) => ({ epoch: 0, batch: i, seed: i, training: true });
-  for (let i = 0; i < 2; i++) trainer.step(batch, ctx(i));
+  for (let i = 0; i < 2; i++) await trainer.step(batch, ctx(i));
   const ms: number[] = [];
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
-    trainer.step(batch, ctx(i + 2));
+    await trainer.step(batch, ctx(i + 2));
     ms.push(performance.now() - t0);
   }
   let kernels: string | undefined;
   if (profile) {
-    const info = await tf.profile(() => {
-      trainer.step(batch, ctx(99));
-    });
+    const info = await tf.profile(() => trainer.step(batch, ctx(99)));
     const byKernel = new Map<string, number>();
     for (const k of info.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (k.kernelTimeMs as number));
     kernels = [...byKernel]

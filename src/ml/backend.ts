@@ -2,9 +2,11 @@
  * Run-time choice and initialisation of the TensorFlow.js backend.
  *
  * Order when nothing is forced: `tensorflow` (libtensorflow through `@tensorflow/tfjs-node-gpu` or
- * `@tensorflow/tfjs-node`, both optional and usually absent here) → `wasm` (SIMD, XNNPACK) → `cpu` (pure JS,
- * ~1000× slower: only tiny tests). `NEPHRON_BACKEND=tensorflow|wasm|cpu` forces one; a forced backend that
- * cannot start is an error, never a silent fallback. `NEPHRON_WASM_THREADS` sets the wasm thread count
+ * `@tensorflow/tfjs-node`, both optional and usually absent here) → `webgpu` (Dawn through the optional `webgpu`
+ * package, ./webgpu/start.ts; only on a real GPU, never a software adapter such as SwiftShader) → `wasm` (SIMD,
+ * XNNPACK) → `cpu` (pure JS, ~1000× slower: only tiny tests). `NEPHRON_BACKEND=tensorflow|webgpu|wasm|cpu` forces
+ * one (a forced webgpu takes software adapters too); a forced backend that cannot start is an error, never a silent
+ * fallback. `NEPHRON_WASM_THREADS` sets the wasm thread count
  * (default: the number of cores; see ./wasmThreads.ts for how threads are started under Node, also inside
  * worker_threads).
  *
@@ -16,10 +18,12 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerTrainingKernels } from './kernels';
 import { registerGroupNormKernels } from './kernels/groupNorm';
+import { DawnUnavailableError } from './webgpu/dawn';
+import { startWebGpu } from './webgpu/start';
 import { prepareWasmThreads, wasmThreadsSupported, withCoreCountFor } from './wasmThreads';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 export interface BackendOptions {
   /** Force a backend (default: `NEPHRON_BACKEND`, else the automatic order). */
@@ -30,13 +34,17 @@ export interface BackendOptions {
    * on what else ran (BENCHMARKS.md, "ml engine"): runners that train several models at once should pass 1.
    */
   threads?: number;
+  /** webgpu: which of the machine's GPU adapters (default 0; one runner slot per adapter). */
+  adapter?: number;
 }
 
 export interface BackendInfo {
   name: BackendName;
-  /** Reported with every run: `wasm-simd-1t`, `wasm-simd-2t`, `tensorflow-gpu:0`, `tensorflow-cpu`, `cpu`. */
+  /** Reported with every run: `wasm-simd-1t`, `wasm-simd-2t`, `tensorflow-gpu:0`, `tensorflow-cpu`, `cpu`, `webgpu:0 <adapter> [vendor/architecture, description]`. */
   device: string;
   threads: number;
+  /** webgpu: GPU adapters on this machine (the runner host starts one slot per adapter). */
+  adapters?: number;
 }
 
 /** The backend asked for cannot start. */
@@ -72,7 +80,7 @@ export function initBackend(options: BackendOptions = {}): Promise<BackendInfo> 
       return info;
     });
   }
-  pending = start(wanted, options.threads ?? parseThreadsEnv(process.env.NEPHRON_WASM_THREADS)).then(
+  pending = start(wanted, options.threads ?? parseThreadsEnv(process.env.NEPHRON_WASM_THREADS), options.adapter).then(
     (info) => {
       // The cpu backend is always present (tests compare against it): give it the GroupNorm kernel too.
       registerGroupNormKernels('cpu');
@@ -101,12 +109,18 @@ function parseThreadsEnv(value: string | undefined): number | undefined {
   return n;
 }
 
-async function start(wanted: BackendName | undefined, threads: number | undefined): Promise<BackendInfo> {
+async function start(wanted: BackendName | undefined, threads: number | undefined, adapter: number | undefined): Promise<BackendInfo> {
   if (wanted === 'tensorflow') return startTensorflow();
+  if (wanted === 'webgpu') return startWebGpuBackend(adapter, false);
   if (wanted === 'wasm') return startWasm(threads);
   if (wanted === 'cpu') return startCpu();
   try {
     return await startTensorflow();
+  } catch (err) {
+    if (!(err instanceof BackendUnavailableError)) throw err;
+  }
+  try {
+    return await startWebGpuBackend(adapter, true);
   } catch (err) {
     if (!(err instanceof BackendUnavailableError)) throw err;
   }
@@ -139,6 +153,16 @@ async function startTensorflow(): Promise<BackendInfo> {
     return { name: 'tensorflow', device, threads: os.availableParallelism() };
   }
   throw new BackendUnavailableError('tensorflow', reasons.join('; '));
+}
+
+async function startWebGpuBackend(adapter: number | undefined, realGpuOnly: boolean): Promise<BackendInfo> {
+  try {
+    const { device, adapters } = await startWebGpu({ adapter, realGpuOnly });
+    return { name: 'webgpu', device, threads: 1, adapters };
+  } catch (err) {
+    if (err instanceof DawnUnavailableError) throw new BackendUnavailableError('webgpu', err.message);
+    throw new BackendUnavailableError('webgpu', firstLine(err));
+  }
 }
 
 async function startWasm(threads: number | undefined): Promise<BackendInfo> {

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { isHeadName } from './unet';
+import { whenReadable } from './reads';
 
 export interface NamedArray {
   name: string;
@@ -82,13 +83,22 @@ export function weightNames(model: tf.LayersModel): string[] {
   return model.weights.map((w) => w.originalName);
 }
 
-/** Model weights → checkpoint bytes (`meta` is stored alongside, e.g. the config or the epoch). */
+/**
+ * Model weights → checkpoint bytes (`meta` is stored alongside, e.g. the config or the epoch). Reads synchronously:
+ * on WebGPU `await whenReadable(model.weights.map((w) => w.read()))` first (../reads.ts), or use `exportWeightsAsync`.
+ */
 export function exportWeights(model: tf.LayersModel, meta: Record<string, unknown> = {}): Uint8Array {
   const arrays = model.weights.map((w) => {
     const t = w.read();
     return { name: w.originalName, shape: t.shape, values: t.dataSync() as Float32Array };
   });
   return encodeBundle(arrays, meta);
+}
+
+/** exportWeights on any backend, WebGPU included (its reads are awaited). */
+export async function exportWeightsAsync(model: tf.LayersModel, meta: Record<string, unknown> = {}): Promise<Uint8Array> {
+  await whenReadable(model.weights.map((w) => w.read()));
+  return exportWeights(model, meta);
 }
 
 export interface LoadOptions {

@@ -10,9 +10,14 @@
  *
  * Memory: each step and validation batch runs inside tf.tidy; the loop takes ownership of the tensors in the
  * batches a data source yields and disposes them after use.
+ *
+ * Reads: the loop reads the loss once per step and the weights when it keeps the best; on WebGPU (which reads only
+ * asynchronously) those reads are awaited, and a loss that reads inside its forward pass runs under replayReads
+ * (../reads.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed } from '../random';
+import { replayReads, whenReadable } from '../reads';
 import { decodeBundle, encodeBundle, exportWeights, loadWeights, type NamedArray } from '../weights';
 import { ReduceLrOnPlateau, type PlateauState } from './plateau';
 
@@ -90,7 +95,7 @@ export class Trainer<B> {
       const ctx: StepContext = { epoch: e, batch: trainCount, seed: deriveSeed(this.opts.seed, `step:${e}:${trainCount}`), training: true };
       let loss: number;
       try {
-        loss = this.step(batch, ctx);
+        loss = await this.step(batch, ctx);
       } finally {
         disposeTensors(batch);
       }
@@ -117,8 +122,12 @@ export class Trainer<B> {
         }
         const ctx: StepContext = { epoch: e, batch: count, seed: deriveSeed(valSeed, `${count}`), training: false };
         try {
-          sum += tf.tidy(() => this.opts.loss(this.model, batch, ctx).dataSync()[0]);
-          const m = this.opts.validationMetrics?.(this.model, batch, ctx) ?? {};
+          await whenReadable(intTensors(batch));
+          const value = await replayReads(() => tf.tidy(() => this.opts.loss(this.model, batch, ctx)));
+          sum += (await value.data())[0];
+          value.dispose();
+          const metrics = this.opts.validationMetrics;
+          const m = metrics ? await replayReads(() => metrics(this.model, batch, ctx)) : {};
           for (const [k, v] of Object.entries(m)) sums[k] = (sums[k] ?? 0) + v;
         } finally {
           disposeTensors(batch);
@@ -136,7 +145,10 @@ export class Trainer<B> {
     if (improved) {
       this.bestLoss = monitored;
       this.bestEpoch = e + 1;
-      if (this.opts.keepBest !== false) this.best = exportWeights(this.model, { epoch: e + 1, loss: monitored });
+      if (this.opts.keepBest !== false) {
+        await whenReadable(this.model.weights.map((w) => w.read()));
+        this.best = exportWeights(this.model, { epoch: e + 1, loss: monitored });
+      }
     }
     if (this.plateau) this.lr = this.plateau.step(monitored);
     this.epoch = e + 1;
@@ -157,9 +169,11 @@ export class Trainer<B> {
     return metrics;
   }
 
-  /** One optimisation step on a batch; returns the loss before the update. */
-  step(batch: B, ctx: StepContext): number {
-    const value = tf.tidy(() => {
+  /** One optimisation step on a batch; resolves to the loss before the update. */
+  async step(batch: B, ctx: StepContext): Promise<number> {
+    // integer inputs (labels) are read on the CPU by the losses: fetch them before the step, not by replaying it
+    await whenReadable(intTensors(batch));
+    const value = await replayReads(() => tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => this.opts.loss(this.model, batch, ctx), this.vars);
       const named = this.vars.map((v) => {
         const g = grads[v.name];
@@ -168,8 +182,8 @@ export class Trainer<B> {
       });
       this.optimizer.applyGradients(named);
       return value;
-    });
-    const loss = value.dataSync()[0];
+    }));
+    const loss = (await value.data())[0];
     value.dispose();
     return loss;
   }
@@ -180,11 +194,13 @@ export class Trainer<B> {
    */
   async exportState(): Promise<Uint8Array> {
     const arrays: NamedArray[] = [];
+    await whenReadable(this.model.weights.map((w) => w.read()));
     for (const w of this.model.weights) {
       const t = w.read();
       arrays.push({ name: `w/${w.originalName}`, shape: t.shape, values: t.dataSync() as Float32Array });
     }
     const optWeights = await this.optimizer.getWeights();
+    await whenReadable([...optWeights.map((nt) => nt.tensor), ...adamBetaPowers(this.optimizer)]);
     optWeights.forEach((nt, i) => arrays.push({ name: `opt/${i}`, shape: nt.tensor.shape, values: Float32Array.from(nt.tensor.dataSync()) }));
     // getWeights() makes a fresh scalar for the iteration count (the moments are the optimiser's own variables).
     optWeights.filter((nt) => nt.name === 'iter').forEach((nt) => nt.tensor.dispose());
@@ -270,6 +286,18 @@ export class Trainer<B> {
   private result(status: TrainStatus): TrainResult {
     return { status, epochs: this.epoch, bestLoss: this.bestLoss, bestEpoch: this.bestEpoch, history: [...this.history] };
   }
+}
+
+/** The int32 and bool tensors of a batch (same traversal as disposeTensors). */
+function intTensors(batch: unknown, out: tf.Tensor[] = []): tf.Tensor[] {
+  if (batch instanceof tf.Tensor) {
+    if (batch.dtype !== 'float32') out.push(batch);
+  } else if (Array.isArray(batch)) {
+    batch.forEach((b) => intTensors(b, out));
+  } else if (batch && typeof batch === 'object' && !ArrayBuffer.isView(batch)) {
+    Object.values(batch).forEach((b) => intTensors(b, out));
+  }
+  return out;
 }
 
 /** Dispose every tensor found in a batch (plain objects and arrays, one level deep or nested). */

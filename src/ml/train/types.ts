@@ -23,7 +23,7 @@ export interface EpochContext {
 export type DataSource<B> = (ctx: EpochContext) => Iterable<B> | AsyncIterable<B>;
 /** Scalar loss of a batch; called inside tf.variableGrads during training, inside tf.tidy for validation. */
 export type LossFn<B> = (model: tf.LayersModel, batch: B, ctx: StepContext) => tf.Scalar;
-/** Extra validation metrics of a batch (numbers, averaged over the batches of the epoch). */
+/** Extra validation metrics of a batch (numbers, averaged over the batches of the epoch). Runs under replayReads (../reads.ts). */
 export type MetricsFn<B> = (model: tf.LayersModel, batch: B, ctx: StepContext) => Record<string, number>;
 
 export interface EpochMetrics {

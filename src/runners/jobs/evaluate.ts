@@ -64,9 +64,11 @@ export async function predictLabels(model: tf.LayersModel, volume: Volume, image
     const argmax = tf.tidy(() => {
       const probs = model.apply(tf.tensor4d(images, [n * channels, height, width, 1]), { training: false }) as tf.Tensor;
       const mean = tf.mean(tf.reshape(probs, [n, channels, height, width, probs.shape[3] as number]), 1);
-      return tf.argMax(mean, -1).dataSync();
+      return tf.argMax(mean, -1);
     });
-    labels.set(argmax, z0 * plane);
+    // an asynchronous read: WebGPU has no other (and on wasm it costs the same)
+    labels.set(await argmax.data(), z0 * plane);
+    argmax.dispose();
     await yieldToEventLoop();
   }
   return labels;

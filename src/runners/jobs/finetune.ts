@@ -17,7 +17,7 @@ import type { FinetuneConfig, FinetuneRunConfig } from '../../ml/presets';
 import { deriveSeed, shuffle } from '../../ml/random';
 import { Trainer, finetuneLoss, segmentationBatch, type DataSource, type LossFn, type MetricsFn, type SegmentationBatch } from '../../ml/train';
 import { NUM_CLASSES, buildSegmentationModel } from '../../ml/unet';
-import { exportWeights, loadEncoderDecoder, loadWeights } from '../../ml/weights';
+import { exportWeightsAsync, loadEncoderDecoder, loadWeights } from '../../ml/weights';
 import type { Job, JobIO, JobResult, JobSpec } from '../job';
 import { SubjectLoader, chunks, gatherImages, gatherLabels, imageSamples, spreadSubset, labelledSubset, splitSubjects, type LoadedSubject } from './dataset';
 import { evaluateSubjects } from './evaluate';
@@ -76,7 +76,7 @@ export const finetuneJob: Job = async (spec: JobSpec, io: JobIO): Promise<JobRes
     io.phase('finetune', total);
     await runPhase(trainer, { io, phase: 'finetune', offset: 0 });
 
-    const best = trainer.bestWeights() ?? exportWeights(model);
+    const best = trainer.bestWeights() ?? (await exportWeightsAsync(model));
     const finalWeightsKey = await io.putBlob(best);
     loadWeights(model, best);
     io.phase('evaluate', total);

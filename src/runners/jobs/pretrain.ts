@@ -17,7 +17,7 @@ import type { PretrainConfig } from '../../ml/presets';
 import { deriveSeed } from '../../ml/random';
 import { Trainer, clcLossFn, globalLoss, type ClcBatch, type GlobalBatch, type LossFn } from '../../ml/train';
 import { buildGlobalPretrainModel, buildLocalPretrainModel, isHeadName } from '../../ml/unet';
-import { decodeBundle, encodeBundle, exportWeights, loadEncoderDecoder } from '../../ml/weights';
+import { decodeBundle, encodeBundle, exportWeightsAsync, loadEncoderDecoder } from '../../ml/weights';
 import type { Job, JobIO, JobResult, JobSpec } from '../job';
 import { buildConstraintIndex, loadPatchLabels } from './constraints';
 import { SubjectLoader, splitSubjects } from './dataset';
@@ -65,7 +65,7 @@ export const pretrainJob: Job = async (spec: JobSpec, io: JobIO): Promise<JobRes
       if (resume) await gTrainer.restoreState(resume.trainerState);
       io.phase('global', total);
       await runPhase(gTrainer, { io, phase: 'global', offset: 0 });
-      encoder = exportWeights(gModel);
+      encoder = await exportWeightsAsync(gModel);
     } finally {
       gTrainer.dispose();
       gModel.dispose();
@@ -99,7 +99,7 @@ export const pretrainJob: Job = async (spec: JobSpec, io: JobIO): Promise<JobRes
     else if (resume) await cTrainer.restoreState(resume.trainerState);
     io.phase('clc', total);
     await runPhase(cTrainer, { io, phase: 'clc', offset: G });
-    const best = cTrainer.bestWeights() ?? exportWeights(lModel);
+    const best = cTrainer.bestWeights() ?? (await exportWeightsAsync(lModel));
     const finalWeightsKey = await io.putBlob(withoutHeads(best));
     return { finalWeightsKey, evaluation: null, device };
   } finally {
