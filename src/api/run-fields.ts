@@ -13,4 +13,6 @@ export interface RunFields {
   seed: number;
   epoch: number;
   epochs: number;
+  /** Where it trains or trained (`wasm-simd-2t`, `webgpu:0 NVIDIA H200 [nvidia/hopper, …]`); null until claimed. */
+  device: string | null;
 }

@@ -35,6 +35,11 @@ export function runLabel(r: Pick<RunInfo, 'kind' | 'contrast' | 'initialization'
   return r.kind === 'PRETRAIN' ? `${r.contrast} PRETRAIN seed ${r.seed}` : `${r.contrast} ${r.initialization} N=${r.nLabeled} seed ${r.seed}`;
 }
 
+/** "  on <device>" once a runner has claimed the run. */
+function onDevice(r: Pick<RunInfo, 'device'>): string {
+  return r.device ? `  on ${r.device}` : '';
+}
+
 export class Progress {
   readonly runs = new Map<string, RunState>();
 
@@ -54,6 +59,7 @@ export class Progress {
       this.runs.set(info.id, { ...info, phase: info.status === 'QUEUED' ? 'queue' : info.status.toLowerCase() });
       return;
     }
+    cur.device = info.device ?? cur.device; // set when a runner claims the run (events do not carry it)
     if (TERMINAL.has(cur.status)) return;
     if (TERMINAL.has(info.status)) this.finish(cur, info.status, info.error);
     else if (info.epoch >= cur.epoch) Object.assign(cur, { status: info.status, epoch: info.epoch, epochs: info.epochs, startedAt: cur.startedAt ?? info.startedAt });
@@ -85,7 +91,13 @@ export class Progress {
   private finish(r: RunState, status: string, error: string | null): void {
     r.status = status;
     r.error = error ?? r.error;
-    this.line(`${status.padEnd(9)} ${runLabel(r)}  ${r.id}${r.dice !== undefined && status === 'SUCCEEDED' ? `  val Dice ${fixed(r.dice)}` : ''}${r.error ? `  ${r.error}` : ''}`);
+    this.line(`${status.padEnd(9)} ${runLabel(r)}  ${r.id}${r.dice !== undefined && status === 'SUCCEEDED' ? `  val Dice ${fixed(r.dice)}` : ''}${onDevice(r)}${r.error ? `  ${r.error}` : ''}`);
+  }
+
+  /** Sets the device of a run (the events do not carry it; the caller asks the API). */
+  setDevice(id: string, device: string | null): void {
+    const r = this.runs.get(id);
+    if (r && device) r.device = device;
   }
 
   /** Sets the error of a finished run (the event does not carry it; the caller asks the API). */
@@ -116,13 +128,13 @@ export class Progress {
 
   describe(r: RunState): string {
     const metrics = `${r.loss !== undefined ? ` loss ${fixed(r.loss, 4)}` : ''}${r.dice !== undefined ? ` Dice ${fixed(r.dice)}` : ''}`;
-    return `${r.status.padEnd(9)} ${runLabel(r)}  ${r.phase} ${r.epoch}/${r.epochs}${metrics}${r.status === 'RUNNING' ? ` ETA ${this.eta(r)}` : ''}  ${r.id}`;
+    return `${r.status.padEnd(9)} ${runLabel(r)}  ${r.phase} ${r.epoch}/${r.epochs}${metrics}${r.status === 'RUNNING' ? ` ETA ${this.eta(r)}` : ''}  ${r.id}${onDevice(r)}`;
   }
 
   private bar(r: RunState, width = 20): string {
     const filled = r.epochs > 0 ? Math.round((Math.min(r.epoch, r.epochs) / r.epochs) * width) : 0;
     const metrics = `${r.loss !== undefined ? ` loss ${fixed(r.loss, 4)}` : ''}${r.dice !== undefined ? ` Dice ${fixed(r.dice)}` : ''}`;
-    return `${runLabel(r).padEnd(34)} ${r.phase.padEnd(8)} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${String(r.epoch).padStart(3)}/${r.epochs}${metrics} ETA ${this.eta(r)}`;
+    return `${runLabel(r).padEnd(34)} ${r.phase.padEnd(8)} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${String(r.epoch).padStart(3)}/${r.epochs}${metrics} ETA ${this.eta(r)}${onDevice(r)}`;
   }
 
   /** A permanent line: above the live block on a TTY. */

@@ -75,16 +75,23 @@ interface SweepRow {
   total: number;
 }
 
+/** The devices its runs trained on ('—' before any was claimed). */
+function devicesOf(runs: { device: string | null }[]): string {
+  const devices = [...new Set(runs.map((r) => r.device).filter((d): d is string => d !== null))];
+  return devices.length ? devices.join(', ') : '—';
+}
+
 const list: Command = {
   name: 'sweep list',
-  summary: 'List the sweeps, newest first: id, name, status, finished/total runs.',
+  summary: 'List the sweeps, newest first: id, name, status, finished/total runs, the devices their runs trained on.',
   usage: '[--json]',
-  help: '  --json           the sweeps as JSON',
+  help: '  --json           the sweeps as JSON (with each run\'s id and device)',
   options: { json: { type: 'boolean' } },
   async run({ values, io }) {
-    const { sweeps } = await NephronClient.from(values, io).request<{ sweeps: SweepRow[] }>(`{ sweeps { id name status done total } }`);
+    type Listed = SweepRow & { runs: { id: string; device: string | null }[] };
+    const { sweeps } = await NephronClient.from(values, io).request<{ sweeps: Listed[] }>(`{ sweeps { id name status done total runs { id device } } }`);
     if (values.json) io.out.write(`${JSON.stringify(sweeps, null, 2)}\n`);
-    else if (sweeps.length) io.out.write(textTable(['id', 'name', 'status', 'done'], sweeps.map((s) => [s.id, s.name, s.status, `${s.done}/${s.total}`])));
+    else if (sweeps.length) io.out.write(textTable(['id', 'name', 'status', 'done', 'devices'], sweeps.map((s) => [s.id, s.name, s.status, `${s.done}/${s.total}`, devicesOf(s.runs)])));
     else io.err.write('no sweeps yet\n');
     return 0;
   },

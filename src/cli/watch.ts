@@ -10,7 +10,7 @@ import { Progress, type ProgressEvent, type RunInfo } from './progress';
 
 const RECONCILE_MS = 15_000;
 
-export const RUN_INFO = 'id kind status contrast initialization nLabeled seed epoch epochs startedAt error';
+export const RUN_INFO = 'id kind status contrast initialization nLabeled seed epoch epochs device startedAt error';
 const EVENT = 'runId status phase epoch epochs metrics { name value } at';
 
 export type WatchTarget = { sweepId: string } | { runId: string };
@@ -49,8 +49,19 @@ export async function watchRuns(client: NephronClient, io: Io, target: WatchTarg
     stop = resolve;
     fail = reject;
   });
+  // events do not carry the device: ask for it once per run, when a runner has claimed it
+  const deviceAsked = new Set<string>();
+  const askDevice = (id: string) => {
+    if (deviceAsked.has(id)) return;
+    deviceAsked.add(id);
+    client.request<{ run: { device: string | null } | null }>(`query($id: ID!) { run(id: $id) { device } }`, { id }).then(
+      (d) => progress?.setDevice(id, d.run?.device ?? null),
+      () => deviceAsked.delete(id),
+    );
+  };
   const onEvent = (e: ProgressEvent) => {
     if (!progress) return void early.push(e);
+    if (e.status === 'RUNNING' && !progress.runs.get(e.runId)?.device) askDevice(e.runId);
     progress.event(e);
     if (progress.done) stop();
   };
@@ -85,6 +96,8 @@ export async function watchRuns(client: NephronClient, io: Io, target: WatchTarg
     progress.close();
     const failed = last.runs.filter((r) => r.status === 'FAILED' || r.status === 'CANCELLED');
     for (const r of failed) io.out.write(`${r.status} ${r.id}${r.error ? `: ${r.error}` : ''}\n`);
+    const devices = deviceCounts(last.runs);
+    if (devices) io.out.write(`${devices}\n`);
     io.out.write(`${progress.summary()}\n`);
     return { exitCode: failed.length ? 1 : 0, runs: last.runs };
   } finally {
@@ -92,6 +105,14 @@ export async function watchRuns(client: NephronClient, io: Io, target: WatchTarg
     progress?.close();
     unsubscribe();
   }
+}
+
+/** "trained on: wasm-simd-1t (12 runs), webgpu:0 … (8 runs)", or '' when no run was claimed. */
+export function deviceCounts(runs: { device: string | null }[]): string {
+  const counts = new Map<string, number>();
+  for (const r of runs) if (r.device) counts.set(r.device, (counts.get(r.device) ?? 0) + 1);
+  if (counts.size === 0) return '';
+  return `trained on: ${[...counts].map(([d, n]) => `${d} (${n} run${n === 1 ? '' : 's'})`).join(', ')}`;
 }
 
 export const watchCommand: Command = {

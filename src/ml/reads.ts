@@ -38,6 +38,8 @@ interface GuardedBackend {
 }
 
 let session: Session | null = null;
+/** How often replayReads ran a computation, and how many of those runs were reruns (bench/gpu.ts reports them). */
+export const replayCounts = { runs: 0, reruns: 0 };
 /** Backends whose synchronous reads need the guard (the WebGPU one). */
 const guarded = new WeakSet<object>();
 
@@ -90,6 +92,8 @@ export async function replayReads<T>(fn: () => T, maxAttempts = 12): Promise<T> 
     s.next = 0;
     s.pending = [];
     session = s;
+    replayCounts.runs++;
+    if (attempt > 1) replayCounts.reruns++;
     try {
       return fn();
     } catch (err) {

@@ -52,7 +52,7 @@ export interface RunnerHostOptions {
   stopGraceMs?: number;
   /** Job module for the workers (default src/runners/jobs); tests use fixtures. */
   jobModule?: string;
-  /** wasm threads per worker (default: NEPHRON_WASM_THREADS, else (cores - 1) / slots, at least 1). */
+  /** wasm threads per worker (default: NEPHRON_WASM_THREADS, else (cores - 1) / slots, at least 1). Slot i of a webgpu host trains on GPU adapter i. */
   threads?: number;
   /** Old-generation heap limit of each worker thread in MB (default: Node's); beyond it only that worker dies. */
   workerHeapMb?: number;
@@ -77,7 +77,7 @@ export interface Execution {
  */
 export class RunnerHost extends EventEmitter {
   readonly id = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  private readonly slots: Slot[];
+  private slots: Slot[];
   private readonly executions = new Map<Slot, Execution>();
   private readonly queue: RunQueue;
   private readonly leaseMs: number;
@@ -102,11 +102,20 @@ export class RunnerHost extends EventEmitter {
     // wasm threads per slot: NEPHRON_WASM_THREADS when set, else the cores but one (left to the main thread's
     // event loop: API, database, events) shared among the slots
     const threads = o.threads ?? (process.env.NEPHRON_WASM_THREADS ? undefined : Math.max(1, Math.floor((os.availableParallelism() - 1) / o.slots)));
-    this.slots = Array.from({ length: o.slots }, (_, i) => new Slot(i, { jobModule: o.jobModule, threads, heapMb: o.workerHeapMb }));
+    this.slots = Array.from({ length: o.slots }, (_, i) => new Slot(i, { jobModule: o.jobModule, threads, heapMb: o.workerHeapMb, adapter: i }));
   }
 
-  /** Starts every worker (rejects when a backend cannot start), then begins claiming. */
+  /**
+   * Starts every worker (rejects when a backend cannot start), then begins claiming. The first worker tells the
+   * backend: on webgpu there is one slot per GPU adapter, so the slots beyond the adapter count are not started.
+   */
   async start(): Promise<void> {
+    const first = this.slots[0];
+    await first.start();
+    if (first.backend === 'webgpu' && first.adapters !== null && first.adapters < this.slots.length) {
+      this.o.log.info({ asked: this.slots.length, adapters: first.adapters }, 'webgpu: one runner slot per GPU adapter');
+      this.slots.length = first.adapters;
+    }
     const devices = await Promise.all(this.slots.map((s) => s.start()));
     this.o.log.info({ runner: this.id, slots: this.slots.length, devices, leaseMs: this.leaseMs }, 'runners started');
     this.events = this.o.pubsub.subscribe<RunProgress>(topics.allRuns);
@@ -168,7 +177,7 @@ export class RunnerHost extends EventEmitter {
       if (this.stopping || slot.busy || this.executions.has(slot)) continue;
       const owner = `${this.id}:${slot.index}`;
       const claimedAt = Date.now();
-      const run = await this.queue.claim(owner, this.leaseMs);
+      const run = await this.queue.claim(owner, this.leaseMs, slot.device || null);
       if (!run) break;
       const x: Execution = { run, owner, stopReason: null, failure: null, leaseUntil: claimedAt + this.leaseMs };
       this.executions.set(slot, x);
@@ -297,6 +306,11 @@ export class RunnerHost extends EventEmitter {
         this.o.log.warn({ runId: x.run.id, err: (e as Error).message }, 'heartbeat failed');
       }
     }
+  }
+
+  /** The device of each slot, once started (`wasm-simd-1t`, `webgpu:0 …`): one slot per GPU adapter on webgpu. */
+  devices(): string[] {
+    return this.slots.map((s) => s.device);
   }
 
   /** Runs being executed here (ids), for logs and tests. */

@@ -10,6 +10,8 @@ export interface WorkerOptions {
   jobModule?: string;
   /** wasm threads for this worker's backend (default: NEPHRON_WASM_THREADS, else the core count). */
   threads?: number;
+  /** webgpu: the GPU adapter of this worker (the slot's index: one slot per adapter). */
+  adapter?: number;
   /** Old-generation heap limit in MB: a worker beyond it dies (ERR_WORKER_OUT_OF_MEMORY), the process lives on. */
   heapMb?: number;
 }
@@ -35,7 +37,7 @@ export type ToWorker =
   | { type: 'reply'; id: number; value?: unknown; error?: SerializedError };
 
 export type FromWorker =
-  | { type: 'ready'; device: string }
+  | { type: 'ready'; device: string; backend: string; adapters: number | null }
   | { type: 'fatal'; error: SerializedError }
   | { type: 'call'; id: number; method: CallMethod; arg: CallArgs[CallMethod] }
   | { type: 'phase'; name: string; epochs: number }

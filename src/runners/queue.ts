@@ -19,14 +19,15 @@ export class RunQueue {
   constructor(private readonly ds: DataSource) {}
 
   /** QUEUED → RUNNING for the oldest runnable run, leased to `owner` for `leaseMs`; null when none is runnable. */
-  async claim(owner: string, leaseMs: number): Promise<Run | null> {
+  async claim(owner: string, leaseMs: number, device: string | null = null): Promise<Run | null> {
+    // the device of the claiming slot, so that clients see where a run trains while it runs
     const [run] = await updated(
       this.ds,
       `UPDATE run SET status = 'RUNNING', "leaseOwner" = $1, "leaseExpiresAt" = now() + $2 * interval '1 millisecond',
-         "startedAt" = COALESCE("startedAt", now()), error = NULL, attempts = attempts + 1
+         "startedAt" = COALESCE("startedAt", now()), error = NULL, attempts = attempts + 1, device = COALESCE($3, device)
        WHERE id = (SELECT r.id FROM run r WHERE ${RUNNABLE} ORDER BY r.seq FOR UPDATE SKIP LOCKED LIMIT 1)
          AND status = 'QUEUED'`,
-      [owner, leaseMs],
+      [owner, leaseMs, device],
     );
     return run ?? null;
   }

@@ -34,6 +34,9 @@ export class Slot {
   private ready: Promise<string> | null = null;
   private running: { handlers: JobHandlers; finish: (o: JobOutcome) => void } | null = null;
   device = '';
+  /** The worker's backend ('wasm', 'webgpu', …) and, on webgpu, the machine's GPU adapters; set once started. */
+  backend = '';
+  adapters: number | null = null;
 
   constructor(
     readonly index: number,
@@ -61,6 +64,8 @@ export class Slot {
         if (msg.type === 'ready') {
           up = true;
           this.device = msg.device;
+          this.backend = msg.backend;
+          this.adapters = msg.adapters;
           resolve(msg.device);
         } else if (msg.type === 'fatal') {
           reject(new Error(`runner worker could not start: ${readable(msg.error)}`));

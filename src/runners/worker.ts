@@ -64,7 +64,7 @@ async function execute(job: Job, spec: JobSpec): Promise<void> {
 void (async () => {
   let job: Job;
   try {
-    const info = await initBackend({ threads: options.threads });
+    const info = await initBackend({ threads: options.threads, adapter: options.adapter });
     job = loadJob();
     port.on('message', (msg: ToWorker) => {
       if (msg.type === 'reply') {
@@ -78,7 +78,7 @@ void (async () => {
         void execute(job, msg.spec);
       }
     });
-    post({ type: 'ready', device: info.device });
+    post({ type: 'ready', device: info.device, backend: info.name, adapters: info.adapters ?? null });
   } catch (e) {
     post({ type: 'fatal', error: serializeError(e) });
   }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { BackendUnavailableError, initBackend } from '../../src/ml/backend';
+import { swiftShaderMissing } from '../helpers/swiftshader';
 
 function inWorker(env: Record<string, string>): Promise<{ device?: string; grad?: number[]; error?: string }> {
   return new Promise((resolve, reject) => {
@@ -49,7 +50,8 @@ describe('backend choice', () => {
     two.grad!.forEach((v, i) => expect(v).toBeCloseTo(one.grad![i], 2));
   });
 
-  it('the default order skips tensorflow and lands on wasm, one thread per core, inside a Worker', async () => {
+  it('the default order skips tensorflow and a software webgpu adapter (SwiftShader) and lands on wasm, one thread per core, inside a Worker', async () => {
+    expect(swiftShaderMissing()).toBeNull(); // SwiftShader is visible to Dawn here: the order must pass it by
     const r = await inWorker({ NEPHRON_BACKEND: '', NEPHRON_WASM_THREADS: '' });
     expect(r.device).toBe(`wasm-simd-${os.availableParallelism()}t`);
   });

@@ -1,6 +1,6 @@
 // Every operation the dashboard sends, in one place, named so the server's request log says which view asked.
 
-export const RUN_ROW = `id kind status contrast initialization nLabeled seed preset epoch epochs queuedAt startedAt finishedAt
+export const RUN_ROW = `id kind status contrast initialization nLabeled seed preset epoch epochs device queuedAt startedAt finishedAt
   sweep { id name }`;
 
 export const RUNS = `query DashboardRuns($filter: RunFilter, $first: Int, $after: String) {

@@ -67,6 +67,7 @@ export function RunTable({ rows, canCancel, onCancelled, showSweep = true, selec
             <th>Status</th>
             <th>Progress (epoch)</th>
             <th className="num">Time</th>
+            <th>Device</th>
             {canCancel && <th />}
           </tr>
         </thead>
@@ -89,6 +90,7 @@ export function RunTable({ rows, canCancel, onCancelled, showSweep = true, selec
               <td><StatusBadge status={r.status} /></td>
               <td><ProgressBar epoch={r.epoch} epochs={r.epochs} status={r.status} phase={r.phase} /></td>
               <td className="num">{r.startedAt ? fmtDuration(elapsed(r.startedAt, r.finishedAt)) : '—'}</td>
+              <td className="device" title={r.device ?? undefined}>{r.device ?? '—'}</td>
               {canCancel && <td>{(r.status === 'QUEUED' || r.status === 'RUNNING') && <CancelButton id={r.id} onDone={onCancelled} />}</td>}
             </tr>
           ))}
