@@ -161,6 +161,13 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     await shot(page, 'sweep');
   }, 360_000);
 
+  it('the runs table names the device each run trained on', async () => {
+    await page.goto(`${base}/runs?sweep=${sweepId}`);
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-run-id] td.device').length === 5, undefined, { timeout: 30_000 });
+    const devices = await page.locator('tr[data-run-id] td.device').allTextContents();
+    expect(devices.filter((d) => /^wasm-simd-\d+t$/.test(d))).toHaveLength(5);
+  });
+
   it('cohorts: subjects table and the slice viewer with a mask overlay', async () => {
     await page.goto(`${base}/cohorts/${cohortId}`);
     await page.waitForSelector('table.subjects tbody tr');

@@ -1,5 +1,5 @@
 // Runs: a paginated, filtered table whose status and progress bars move as epochs finish (runEvents).
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { canOperate, useQuery } from '../api/hooks';
 import { RUNS, SWEEPS } from '../api/queries';
 import { ErrorBox, Loading, Pager, Section, Select } from '../components/common';
@@ -38,10 +38,23 @@ export function RunsView() {
   const sweeps = useQuery<{ sweeps: { id: string; name: string }[] }>(SWEEPS);
   const rows = runs.data?.runs.edges.map((e) => e.node) ?? [];
   const known = new Set(rows.map((r) => r.id));
+  // events carry no device: a run on screen that a runner just claimed is read again (at most once a second)
+  const deviceless = new Set(rows.filter((r) => !r.device).map((r) => r.id));
+  const refetchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => void (refetchTimer.current && clearTimeout(refetchTimer.current)), []);
+  const refetchSoon = () => {
+    refetchTimer.current ??= setTimeout(() => {
+      refetchTimer.current = null;
+      runs.refetch();
+    }, 1000);
+  };
 
   const live = useRunEvents(
     sweepId || null,
-    (e) => runs.setData((d) => d && { runs: { ...d.runs, edges: d.runs.edges.map((edge) => (edge.node.id === e.runId ? { ...edge, node: patchRow(edge.node, e) } : edge)) } }),
+    (e) => {
+      runs.setData((d) => d && { runs: { ...d.runs, edges: d.runs.edges.map((edge) => (edge.node.id === e.runId ? { ...edge, node: patchRow(edge.node, e) } : edge)) } });
+      if (e.status === 'RUNNING' && deviceless.has(e.runId)) refetchSoon();
+    },
     (id) => known.has(id),
     page === 0 ? runs.refetch : undefined,
   );
