@@ -42,6 +42,7 @@ export interface RunnerHostOptions {
   /** Named blobs (caches shared across runs and machines). */
   blobAliases: { read(name: string): Promise<{ key: string } | null>; put(name: string, bytes: Uint8Array): Promise<string> };
   log: Logger;
+  /** Runner slots (NEPHRON_RUNNERS). On webgpu slot i trains on GPU adapter i, and slots beyond the adapters are not started. */
   slots: number;
   /** Lease length; the heartbeat renews it every leaseMs / 4. */
   leaseMs?: number;
@@ -52,7 +53,7 @@ export interface RunnerHostOptions {
   stopGraceMs?: number;
   /** Job module for the workers (default src/runners/jobs); tests use fixtures. */
   jobModule?: string;
-  /** wasm threads per worker (default: NEPHRON_WASM_THREADS, else (cores - 1) / slots, at least 1). Slot i of a webgpu host trains on GPU adapter i. */
+  /** wasm threads per worker (default: NEPHRON_WASM_THREADS, else (cores - 1) / slots, at least 1). */
   threads?: number;
   /** Old-generation heap limit of each worker thread in MB (default: Node's); beyond it only that worker dies. */
   workerHeapMb?: number;
