@@ -3,13 +3,13 @@
  *
  * tfjs-backend-webgpu's `dataSync()` copies through an OffscreenCanvas, which Node does not have; and Dawn only
  * finishes a buffer map on the event loop, so a synchronous read is impossible there. nephron's training code reads
- * synchronously in a few places that must stay synchronous, because they run inside `tf.variableGrads` (the CLC
- * loss reads its similarities and their top-k to pick neighbourhoods, G^D its similarities for the log-sum-exp
- * shift). For those, `replayReads(fn)` runs `fn`; a synchronous read of GPU data that is not known yet starts the
- * copy and aborts `fn` (ReadPending); once the copy is back `fn` runs again, and its n-th read is answered from
- * the n-th value already fetched. Each read that depends on an earlier one (CLC's top-k on its similarities) costs
- * one more forward pass; values the caller can name in advance (inputs, weights, the loss) are fetched with
- * `whenReadable` instead, at no replay.
+ * synchronously in a few places that must stay synchronous: inside `tf.variableGrads` (the CLC loss reads its
+ * similarities and then their top-k to pick neighbourhoods) and in the sync validation functions (the fine-tuning
+ * job's Dice reads its argmax). For those, `replayReads(fn)` runs `fn`; a synchronous read of GPU data that is not
+ * known yet starts the copy and aborts `fn` (ReadPending); once the copy is back `fn` runs again, and its n-th read
+ * is answered from the n-th value already fetched. Each read that depends on an earlier one (CLC's top-k on its
+ * similarities) costs one more forward pass; values the caller can name in advance (inputs, weights, the loss) are
+ * fetched with `whenReadable` instead, at no replay.
  *
  * On wasm, cpu and tensorflow both are no-ops: their reads are synchronous.
  */

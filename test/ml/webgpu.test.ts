@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/ml/backend';
 import { PRESETS } from '../../src/ml/presets';
-import { replayReads } from '../../src/ml/reads';
+import { replayCounts, replayReads } from '../../src/ml/reads';
 import { Trainer, clcLossFn, finetuneLoss, globalLoss, segmentationBatch, segmentationDice, type LossFn, type StepContext } from '../../src/ml/train';
 import { buildGlobalPretrainModel, buildLocalPretrainModel, buildSegmentationModel, type UnetOptions } from '../../src/ml/unet';
 import { exportWeights, loadWeights } from '../../src/ml/weights';
@@ -95,12 +95,17 @@ describe('webgpu backend (SwiftShader) against cpu', () => {
     for (let b = 0; b < 2; b++) for (let y = 0; y < g; y++) for (let x = 0; x < g; x++) labels[(b * g + y) * g + x] = d.labels[(b * SIZE + y * p) * SIZE + x * p];
     // topK ≥ patches − 1: every neighbourhood is the whole image, so float differences cannot change which patches it holds
     const cfg = { ...S.clc, patchSize: p, topK: g * g, anchors: 4 };
+    const reruns = replayCounts.reruns;
     await compare(buildLocalPretrainModel, () => ({ images: tf.tensor4d(d.images, [2, SIZE, SIZE, 1]), patchLabels: tf.tensor3d(labels, [2, g, g], 'int32') }), clcLossFn(cfg));
+    // the similarities, then their top-k, are read inside the forward pass: two reruns of the webgpu step
+    expect(replayCounts.reruns - reruns).toBe(2);
   });
 
   it('a global step (G^D with crop-and-resize views)', async () => {
     const d = discBatch(9, 4, SIZE);
+    const reruns = replayCounts.reruns;
     await compare(buildGlobalPretrainModel, () => ({ images: tf.tensor4d(d.images, [4, SIZE, SIZE, 1]), partitions: Int32Array.from([0, 1, 0, 1]) }), globalLoss(S.global));
+    expect(replayCounts.reruns - reruns).toBe(0); // G^D reads nothing inside its forward pass
   });
 });
 

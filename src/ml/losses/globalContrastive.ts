@@ -19,14 +19,16 @@
  * i.e. the mean over all ordered positive pairs (both (i, j) and (j, i) count, each with its own anchor's
  * negatives, as in the reference). The denominator holds the pair's own positive and the negatives only — other
  * positives are neither pulled nor pushed by that term. Computed stably with a per-row shift
- * m_i = max_{j ∈ P(i) ∪ N(i)} s_ij/τ that cancels exactly.
+ * m_i = max_{j ∈ P(i) ∪ N(i)} s_ij/τ that cancels exactly. The shift is taken on the device as a constant (no
+ * gradient flows through it, as when it was read back to the host): nothing is read inside the loss, which on
+ * WebGPU would cost a second forward pass (../reads.ts).
  *
  * Arguments:
  * - `embeddings` [N, D] float: the global-head projections (normalisation happens here).
  * - `partitions` length-N integer partition ids (Int32Array, number[] or an int tensor [N]); any integers, only
  *   equality matters. At least one row must share its partition with another row.
  * - `options.tau` τ > 0, default `PRESETS.PAPER.global.tau` = 0.1.
- * Returns a scalar tensor, differentiable w.r.t. `embeddings` on cpu and wasm (matMul, exp, log, masks).
+ * Returns a scalar tensor, differentiable w.r.t. `embeddings` on every backend (matMul, exp, log, max, masks).
  */
 import * as tf from '@tensorflow/tfjs';
 import { PRESETS, type GlobalConfig } from '../presets';
@@ -78,17 +80,21 @@ export function globalContrastiveLoss(
     const e = embeddings.toFloat();
     const z = e.div(e.square().sum(-1, true).add(1e-12).sqrt());
     const x = tf.matMul(z, z, false, true).div(tau); // [N, N] s/τ
-    const xs = x.dataSync();
-    const shift = new Float32Array(N);
-    for (let i = 0; i < N; i++) {
-      let m = -Infinity;
-      for (let j = 0; j < N; j++) if (pos[i * N + j] || neg[i * N + j]) m = Math.max(m, xs[i * N + j]);
-      shift[i] = m;
-    }
-    const xm = x.sub(tf.tensor2d(shift, [N, 1]));
+    const xm = x.sub(rowShift(x, pos, neg, N));
     const ex = xm.exp();
     const negSum = ex.mul(tf.tensor2d(neg, [N, N])).sum(-1, true);
     const perPair = ex.add(negSum).log().sub(xm);
     return perPair.mul(tf.tensor2d(pos, [N, N])).sum().div(pairs) as tf.Scalar;
   });
+}
+
+/** m_i = max over j ∈ P(i) ∪ N(i) of x_ij, [N, 1], as a constant: its gradient is zero. */
+function rowShift(x: tf.Tensor, pos: Float32Array, neg: Float32Array, N: number): tf.Tensor {
+  const inSet = new Uint8Array(N * N);
+  for (let k = 0; k < N * N; k++) inSet[k] = pos[k] || neg[k] ? 1 : 0;
+  const constant = tf.customGrad((xIn) => ({
+    value: tf.max(tf.where(tf.tensor2d(inSet, [N, N], 'bool'), xIn as tf.Tensor, tf.fill([N, N], -Infinity)), -1, true),
+    gradFunc: () => tf.zerosLike(xIn as tf.Tensor),
+  }));
+  return constant(x);
 }
