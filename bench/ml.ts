@@ -104,7 +104,7 @@ function clcBatch(size: number, batch: number): () => Batch {
 const clc: LossFn<Batch> = (model, b, ctx) => {
   const c = PRESETS.PAPER.clc;
   const features = model.apply(b.images, { training: true }) as tf.Tensor;
-  return clcLoss(features, b.patchLabels, { tau: c.tau, topK: c.topK, anchors: c.anchors, patchSize: c.patchSize, seed: ctx.seed });
+  return clcLoss(features, b.patchLabels, { tau: c.tau, topK: 100, anchors: c.anchors, patchSize: c.patchSize, seed: ctx.seed });
 };
 
 const PARTITIONS = Int32Array.from({ length: 16 }, (_, i) => i % 4);

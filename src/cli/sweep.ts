@@ -36,7 +36,7 @@ const start: Command = {
   --n LIST                    labelled training subjects per fine-tuning run
   --init LIST                 RANDOM and/or CLC (default both)
   --seeds LIST                default 0
-  --preset PAPER|QUICK|SMOKE  default QUICK
+  --preset PAPER|STUDY|QUICK|SMOKE  default QUICK
   --name NAME                 default: contrasts, preset and time
   --pretrain-overrides JSON   merged into the preset of the PRETRAIN runs, e.g. '{"clc":{"epochs":5}}'
   --finetune-overrides JSON   merged into the preset of the FINETUNE runs

@@ -2,11 +2,18 @@
  * Hyper-parameters of the method (../shared/docs/method.md), named in one place.
  *
  * A run's stored `config` is `resolveConfig(kind, preset, overrides)` (./resolveConfig.ts): the preset's numbers
- * with the user's overrides merged in, every key validated. PAPER is exactly method.md; QUICK is the same protocol scaled for a
- * 2-core CPU; SMOKE finishes in seconds for tests. Nothing here imports GraphQL or the database.
+ * with the user's overrides merged in, every key validated. PAPER is exactly method.md; STUDY is the protocol that can
+ * see CLC's effect (issue 13: the reference code's lr, a real pretraining budget, fine-tuning by steps); QUICK is the
+ * same protocol scaled for a 2-core CPU; SMOKE finishes in seconds for tests. Nothing here imports GraphQL or the
+ * database.
+ *
+ * Step budgets: an epoch capped by `maxBatchesPerEpoch` always has exactly that many batches (the training data
+ * cycles, reshuffled each pass), so a phase's step budget is epochs × maxBatchesPerEpoch for every N; an epoch is
+ * also the unit of validation, the plateau schedule and checkpoints.
  */
 
-export type PresetName = 'PAPER' | 'QUICK' | 'SMOKE';
+export type PresetName = 'PAPER' | 'STUDY' | 'QUICK' | 'SMOKE';
+export const PRESET_NAMES: readonly PresetName[] = ['PAPER', 'STUDY', 'QUICK', 'SMOKE'];
 export type RunKindName = 'PRETRAIN' | 'FINETUNE';
 
 export interface ImageConfig {
@@ -33,8 +40,13 @@ export interface ConstraintConfig {
   /** Total-variation (ROF) denoising weight and iterations, used when `denoise` is on. */
   tvWeight: number;
   tvIterations: number;
-  /** Mask components with a kidney bounding box from the labels. Leaks labels into pretraining: off by default. */
-  maskWithLabels: boolean;
+  /**
+   * PER_SLICE: the renal code's as-published arm, the PCA components multiplied by each slice's kidney bounding box
+   * plus `kidneyBoxMargin` px (src/ml/constraintMaps/index.ts). It uses the manual labels: OFF (label-free) by default.
+   */
+  kidneyBox: 'OFF' | 'PER_SLICE';
+  /** Margin of the kidney box in pixels at `image.size` (the renal code's 5 px at 256², scaled). */
+  kidneyBoxMargin: number;
   kmeansIterations: number;
   /**
    * 'each' rescales every PCA component to [0, 1] (method.md); 'joint' uses one min/max over all components (the
@@ -53,6 +65,7 @@ export interface PlateauConfig {
 }
 
 export interface GlobalConfig {
+  /** 0 turns the warm-up off (CLC then starts from the seeded initialisation). */
   epochs: number;
   partitions: number;
   /** Volumes per batch; each contributes one slice per partition and two augmented views. */
@@ -65,6 +78,8 @@ export interface GlobalConfig {
   cropMin: number;
   /** Cap on batches per epoch (0 = the whole training set). */
   maxBatchesPerEpoch: number;
+  /** Reduce-on-plateau on the epoch's training loss (the warm-up has no validation loss); null = constant lr. */
+  plateau: PlateauConfig | null;
 }
 
 export interface ClcConfig {
@@ -72,9 +87,16 @@ export interface ClcConfig {
   batchSize: number;
   lr: number;
   tau: number;
-  topK: number;
+  /**
+   * Neighbourhood size k as a fraction of an image's patches: k = round(topKFraction · patches) (the reference's
+   * k = 100 of 4,096 patches at 256² with 4-px patches is 2.44%); resolved at the loss (`clcTopK`).
+   */
+  topKFraction: number;
   anchors: number;
+  /** Patch side in pixels; 0 = from the image size (`autoPatchSize`: max(1, size / 64), a 64 × 64 patch grid). */
   patchSize: number;
+  /** Anchor draw: UNIFORM (the reference) or STRATIFIED over constraint clusters (src/ml/losses/clcAnchors.ts). */
+  anchorSampling: 'UNIFORM' | 'STRATIFIED';
   plateau: PlateauConfig;
   maxBatchesPerEpoch: number;
   /** Validate on at most this many (slice, channel) images, a fixed evenly spread subset (0 = all). */
@@ -107,12 +129,27 @@ export interface FinetuneConfig {
   maxValidationImages: number;
 }
 
+/**
+ * The frozen-body probe that ends a PRETRAIN run (src/runners/jobs/probe.ts): only the segmentation head trains, for
+ * `steps` steps on `nLabeled` labelled TRAIN subjects, from the pretrained encoder-decoder and from the RI one; Dice
+ * on the VALIDATION subjects. 0 steps turns it off.
+ */
+export interface ProbeConfig {
+  steps: number;
+  nLabeled: number;
+  batchSize: number;
+  lr: number;
+  /** VALIDATION images scored (a fixed spread subset; 0 = all). */
+  maxValidationImages: number;
+}
+
 export interface PretrainConfig {
   image: ImageConfig;
   model: ModelConfig;
   constraints: ConstraintConfig;
   global: GlobalConfig;
   clc: ClcConfig;
+  probe: ProbeConfig;
 }
 
 export interface FinetuneRunConfig {
@@ -137,7 +174,8 @@ const PAPER_CONSTRAINTS: ConstraintConfig = {
   denoise: true,
   tvWeight: 0.1,
   tvIterations: 50,
-  maskWithLabels: false,
+  kidneyBox: 'OFF',
+  kidneyBoxMargin: 5,
   kmeansIterations: 50,
   componentScaling: 'each',
   clipLowPercentile: 0.01,
@@ -146,6 +184,11 @@ const PAPER_CONSTRAINTS: ConstraintConfig = {
 
 const PAPER_PLATEAU: PlateauConfig = { factor: 0.5, patience: 10, minLr: 1e-7 };
 
+/**
+ * PAPER: the abstract's numbers (method.md): pretraining lr 1e-4, 10 global + 150 CLC epochs. Both reference codes
+ * pretrain at lr 1e-3 (lunastra26/multi-contrast-contrastive-learning config/pretrain_config.py line 23,
+ * `lr_pretrain = 1e-3`); STUDY uses that.
+ */
 const PAPER: PretrainConfig & FinetuneRunConfig = {
   image: { size: 256 },
   model: PAPER_MODEL,
@@ -161,15 +204,17 @@ const PAPER: PretrainConfig & FinetuneRunConfig = {
     contrastMax: 1.3,
     cropMin: 0.7,
     maxBatchesPerEpoch: 0,
+    plateau: null,
   },
   clc: {
     epochs: 150,
     batchSize: 16,
     lr: 1e-4,
     tau: 0.1,
-    topK: 100,
+    topKFraction: 0.025,
     anchors: 20,
     patchSize: 4,
+    anchorSampling: 'UNIFORM',
     plateau: PAPER_PLATEAU,
     maxBatchesPerEpoch: 0,
     maxValidationImages: 0,
@@ -195,34 +240,69 @@ const PAPER: PretrainConfig & FinetuneRunConfig = {
     maxBatchesPerEpoch: 0,
     maxValidationImages: 0,
   },
+  probe: { steps: 100, nLabeled: 2, batchSize: 16, lr: 1e-3, maxValidationImages: 0 },
 };
 
 /**
+ * STUDY (issue 13): a protocol that can see what pretraining gives.
+ * - Pretraining at the reference code's lr 1e-3 with its own plateau schedule per stage: 20 × 25 = 500 global
+ *   warm-up steps, 60 × 25 = 1,500 CLC steps of 16 images, anchors on the body, patch size and k scaled with the
+ *   image (2-px patches at 128², k = 2.5% of the patches), then the frozen-body probe.
+ * - Fine-tuning by steps, the same budget for every N: 16 × 25 = 400 steps of 16 images at lr 1e-3, validation every
+ *   25 steps on a fixed spread of 96 VALIDATION images, best checkpoint kept (Trainer).
+ * - 128² (train at 128² where the engine affords it). Measured on the 2 shared cores (wasm): a 128²×16 fine-tuning
+ *   step takes ~5–6.5 s (BENCHMARKS.md), so one 400-step run is ~40 min there; `image.size: 64` (then patchSize
+ *   resolves to 1 and kidneyBoxMargin should be 1) is the override for this machine.
+ * Sweep: N ∈ {2, 4, 8, 20, 58}, RI and CLC, seeds 1–5 for N ≤ 4 and 1–3 above (src/cli/reproduce.ts).
+ */
+const STUDY = mergeDeep(PAPER, {
+  image: { size: 128 },
+  constraints: { kidneyBoxMargin: 3 },
+  global: { epochs: 20, maxBatchesPerEpoch: 25, lr: 1e-3, plateau: { factor: 0.5, patience: 4, minLr: 1e-6 } },
+  clc: { epochs: 60, lr: 1e-3, patchSize: 0, maxBatchesPerEpoch: 25, maxValidationImages: 96, plateau: { patience: 6, minLr: 1e-6 } },
+  finetune: { epochs: 16, batchSize: 16, lr: 1e-3, plateau: { patience: 4 }, maxBatchesPerEpoch: 25, maxValidationImages: 96 },
+  probe: { steps: 100, nLabeled: 2, batchSize: 16, maxValidationImages: 96 },
+}) as PretrainConfig & FinetuneRunConfig;
+
+/**
  * QUICK: the same protocol at 64² with few, capped epochs: a fine-tuning run is 15 × 5 steps of 16 images, a
- * pretraining run 2 × 4 global and 10 × 5 CLC steps plus its constraint maps; validation uses a fixed spread subset
- * of 64 images. Measured on 2 CPU cores with two runner slots: ~3.5 min per fine-tuning run, ~5 min per pretraining
- * run, ~80 min for `nephron reproduce --preset QUICK` (5 contrasts × (1 pretraining + N {2, 4, 8, 20} × 2 inits)).
- * Steps per epoch are capped, so every N trains for the same number of steps: larger N means more varied data,
- * not more training.
+ * pretraining run 2 × 4 global and 10 × 5 CLC steps plus its constraint maps and a 50-step probe; validation uses a
+ * fixed spread subset of 64 images. It runs the pipeline end to end on a laptop; it is too short to measure CLC's
+ * effect (issue 13: 50 CLC steps barely move the weights) — use STUDY for that. Measured on 2 CPU cores with two
+ * runner slots (before the probe): ~3.5 min per fine-tuning run, ~5 min per pretraining run, ~80 min for
+ * `nephron reproduce --preset QUICK`.
  */
 const QUICK = mergeDeep(PAPER, {
   image: { size: 64 },
+  constraints: { kidneyBoxMargin: 1 },
   global: { epochs: 2, maxBatchesPerEpoch: 4 },
-  clc: { epochs: 10, batchSize: 16, topK: 50, plateau: { patience: 3 }, maxBatchesPerEpoch: 5, maxValidationImages: 64 },
+  clc: { epochs: 10, batchSize: 16, patchSize: 0, plateau: { patience: 3 }, maxBatchesPerEpoch: 5, maxValidationImages: 64 },
   finetune: { epochs: 15, batchSize: 16, plateau: { patience: 4 }, maxBatchesPerEpoch: 5, maxValidationImages: 64 },
+  probe: { steps: 50, maxValidationImages: 64 },
 }) as PretrainConfig & FinetuneRunConfig;
 
 /** SMOKE: a tiny network and a couple of short epochs; exercises every code path in seconds. */
 const SMOKE = mergeDeep(PAPER, {
   image: { size: 32 },
   model: { filters: [4, 8, 16], globalDense: 32, globalProjection: 16, localChannels: 8 },
-  constraints: { clusters: 6, denoise: false, componentScaling: 'joint', kmeansIterations: 10 },
+  constraints: { clusters: 6, denoise: false, componentScaling: 'joint', kmeansIterations: 10, kidneyBoxMargin: 1 },
   global: { epochs: 1, volumesPerBatch: 2, maxBatchesPerEpoch: 2 },
-  clc: { epochs: 2, batchSize: 4, topK: 10, anchors: 4, maxBatchesPerEpoch: 2 },
+  clc: { epochs: 2, batchSize: 4, topKFraction: 0.1, anchors: 4, patchSize: 2, maxBatchesPerEpoch: 2 },
   finetune: { epochs: 2, batchSize: 4, maxBatchesPerEpoch: 2 },
+  probe: { steps: 2, batchSize: 4, maxValidationImages: 8 },
 }) as PretrainConfig & FinetuneRunConfig;
 
-export const PRESETS: Record<PresetName, PretrainConfig & FinetuneRunConfig> = { PAPER, QUICK, SMOKE };
+export const PRESETS: Record<PresetName, PretrainConfig & FinetuneRunConfig> = { PAPER, STUDY, QUICK, SMOKE };
+
+/** Patch side for an image size when `clc.patchSize` is 0: max(1, size / 64), a 64 × 64 patch grid (PAPER: 4 at 256²). */
+export function autoPatchSize(size: number): number {
+  return Math.max(1, Math.floor(size / 64));
+}
+
+/** k of the CLC neighbourhood for an image of `patches` patches: round(fraction · patches), at least 1. */
+export function clcTopK(fraction: number, patches: number): number {
+  return Math.max(1, Math.round(fraction * patches));
+}
 
 /** Number of U-Net levels for an input size: log2(size / 8) + 1 (256 → 6, 128 → 5, 64 → 4). */
 export function unetLevels(size: number): number {

@@ -2,10 +2,10 @@
  * A run's fully resolved config: the preset's sections for the run kind (./presets.ts) with the user's overrides
  * merged in, every key checked: an unknown key, a wrong type or a value out of range is a ConfigError naming the key.
  */
-import { isPlainObject, PRESETS, type FinetuneConfig, type PresetName, type RunConfig, type RunKindName } from './presets';
+import { autoPatchSize, isPlainObject, PRESETS, type FinetuneConfig, type PlateauConfig, type PresetName, type RunConfig, type RunKindName } from './presets';
 
 const SECTIONS: Record<RunKindName, string[]> = {
-  PRETRAIN: ['image', 'model', 'constraints', 'global', 'clc'],
+  PRETRAIN: ['image', 'model', 'constraints', 'global', 'clc', 'probe'],
   FINETUNE: ['image', 'model', 'finetune'],
 };
 
@@ -29,8 +29,10 @@ export function resolveConfig(kind: RunKindName, preset: PresetName, overrides: 
   if (!base) throw new ConfigError('preset', `unknown preset ${String(preset)}`);
   const sections: Record<string, unknown> = {};
   for (const name of SECTIONS[kind]) sections[name] = (base as unknown as Record<string, unknown>)[name];
-  const merged = applyOverrides(sections, overrides ?? {}, '');
-  validateRanges(merged as Record<string, Record<string, unknown>>);
+  const merged = applyOverrides(sections, overrides ?? {}, '') as Record<string, Record<string, unknown>>;
+  validateRanges(merged);
+  // The stored config shows the patch size a run actually uses.
+  if (merged.clc && merged.clc.patchSize === 0) merged.clc = { ...merged.clc, patchSize: autoPatchSize(merged.image.size as number) };
   return merged as unknown as RunConfig;
 }
 
@@ -43,7 +45,12 @@ function applyOverrides(base: unknown, override: unknown, path: string): unknown
     const keyPath = path ? `${path}.${key}` : key;
     if (!(key in out)) throw new ConfigError(keyPath, 'unknown key');
     const current = out[key];
-    if (isPlainObject(current)) {
+    const template = NULLABLE_OBJECTS[keyPath];
+    if (template && value === null) {
+      out[key] = null;
+    } else if (template && current === null) {
+      out[key] = applyOverrides(template, value, keyPath);
+    } else if (isPlainObject(current)) {
       out[key] = applyOverrides(current, value, keyPath);
     } else if (Array.isArray(current)) {
       if (!Array.isArray(value) || value.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
@@ -59,30 +66,43 @@ function applyOverrides(base: unknown, override: unknown, path: string): unknown
   return out;
 }
 
+/** Config objects that may be null (off): an override of an object replaces null, starting from this template. */
+const PLATEAU_TEMPLATE: PlateauConfig = { factor: 0.5, patience: 10, minLr: 1e-7 };
+const NULLABLE_OBJECTS: Record<string, object> = { 'global.plateau': PLATEAU_TEMPLATE };
+
 const POSITIVE_INTEGERS = [
   'image.size',
   'constraints.components',
   'constraints.clusters',
   'constraints.kmeansIterations',
-  'global.epochs',
   'global.partitions',
   'global.volumesPerBatch',
   'clc.epochs',
   'clc.batchSize',
-  'clc.topK',
   'clc.anchors',
-  'clc.patchSize',
   'finetune.epochs',
   'finetune.batchSize',
+  'probe.nLabeled',
+  'probe.batchSize',
 ];
 const NON_NEGATIVE_INTEGERS = [
+  'global.epochs',
+  'clc.patchSize',
+  'constraints.kidneyBoxMargin',
+  'probe.steps',
+  'probe.maxValidationImages',
   'global.maxBatchesPerEpoch',
   'clc.maxBatchesPerEpoch',
   'clc.maxValidationImages',
   'finetune.maxBatchesPerEpoch',
   'finetune.maxValidationImages',
 ];
-const POSITIVE_NUMBERS = ['global.tau', 'global.lr', 'clc.tau', 'clc.lr', 'finetune.lr', 'finetune.gamma'];
+const POSITIVE_NUMBERS = ['global.tau', 'global.lr', 'clc.tau', 'clc.lr', 'finetune.lr', 'finetune.gamma', 'probe.lr'];
+const CHOICES: Record<string, readonly string[]> = {
+  'constraints.componentScaling': ['each', 'joint'],
+  'constraints.kidneyBox': ['OFF', 'PER_SLICE'],
+  'clc.anchorSampling': ['UNIFORM', 'STRATIFIED'],
+};
 
 function validateRanges(config: Record<string, Record<string, unknown>>): void {
   const get = (path: string): unknown => {
@@ -114,9 +134,17 @@ function validateRanges(config: Record<string, Record<string, unknown>>): void {
   if (filters && filters.length < levels) {
     throw new ConfigError('model.filters', `need ${levels} levels for image.size ${size}, got ${filters.length}`);
   }
-  const scaling = get('constraints.componentScaling');
-  if (scaling !== undefined && scaling !== 'each' && scaling !== 'joint') {
-    throw new ConfigError('constraints.componentScaling', "expected 'each' or 'joint'");
+  for (const [path, choices] of Object.entries(CHOICES)) {
+    const v = get(path);
+    if (v !== undefined && !choices.includes(v as string)) throw new ConfigError(path, `expected one of ${choices.map((c) => `'${c}'`).join(', ')}`);
+  }
+  const fraction = get('clc.topKFraction');
+  if (fraction !== undefined && !((fraction as number) > 0 && (fraction as number) <= 1)) throw new ConfigError('clc.topKFraction', 'expected a fraction in (0, 1]');
+  const patch = get('clc.patchSize') as number | undefined;
+  if (patch && size % patch !== 0) throw new ConfigError('clc.patchSize', `image.size ${size} is not divisible by patchSize ${patch}`);
+  const plateau = config.global?.plateau as PlateauConfig | null | undefined;
+  if (plateau && !(plateau.factor > 0 && plateau.factor < 1 && Number.isInteger(plateau.patience) && plateau.patience > 0 && plateau.minLr >= 0)) {
+    throw new ConfigError('global.plateau', 'expected factor in (0, 1), a positive integer patience and minLr ≥ 0');
   }
   const ft = config.finetune as unknown as FinetuneConfig | undefined;
   if (ft) {

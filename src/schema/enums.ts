@@ -37,6 +37,7 @@ export enum Initialization {
 }
 export enum Preset {
   PAPER = 'PAPER',
+  STUDY = 'STUDY',
   QUICK = 'QUICK',
   SMOKE = 'SMOKE',
 }

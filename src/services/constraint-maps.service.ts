@@ -2,7 +2,7 @@
  * Constraint maps of a stored series, computed once in the worker pool and cached in the BlobStore under a name
  * derived from (series data blob key, resolved parameters): the image overlay uses it now, the CLC pretraining
  * runner should use the same `get` so a cohort's maps are computed once per parameter set, on any machine.
- * Stored as an encoded mask blob of cluster id + 1 (0 = outside the label box with maskWithLabels).
+ * Stored as an encoded mask blob of cluster id + 1.
  */
 import { decodeMask, sha256Hex } from '../data/encoding';
 import type { BlobStore } from '../data/blobStore';
@@ -32,7 +32,7 @@ function stableJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** PAPER defaults (method.md) overridden by `options`; labels are not part of the key (maskWithLabels is off by default). */
+/** PAPER defaults (method.md) overridden by `options`; the labels' hash joins the key with kidneyBox PER_SLICE (OFF by default). */
 export function resolveConstraintParams(options: Partial<ConstraintConfig> & { seed?: number } = {}): ResolvedConstraintParams {
   return { ...PRESETS.PAPER.constraints, ...options, seed: options.seed ?? 0 };
 }
@@ -54,8 +54,9 @@ export class ConstraintMapService {
   /** The maps' blob (key and encoded bytes), computed and stored on a miss (concurrent callers share one computation). */
   async blob(series: { dataBlobKey: string }, options: Partial<ConstraintConfig> & { seed?: number } = {}, labels?: Uint8Array): Promise<{ key: string; bytes: Uint8Array }> {
     const params = resolveConstraintParams(options);
-    if (params.maskWithLabels && !labels) throw new RangeError('constraint maps with maskWithLabels need the series labels');
-    const name = this.cacheName(series.dataBlobKey, params) + (params.maskWithLabels && labels ? `:labels=${sha256Hex(labels).slice(0, 16)}` : '');
+    const withLabels = params.kidneyBox === 'PER_SLICE';
+    if (withLabels && !labels) throw new RangeError('constraint maps with kidneyBox PER_SLICE need the series labels');
+    const name = this.cacheName(series.dataBlobKey, params) + (withLabels && labels ? `:labels=${sha256Hex(labels).slice(0, 16)}` : '');
     const cached = await this.aliases.read(name);
     if (cached) return cached;
     let pending = this.inFlight.get(name);

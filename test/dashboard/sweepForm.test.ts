@@ -45,7 +45,7 @@ describe('validateSweep', () => {
       nLabeled: '"two" is not a whole number',
       initializations: 'choose RANDOM, CLC or both',
       seeds: 'give at least one seed',
-      preset: 'choose SMOKE, QUICK or PAPER',
+      preset: 'choose SMOKE, QUICK, STUDY or PAPER',
       finetuneOverrides: 'must be a JSON object, e.g. {"clc": {"epochs": 5}}',
       pretrainOverrides: expect.stringMatching(/^not valid JSON/),
     });

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   buildConstraintMaps,
   clipAndRescaleChannels,
-  foregroundAboveMinimum,
+  bodyMask,
+  otsuThreshold,
+  patchBodyMask,
   kmeans,
   patchMajorityLabels,
   percentileInPlace,
@@ -144,7 +146,6 @@ describe('constraint map building blocks', () => {
     const fg = Uint8Array.from([0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
     expect(Array.from(patchMajorityLabels(map, 4, 4, 2, fg))).toEqual([-1, 3, -1, 6]);
     expect(() => patchMajorityLabels(map, 4, 4, 3)).toThrow(/4 × 4 map is not divisible into 3 × 3/);
-    expect(Array.from(foregroundAboveMinimum(Float32Array.from([2, 2, 3, 4, 0, 1, 1, 0]), 2, 2))).toEqual([0, 0, 1, 1, 0, 1, 1, 0]);
   });
 });
 
@@ -176,28 +177,84 @@ describe('buildConstraintMaps', () => {
     expect(Array.from(a.maps)).toEqual(Array.from(b.maps));
     expect(a.params).toEqual(b.params);
     expect(a.params.clusters).toBe(20);
-    expect(a.params.maskWithLabels).toBe(false);
+    expect(a.params.kidneyBox).toBe('OFF');
+    expect(a.params.kidneyBoxes).toBeNull();
     expect(Math.max(...a.maps)).toBeLessThan(20);
     expect(Math.min(...a.maps)).toBeGreaterThanOrEqual(0);
   });
 
-  it('masks to the kidney bounding box only when asked, marking the rest −1', () => {
+  it('kidneyBox PER_SLICE zeroes the components outside each slice\'s kidney box + margin, then clusters every pixel', () => {
     const { image } = plantedSubject(16, 16, 2, 3, 0.05);
     const labels = new Uint8Array(2 * 16 * 16);
     labels[(1 * 16 + 4) * 16 + 3] = 1;
     labels[(1 * 16 + 9) * 16 + 12] = 2;
-    const r = buildConstraintMaps(image, { clusters: 4, maskWithLabels: true, labels, denoise: false });
-    expect(r.params.maskBox).toEqual({ x0: 3, x1: 12, y0: 4, y1: 9, s0: 1, s1: 1 });
-    expect(r.params.kmeans.points).toBe(10 * 6);
-    expect(r.maps[(1 * 16 + 5) * 16 + 5]).toBeGreaterThanOrEqual(0);
-    expect(r.maps[(0 * 16 + 5) * 16 + 5]).toBe(-1);
-    expect(r.maps[(1 * 16 + 2) * 16 + 5]).toBe(-1);
-    expect(() => buildConstraintMaps(image, { maskWithLabels: true })).toThrow(/needs labels of 512 voxels/);
+    const r = buildConstraintMaps(image, { clusters: 4, kidneyBox: 'PER_SLICE', kidneyBoxMargin: 1, labels, denoise: false });
+    // Slice 0 has no kidney (box null: all zero, as the renal code's empty box); slice 1 box x 3..12, y 4..9, ± 1 px.
+    expect(r.params.kidneyBoxes).toEqual([null, { x0: 2, x1: 13, y0: 3, y1: 10 }]);
+    expect(r.params.kmeans.points).toBe(2 * 16 * 16);
+    // Integer cluster ids everywhere (not the renal code's [0, 1]-normalised map in an int array).
+    expect(Math.min(...r.maps)).toBeGreaterThanOrEqual(0);
+    const outside = r.maps[(0 * 16 + 5) * 16 + 5];
+    for (const [s, y, x] of [[0, 0, 0], [0, 15, 15], [1, 2, 5], [1, 11, 5], [1, 5, 1], [1, 5, 14]]) expect(r.maps[(s * 16 + y) * 16 + x]).toBe(outside);
+    const inside = new Set<number>();
+    for (let y = 3; y <= 10; y++) for (let x = 2; x <= 13; x++) inside.add(r.maps[(16 + y) * 16 + x]);
+    expect(inside.size).toBeGreaterThan(1); // the planted tissues inside the box keep their own clusters
+    expect(() => buildConstraintMaps(image, { kidneyBox: 'PER_SLICE' })).toThrow(/needs labels of 512 voxels/);
   });
 
   it('rejects data of the wrong size with the expected layout in the message', () => {
     expect(() => buildConstraintMaps({ width: 4, height: 4, slices: 2, channels: 3, data: new Float32Array(10) })).toThrow(
       /3 × 2 × 4 × 4 = 96/,
     );
+  });
+});
+
+describe('bodyMask', () => {
+  // Two 24 × 24 slices, 2 channels: air = Rician-like noise around 0.05; an ellipse of body (0.5) with a dark
+  // organ (0.05 in channel 0, 0.1 in channel 1) inside it, plus isolated bright noise pixels in the air.
+  function phantom(): Float32Array {
+    const w = 24;
+    const plane = w * w;
+    const data = new Float32Array(2 * 2 * plane);
+    let seed = 3;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let c = 0; c < 2; c++)
+      for (let s = 0; s < 2; s++)
+        for (let y = 0; y < w; y++)
+          for (let x = 0; x < w; x++) {
+            const inBody = ((x - 12) / 9) ** 2 + ((y - 12) / 7) ** 2 <= 1;
+            const organ = (x - 12) ** 2 + (y - 12) ** 2 <= 4;
+            let v = 0.05 * rand();
+            if (inBody) v = organ ? (c === 0 ? 0.05 : 0.1) : 0.45 + 0.1 * rand();
+            data[(c * 2 + s) * plane + y * w + x] = v;
+          }
+    data[0 * plane + 1 * w + 1] = 0.9; // a speck in the air of slice 0, channel 0
+    return data;
+  }
+
+  it('thresholds the max over channels (Otsu), opens away specks and fills holes', () => {
+    const { mask, threshold } = bodyMask(phantom(), 24, 24, 2, 2);
+    expect(threshold).toBeGreaterThan(0.1);
+    expect(threshold).toBeLessThan(0.45);
+    expect(mask[1 * 24 + 1]).toBe(0); // the speck is gone
+    expect(mask[12 * 24 + 12]).toBe(1); // the dark organ inside the body is a filled hole
+    expect(mask[24 * 24 + 12 * 24 + 12]).toBe(1);
+    expect(mask[0]).toBe(0);
+    let inside = 0;
+    for (let i = 0; i < 24 * 24; i++) inside += mask[i];
+    // the ellipse has π·9·7 ≈ 198 pixels; opening may shave its tips
+    expect(inside).toBeGreaterThan(170);
+    expect(inside).toBeLessThan(215);
+  });
+
+  it('marks a patch as a candidate when at least half of its pixels are body', () => {
+    const m = Uint8Array.from([1, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1]);
+    // patches: top-left 3/4 body → 1, top-right 1/4 → 0, bottom-left 0/4 → 0, bottom-right 2/4 (exactly half) → 1
+    expect(Array.from(patchBodyMask(m, 4, 4, 2))).toEqual([1, 0, 0, 1]);
+    expect(() => patchBodyMask(m, 4, 4, 3)).toThrow(/not divisible into 3 × 3/);
+    // Otsu on two clusters of values (0.1 and 0.7) splits between them
+    const t = otsuThreshold(Float32Array.from([0.1, 0.1, 0.1, 0.7, 0.7, 0.1]));
+    expect(t).toBeGreaterThan(0.1);
+    expect(t).toBeLessThanOrEqual(0.7);
   });
 });

@@ -16,12 +16,33 @@ describe('presets', () => {
   it('PAPER holds the numbers of method.md', () => {
     const p = PRESETS.PAPER;
     expect(p.model.filters).toEqual([16, 32, 64, 128, 128, 128]);
-    expect(p.constraints).toMatchObject({ components: 4, clusters: 20, denoise: true, maskWithLabels: false });
-    expect(p.global).toMatchObject({ epochs: 10, partitions: 4, tau: 0.1 });
-    expect(p.clc).toMatchObject({ epochs: 150, batchSize: 16, lr: 1e-4, tau: 0.1, topK: 100, anchors: 20, patchSize: 4 });
+    expect(p.constraints).toMatchObject({ components: 4, clusters: 20, denoise: true, kidneyBox: 'OFF', kidneyBoxMargin: 5 });
+    expect(p.global).toMatchObject({ epochs: 10, partitions: 4, tau: 0.1, lr: 1e-4, plateau: null });
+    expect(p.clc).toMatchObject({ epochs: 150, batchSize: 16, lr: 1e-4, tau: 0.1, topKFraction: 0.025, anchors: 20, patchSize: 4, anchorSampling: 'UNIFORM' });
     expect(p.finetune).toMatchObject({ epochs: 200, batchSize: 20, lr: 1e-3, alpha: [0.5, 0.7, 0.7], weights: [0.1, 1, 1] });
     expect(p.finetune.gamma).toBeCloseTo(4 / 3, 12);
     expect(p.clc.plateau).toEqual({ factor: 0.5, patience: 10, minLr: 1e-7 });
+  });
+
+  it('STUDY pretrains at the reference lr 1e-3 with ≥ 1,500 CLC and ≥ 500 global steps, and fine-tunes 400 steps for every N', () => {
+    const c = resolveConfig('PRETRAIN', 'STUDY') as PretrainConfig;
+    expect(c.global.lr).toBe(1e-3);
+    expect(c.clc.lr).toBe(1e-3);
+    expect(c.global.epochs * c.global.maxBatchesPerEpoch).toBeGreaterThanOrEqual(500);
+    expect(c.clc.epochs * c.clc.maxBatchesPerEpoch).toBeGreaterThanOrEqual(1500);
+    expect(c.global.plateau).not.toBeNull(); // each stage its own schedule
+    expect(c.clc.patchSize).toBe(2); // resolved from 128²: a 64 × 64 patch grid
+    expect(Math.round(c.clc.topKFraction * 64 * 64)).toBe(102);
+    expect(c.probe).toMatchObject({ steps: 100, nLabeled: 2 });
+    const f = resolveConfig('FINETUNE', 'STUDY') as FinetuneRunConfig;
+    expect(f.finetune).toMatchObject({ lr: 1e-3, batchSize: 16, epochs: 16, maxBatchesPerEpoch: 25 });
+    expect(f.finetune.epochs * f.finetune.maxBatchesPerEpoch).toBe(400);
+    // patch size follows an image.size override; the warm-up can be switched off; a global schedule can be set
+    const small = resolveConfig('PRETRAIN', 'STUDY', { image: { size: 64 }, global: { epochs: 0 } }) as PretrainConfig;
+    expect(small.clc.patchSize).toBe(1);
+    expect(small.global.epochs).toBe(0);
+    const sched = resolveConfig('PRETRAIN', 'QUICK', { global: { plateau: { patience: 2 } } }) as PretrainConfig;
+    expect(sched.global.plateau).toEqual({ factor: 0.5, patience: 2, minLr: 1e-7 });
   });
 
   it('U-Net depth follows log2(size / 8) + 1', () => {
@@ -29,7 +50,7 @@ describe('presets', () => {
   });
 
   it('resolves only the sections a run kind uses', () => {
-    expect(Object.keys(resolveConfig('PRETRAIN', 'QUICK'))).toEqual(['image', 'model', 'constraints', 'global', 'clc']);
+    expect(Object.keys(resolveConfig('PRETRAIN', 'QUICK'))).toEqual(['image', 'model', 'constraints', 'global', 'clc', 'probe']);
     expect(Object.keys(resolveConfig('FINETUNE', 'QUICK'))).toEqual(['image', 'model', 'finetune']);
   });
 
@@ -52,6 +73,12 @@ describe('presets', () => {
     expect(configError(() => resolveConfig('FINETUNE', 'QUICK', [1])).path).toBe('overrides');
     expect(configError(() => resolveConfig('FINETUNE', 'QUICK', { finetune: { maxValidationImages: -1 } })).path).toBe('finetune.maxValidationImages');
     expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { clc: { maxBatchesPerEpoch: 1.5 } })).path).toBe('clc.maxBatchesPerEpoch');
+    expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { constraints: { kidneyBox: 'ON' } })).path).toBe('constraints.kidneyBox');
+    expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { clc: { anchorSampling: 'RANDOM' } })).path).toBe('clc.anchorSampling');
+    expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { clc: { topKFraction: 0 } })).path).toBe('clc.topKFraction');
+    expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { clc: { patchSize: 3 } })).path).toBe('clc.patchSize');
+    expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { global: { plateau: { factor: 2 } } })).path).toBe('global.plateau');
+    expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { global: { plateau: { patiance: 2 } } })).path).toBe('global.plateau.patiance');
     expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { constraints: { componentScaling: 'both' } })).path).toBe(
       'constraints.componentScaling',
     );

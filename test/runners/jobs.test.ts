@@ -46,20 +46,27 @@ describe('runner jobs', () => {
     expect(() => labelledSubset(cohort.subjects, 5, 5)).toThrow(/only 4 labelled TRAIN subjects/);
   });
 
-  it('PRETRAIN runs constraints → global → clc with contiguous epochs and returns encoder-decoder weights', async () => {
+  it('PRETRAIN runs constraints → global → clc → probe with contiguous epochs and returns encoder-decoder weights', async () => {
     const io = memoryIO(cohort.blobs);
     pretrained = await runJob(pretrainSpec(), io);
     pretrainReports = io.reports;
     const G = PRE.global.epochs;
-    const total = G + PRE.clc.epochs;
-    expect(io.phases).toEqual(['constraints', 'global', 'clc']);
+    const C = PRE.clc.epochs;
+    const total = G + C + 1;
+    expect(io.phases).toEqual(['constraints', 'global', 'clc', 'probe']);
     expect(io.reports.map((r) => r.epoch)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     for (const r of io.reports) {
       expect(r.epochs).toBe(total);
-      expect(r.phase).toBe(r.epoch <= G ? 'global' : 'clc');
-      expect(Object.keys(r.metrics).sort()).toEqual(r.phase === 'global' ? ['global_loss', 'lr'] : ['clc_loss', 'lr', 'val_clc_loss']);
+      expect(r.phase).toBe(r.epoch <= G ? 'global' : r.epoch <= G + C ? 'clc' : 'probe');
+      if (r.phase !== 'probe') expect(Object.keys(r.metrics).sort()).toEqual(r.phase === 'global' ? ['global_loss', 'lr'] : ['clc_loss', 'lr', 'val_clc_loss']);
       for (const v of Object.values(r.metrics)) expect(Number.isFinite(v)).toBe(true);
     }
+    // The probe: Dice of the frozen-body read-out from this init and from RI, and the kernels' change per level.
+    const probe = io.reports[total - 1].metrics;
+    expect(Object.keys(probe).sort()).toEqual(['probe_dice_clc', 'probe_dice_ri', 'wchange_dec0', 'wchange_dec1', 'wchange_enc0', 'wchange_enc1', 'wchange_enc2', 'wchange_median']);
+    for (const k of ['probe_dice_clc', 'probe_dice_ri']) expect(probe[k]).toBeGreaterThanOrEqual(0);
+    expect(probe.wchange_enc0).toBeGreaterThan(0); // pretraining moved the first level's kernels
+    expect(io.logs.some((l) => /anchor candidates \(body patches\): \d/.test(l))).toBe(true);
     expect(io.reports[G].bestCheckpointKey).not.toBeNull(); // the first CLC epoch is always the best so far
     expect(io.logs.filter((l) => l.startsWith('constraint map'))).toHaveLength(5); // 4 TRAIN + 1 VALIDATION
     const names = decodeBundle(cohort.blobs.get(pretrained.finalWeightsKey)!).arrays.map((a) => a.name);
@@ -74,7 +81,7 @@ describe('runner jobs', () => {
     const io = memoryIO(cohort.blobs);
     const other = await runJob({ ...pretrainSpec(), runId: 'run-2', seed: 12 }, io);
     expect(io.logs.filter((l) => l.startsWith('constraint map'))).toHaveLength(0);
-    expect(io.phases).toEqual(['constraints', 'global', 'clc']);
+    expect(io.phases).toEqual(['constraints', 'global', 'clc', 'probe']);
     expect(other.finalWeightsKey).not.toBe(pretrained.finalWeightsKey); // another seed trains another model
     // other constraint params are other maps: computed again
     const otherParams = memoryIO(cohort.blobs);
@@ -84,7 +91,7 @@ describe('runner jobs', () => {
   });
 
   it('PRETRAIN resumed after any epoch ends exactly as the uninterrupted run', async () => {
-    for (const stopAfter of [1, 2]) {
+    for (const stopAfter of [1, 2, 3]) { // 3 = the last CLC epoch: the resumed run redoes only the probe
       const first = memoryIO(cohort.blobs, (r, io) => r.epoch === stopAfter && io.controller.abort());
       await expect(runJob(pretrainSpec(), first)).rejects.toBeInstanceOf(JobCancelledError);
       expect(first.reports.map((r) => r.epoch)).toEqual(Array.from({ length: stopAfter }, (_, i) => i + 1));

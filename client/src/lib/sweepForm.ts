@@ -4,7 +4,7 @@ import type { SweepInput } from '../../../src/api/sweep-input';
 
 export const CONTRASTS = ['DIXON', 'T1_MAP', 'T2_MAP', 'BOLD', 'DWI'] as const;
 export const INITIALIZATIONS = ['RANDOM', 'CLC'] as const;
-export const PRESETS = ['SMOKE', 'QUICK', 'PAPER'] as const;
+export const PRESETS = ['SMOKE', 'QUICK', 'STUDY', 'PAPER'] as const;
 
 export interface SweepForm {
   name: string;
@@ -81,7 +81,7 @@ export function validateSweep(form: SweepForm, limits: CohortLimits | null): { e
   const seeds = parseIntList(form.seeds, 'seed');
   if (typeof seeds === 'string') errors.seeds = seeds;
   else if (seeds.some((s) => s < 0 || s > 2 ** 31 - 1)) errors.seeds = 'seeds are between 0 and 2147483647';
-  if (!(PRESETS as readonly string[]).includes(form.preset)) errors.preset = 'choose SMOKE, QUICK or PAPER';
+  if (!(PRESETS as readonly string[]).includes(form.preset)) errors.preset = 'choose SMOKE, QUICK, STUDY or PAPER';
   const pre = parseOverrides(form.pretrainOverrides);
   if (typeof pre === 'string') errors.pretrainOverrides = pre;
   const ft = parseOverrides(form.finetuneOverrides);

@@ -92,7 +92,7 @@ export function LaunchView() {
         {field('seeds', 'Seeds', <input name="seeds" value={form.seeds} onChange={(e) => set('seeds')(e.target.value)} />, 'comma-separated, e.g. 0, 1, 2')}
         {field('preset', 'Preset', (
           <select name="preset" value={form.preset} onChange={(e) => set('preset')(e.target.value)}>
-            {PRESETS.map((p) => <option key={p} value={p}>{p} — {p === 'SMOKE' ? 'seconds, for checks' : p === 'QUICK' ? 'scaled for a laptop CPU' : 'the paper\'s numbers (GPU)'}</option>)}
+            {PRESETS.map((p) => <option key={p} value={p}>{p} — {p === 'SMOKE' ? 'seconds, for checks' : p === 'QUICK' ? 'scaled for a laptop CPU' : p === 'STUDY' ? 'sees CLC\'s effect: 1,500 CLC steps, 400 fine-tuning steps' : 'the paper\'s numbers (GPU)'}</option>)}
           </select>
         ))}
         {field('pretrainOverrides', 'Pretraining overrides (JSON, optional)', <textarea name="pretrainOverrides" rows={2} value={form.pretrainOverrides} onChange={(e) => set('pretrainOverrides')(e.target.value)} placeholder='{"clc": {"epochs": 5}}' />)}

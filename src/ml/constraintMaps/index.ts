@@ -11,13 +11,21 @@
  * 3. if `denoise`, each component is TV-denoised slice by slice (`tvDenoise2d`, weight `tvWeight`, `tvIterations`);
  * 4. k-means with K = `clusters` (20), greedy k-means++ seeding from `seed`, at most `kmeansIterations` Lloyd
  *    iterations (`kmeans`), on the pixels' component vectors → a cluster id per pixel.
- * Option `maskWithLabels` (off by default) restricts step 4 to the 3D bounding box of the kidney labels (all voxels
- * with label > 0, over every slice) and marks the pixels outside it −1, as the renal code did with its bounding-box
- * mask. It feeds manual labels into label-free pretraining — label leakage — so it exists only to reproduce that
- * code; when the labels hold no kidney voxel every pixel is −1.
+ * Option `kidneyBox` (OFF by default) is the renal code's as-published arm (lab-midas/Renal-fMRI-Framework @1819882,
+ * data/generate_ccl_maps.py: `_generate_parametric_clusters` multiplies every denoised PCA component by a weight
+ * map, `_create_weight_map(mask, margin=5)` / `_create_bounding_box_mask` build it slice by slice as the bounding box
+ * of the slice's mask plus a 5-px margin, zero on slices without mask). PER_SLICE does the same: after denoising,
+ * each component is multiplied by the slice's kidney box (labels > 0, plus `kidneyBoxMargin` px, clipped to the
+ * slice), and k-means runs on every pixel, so everything outside the boxes shares the cluster of the zero vector.
+ * It feeds manual labels into label-free pretraining (label leakage): runs say so in their config and reports.
+ * Two things of that code are deliberately not copied: (1) it normalises the cluster map to [0, 1] per slice
+ * before saving (`_process_single_subject`), which in an integer array keeps only the largest cluster id — the
+ * maps here stay integer cluster ids; (2) as we read it, its mask maps background to class 5 before the box is
+ * taken (`_load_and_combine_masks`), so `np.nonzero` covers the whole slice and its box is the full image; the box
+ * here is the kidneys' (labels > 0), which is what the code's comments describe.
  *
  * Input layout (src/data/volume.ts): data[((channel · slices + slice) · height + y) · width + x].
- * Output: `maps`, Int32Array [slices][height][width] of cluster ids in [0, clusters) (−1 only with the mask), and
+ * Output: `maps`, Int32Array [slices][height][width] of cluster ids in [0, clusters), and
  * `params`, everything needed to reproduce or inspect the maps.
  */
 import { PRESETS, type ConstraintConfig } from '../presets';
@@ -26,7 +34,8 @@ import { clipAndRescaleChannels, type ChannelClip } from './normalize';
 import { pixelPca, rescaleRuns } from './pca';
 import { tvDenoise2d } from './tv';
 
-export { patchMajorityLabels, foregroundAboveMinimum } from './patchLabels';
+export { patchMajorityLabels } from './patchLabels';
+export { bodyMask, patchBodyMask, otsuThreshold, type BodyMaskOptions } from './bodyMask';
 export { kmeans, type KMeansResult, type KMeansOptions } from './kmeans';
 export { pixelPca, symmetricEigen, rescaleRuns, type PcaResult } from './pca';
 export { clipAndRescaleChannels, percentileInPlace, type ChannelClip } from './normalize';
@@ -54,7 +63,7 @@ export type ConstraintMapOptions = Partial<ConstraintConfig> & {
   seed?: number;
   /** Component rescaling before denoising and k-means; default `each` (method.md). */
   componentScaling?: ComponentScaling;
-  /** Label volume (slice · height + y) · width + x, 0 = background; required only when `maskWithLabels`. */
+  /** Label volume (slice · height + y) · width + x, 0 = background; required only with `kidneyBox` PER_SLICE. */
   labels?: ArrayLike<number> | null;
 };
 
@@ -67,8 +76,15 @@ export interface ConstraintMapParams extends ConstraintConfig {
   explainedVarianceRatio: number[];
   channelClips: ChannelClip[];
   kmeans: { iterations: number; converged: boolean; inertia: number; points: number };
-  /** The kidney bounding box used with `maskWithLabels` (inclusive bounds), else null. */
-  maskBox: { x0: number; x1: number; y0: number; y1: number; s0: number; s1: number } | null;
+  /** PER_SLICE: each slice's kidney box with its margin (inclusive bounds; null = no kidney on that slice), else null. */
+  kidneyBoxes: (KidneyBox | null)[] | null;
+}
+
+export interface KidneyBox {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
 }
 
 export interface ConstraintMaps {
@@ -95,8 +111,9 @@ export function buildConstraintMaps(image: MultiChannelImage, options: Constrain
       `buildConstraintMaps: data has ${data.length} values, expected channels × slices × height × width = ${channels} × ${slices} × ${height} × ${width} = ${pixels * channels}`,
     );
   }
-  if (config.maskWithLabels && (!labels || labels.length !== pixels)) {
-    throw new RangeError(`buildConstraintMaps: maskWithLabels needs labels of ${pixels} voxels (slices × height × width), got ${labels ? labels.length : 'none'}`);
+  if (config.kidneyBox !== 'OFF' && config.kidneyBox !== 'PER_SLICE') throw new RangeError(`buildConstraintMaps: kidneyBox must be OFF or PER_SLICE, got ${String(config.kidneyBox)}`);
+  if (config.kidneyBox === 'PER_SLICE' && (!labels || labels.length !== pixels)) {
+    throw new RangeError(`buildConstraintMaps: kidneyBox PER_SLICE needs labels of ${pixels} voxels (slices × height × width), got ${labels ? labels.length : 'none'}`);
   }
   if (!(Number.isInteger(config.clusters) && config.clusters > 0)) throw new RangeError(`buildConstraintMaps: clusters must be a positive integer, got ${config.clusters}`);
   if (!(Number.isInteger(config.components) && config.components > 0)) throw new RangeError(`buildConstraintMaps: components must be a positive integer, got ${config.components}`);
@@ -120,34 +137,26 @@ export function buildConstraintMaps(image: MultiChannelImage, options: Constrain
       }
     }
   }
+  let kidneyBoxes: (KidneyBox | null)[] | null = null;
+  if (config.kidneyBox === 'PER_SLICE' && labels) {
+    kidneyBoxes = [];
+    for (let s = 0; s < slices; s++) {
+      const box = sliceKidneyBox(labels, s, width, height, config.kidneyBoxMargin);
+      kidneyBoxes.push(box);
+      for (let k = 0; k < d; k++) {
+        const view = comps.subarray(k * pixels + s * plane, k * pixels + (s + 1) * plane);
+        for (let y = 0; y < height; y++)
+          for (let x = 0; x < width; x++) if (!box || x < box.x0 || x > box.x1 || y < box.y0 || y > box.y1) view[y * width + x] = 0;
+      }
+    }
+  }
   const t3 = performance.now();
 
-  // Pixels to cluster: all, or those inside the kidney bounding box.
-  let maskBox: ConstraintMapParams['maskBox'] = null;
-  let selected: Int32Array | null = null;
-  if (config.maskWithLabels && labels) {
-    maskBox = kidneyBox(labels, width, height, slices);
-    const list: number[] = [];
-    if (maskBox) {
-      for (let s = maskBox.s0; s <= maskBox.s1; s++)
-        for (let y = maskBox.y0; y <= maskBox.y1; y++)
-          for (let x = maskBox.x0; x <= maskBox.x1; x++) list.push((s * height + y) * width + x);
-    }
-    selected = Int32Array.from(list);
-  }
-  const n = selected ? selected.length : pixels;
-  const maps = new Int32Array(pixels).fill(-1);
-  let km = { iterations: 0, converged: true, inertia: 0 };
-  if (n > 0) {
-    const points = new Float32Array(n * d);
-    for (let i = 0; i < n; i++) {
-      const src = selected ? selected[i] : i;
-      for (let k = 0; k < d; k++) points[i * d + k] = comps[k * pixels + src];
-    }
-    const result = kmeans(points, d, { k: Math.min(config.clusters, n), maxIterations: config.kmeansIterations, seed });
-    for (let i = 0; i < n; i++) maps[selected ? selected[i] : i] = result.labels[i];
-    km = { iterations: result.iterations, converged: result.converged, inertia: result.inertia };
-  }
+  const points = new Float32Array(pixels * d);
+  for (let i = 0; i < pixels; i++) for (let k = 0; k < d; k++) points[i * d + k] = comps[k * pixels + i];
+  const result = kmeans(points, d, { k: Math.min(config.clusters, pixels), maxIterations: config.kmeansIterations, seed });
+  const maps = Int32Array.from(result.labels);
+  const km = { iterations: result.iterations, converged: result.converged, inertia: result.inertia };
   const t4 = performance.now();
 
   return {
@@ -163,28 +172,26 @@ export function buildConstraintMaps(image: MultiChannelImage, options: Constrain
       eigenvalues: pca.eigenvalues,
       explainedVarianceRatio: pca.explainedVarianceRatio,
       channelClips: clips,
-      kmeans: { ...km, points: n },
-      maskBox,
+      kmeans: { ...km, points: pixels },
+      kidneyBoxes,
     },
     timingsMs: { normalize: t1 - t0, pca: t2 - t1, denoise: t3 - t2, kmeans: t4 - t3, total: t4 - t0 },
   };
 }
 
-function kidneyBox(labels: ArrayLike<number>, width: number, height: number, slices: number): ConstraintMapParams['maskBox'] {
-  let x0 = width, y0 = height, s0 = slices, x1 = -1, y1 = -1, s1 = -1;
-  for (let s = 0; s < slices; s++) {
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        if (labels[(s * height + y) * width + x] > 0) {
-          if (x < x0) x0 = x;
-          if (x > x1) x1 = x;
-          if (y < y0) y0 = y;
-          if (y > y1) y1 = y;
-          if (s < s0) s0 = s;
-          if (s > s1) s1 = s;
-        }
+/** Bounding box of the slice's kidney voxels (label > 0) grown by `margin` px and clipped, or null without kidney. */
+function sliceKidneyBox(labels: ArrayLike<number>, slice: number, width: number, height: number, margin: number): KidneyBox | null {
+  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (labels[(slice * height + y) * width + x] > 0) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
       }
     }
   }
-  return x1 < 0 ? null : { x0, x1, y0, y1, s0, s1 };
+  if (x1 < 0) return null;
+  return { x0: Math.max(0, x0 - margin), x1: Math.min(width - 1, x1 + margin), y0: Math.max(0, y0 - margin), y1: Math.min(height - 1, y1 + margin) };
 }

@@ -1,6 +1,7 @@
 /**
  * Patch labels for the CLC loss (method.md, pretraining step 2): the constraint map cut into non-overlapping
- * p × p patches, each labelled with its majority cluster, and −1 where the patch is background.
+ * p × p patches, each labelled with its majority cluster (−1 where too few pixels vote). Where anchors may be drawn
+ * is the body mask's business (./bodyMask.ts), not the labels'.
  */
 
 /**
@@ -8,7 +9,7 @@
  *
  * - `map`: Int32Array of cluster ids, layout (slice · height + y) · width + x; −1 = no cluster (e.g. outside a
  *   label mask). Its length fixes the number of slices.
- * - `foreground` (optional, same layout): non-zero where the pixel is foreground (see `foregroundAboveMinimum`).
+ * - `foreground` (optional, same layout): non-zero where the pixel may vote.
  * A pixel votes when its cluster is ≥ 0 and (without `foreground`) always, (with it) when it is foreground. A patch
  * is background (−1) when fewer than half of its p² pixels vote; otherwise its label is the most frequent cluster
  * among the voters (ties → the smallest cluster id).
@@ -68,24 +69,6 @@ export function patchMajorityLabels(
         out[(s * hp + py) * wp + px] = best;
       }
     }
-  }
-  return out;
-}
-
-/**
- * Foreground of method.md ("pixels above the image minimum"): 1 where a pixel exceeds the minimum of its own
- * width × height image, 0 elsewhere; `images` may hold several images back to back.
- */
-export function foregroundAboveMinimum(images: Float32Array, width: number, height: number): Uint8Array {
-  const plane = width * height;
-  if (images.length % plane !== 0) {
-    throw new RangeError(`foregroundAboveMinimum: ${images.length} values, not a whole number of ${width} × ${height} images`);
-  }
-  const out = new Uint8Array(images.length);
-  for (let off = 0; off < images.length; off += plane) {
-    let min = Infinity;
-    for (let i = 0; i < plane; i++) if (images[off + i] < min) min = images[off + i];
-    for (let i = 0; i < plane; i++) out[off + i] = images[off + i] > min ? 1 : 0;
   }
   return out;
 }

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { cropResizeViews } from '../augment';
 import { clcLoss, globalContrastiveLoss } from '../losses';
-import type { ClcConfig, GlobalConfig } from '../presets';
+import { clcTopK, type ClcConfig, type GlobalConfig } from '../presets';
 import { createRng } from '../random';
 import type { LossFn } from './trainer';
 
@@ -19,10 +19,14 @@ export interface GlobalBatch {
   partitions: Int32Array;
 }
 
-/** Images [B,S,S,1] and patch labels [B,S/p,S/p] int32 (−1 = background). */
+/**
+ * Images [B,S,S,1], patch labels [B,S/p,S/p] int32 (majority constraint cluster, −1 = none) and, optionally, the
+ * anchor candidates [B,S/p,S/p] (1 = body patch; src/ml/constraintMaps/bodyMask.ts).
+ */
 export interface ClcBatch {
   images: tf.Tensor4D;
   patchLabels: tf.Tensor3D;
+  anchorCandidates?: Uint8Array;
 }
 
 /** G^D loss over the slices and two augmented views of each (3·N embeddings). */
@@ -41,10 +45,19 @@ export function globalLoss(cfg: Pick<GlobalConfig, 'tau' | 'brightness' | 'contr
   };
 }
 
-/** CLC loss of the local-head features. */
-export function clcLossFn(cfg: Pick<ClcConfig, 'tau' | 'topK' | 'anchors' | 'patchSize'>): LossFn<ClcBatch> {
+/** CLC loss of the local-head features; k = round(topKFraction · patches per image) (`clcTopK`). */
+export function clcLossFn(cfg: Pick<ClcConfig, 'tau' | 'topKFraction' | 'anchors' | 'patchSize' | 'anchorSampling'>): LossFn<ClcBatch> {
   return (model, batch, ctx) => {
     const features = model.apply(batch.images, { training: ctx.training }) as tf.Tensor;
-    return clcLoss(features, batch.patchLabels, { tau: cfg.tau, topK: cfg.topK, anchors: cfg.anchors, patchSize: cfg.patchSize, seed: ctx.seed });
+    const [, hp, wp] = batch.patchLabels.shape;
+    return clcLoss(features, batch.patchLabels, {
+      tau: cfg.tau,
+      topK: clcTopK(cfg.topKFraction, hp * wp),
+      anchors: cfg.anchors,
+      patchSize: cfg.patchSize || batch.images.shape[1] / hp, // 0 = auto: the grid of the labels fixes it
+      anchorSampling: cfg.anchorSampling,
+      anchorCandidates: batch.anchorCandidates ?? null,
+      seed: ctx.seed,
+    });
   };
 }

@@ -10,7 +10,7 @@ export class PretrainingInput {
   @Field(() => ContrastKind)
   contrast: ContrastKind;
 
-  @Field(() => Preset, { defaultValue: Preset.QUICK, description: 'PAPER (GPU), QUICK (2-core CPU), SMOKE (seconds)' })
+  @Field(() => Preset, { defaultValue: Preset.QUICK, description: 'PAPER (GPU), STUDY (sees CLC\'s effect; a faster machine), QUICK (2-core CPU), SMOKE (seconds)' })
   preset: Preset;
 
   @Field(() => Int, { defaultValue: 0 })

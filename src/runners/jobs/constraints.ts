@@ -10,16 +10,19 @@
  *
  * k-means uses a fixed seed (0), not the run's: the maps are then a function of (series, params, size) only.
  *
- * Patch labels: the map of the image's slice cut into p×p patches, majority cluster per patch, voting restricted to
- * the image's foreground (pixels above that image's minimum), since anchors are drawn from the foreground and a
- * sample is one (slice, channel) image.
+ * Patch labels: each slice's map cut into p×p patches, majority cluster per patch over all its pixels (every patch is
+ * in the reference's memory bank), and the anchor candidates: patches at least half inside the subject's label-free
+ * body mask (src/ml/constraintMaps/bodyMask.ts, from the normalised series, all channels). Both are per slice: every
+ * channel image of a slice shares them.
+ *
+ * kidneyBox PER_SLICE (the as-published arm) reads the subject's manual mask at the training size: label use.
  */
 import { createHash } from 'node:crypto';
-import { buildConstraintMaps, foregroundAboveMinimum, patchMajorityLabels } from '../../ml/constraintMaps';
+import { bodyMask, buildConstraintMaps, patchBodyMask, patchMajorityLabels } from '../../ml/constraintMaps';
 import type { ConstraintConfig } from '../../ml/presets';
 import { decodeBundle, encodeBundle } from '../../ml/weights';
 import type { JobIO } from '../job';
-import { imageOffset, type LoadedSubject } from './dataset';
+import type { LoadedSubject } from './dataset';
 import { throwIfCancelled, yieldToEventLoop } from './phase';
 
 const INDEX_FORMAT = 'nephron-constraint-index/1';
@@ -30,10 +33,11 @@ export async function buildConstraintIndex(io: JobIO, subjects: LoadedSubject[],
   const maps: Record<string, string> = {};
   for (const s of subjects) {
     throwIfCancelled(io);
-    const labels = cfg.maskWithLabels ? s.labels : null;
-    if (cfg.maskWithLabels && !labels) throw new Error(`constraints.maskWithLabels is on, but subject ${s.subject.code} has no mask`);
-    // with label masking the map also depends on the mask
-    const name = `runner-constraint-map:v1:${s.subject.dataBlobKey}:${cfg.maskWithLabels ? s.subject.maskBlobKey : '-'}:${size}:${paramsHash(cfg)}`;
+    const withLabels = cfg.kidneyBox === 'PER_SLICE';
+    const labels = withLabels ? s.labels : null;
+    if (withLabels && !labels) throw new Error(`constraints.kidneyBox is PER_SLICE, but subject ${s.subject.code} has no mask`);
+    // with the kidney box the map also depends on the mask
+    const name = `runner-constraint-map:v2:${s.subject.dataBlobKey}:${withLabels ? s.subject.maskBlobKey : '-'}:${size}:${paramsHash(cfg)}`;
     const cached = await io.findNamed(name);
     if (cached) {
       maps[s.subject.id] = cached;
@@ -56,14 +60,19 @@ function paramsHash(cfg: ConstraintConfig): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
-/**
- * Patch labels of every (slice, channel) image of each subject, from a stored index: Int32Array laid out
- * [channel][slice][size/p][size/p] (the image order of the volume), keyed by subject id.
- */
-export async function loadPatchLabels(io: JobIO, indexKey: string, subjects: LoadedSubject[], patchSize: number): Promise<Map<string, Int32Array>> {
+/** Per subject and slice: patch labels [slices][size/p][size/p] and anchor candidates (1 = body patch), same layout. */
+export interface SubjectPatches {
+  labels: Int32Array;
+  candidates: Uint8Array;
+  /** Fraction of the subject's patches that are anchor candidates (a diagnostic). */
+  bodyFraction: number;
+}
+
+/** Patch labels and anchor candidates of each subject, from a stored index, keyed by subject id. */
+export async function loadPatchLabels(io: JobIO, indexKey: string, subjects: LoadedSubject[], patchSize: number): Promise<Map<string, SubjectPatches>> {
   const index = JSON.parse(new TextDecoder().decode(await io.getBlob(indexKey))) as { format: string; size: number; maps: Record<string, string> };
   if (index.format !== INDEX_FORMAT) throw new Error(`constraint index ${indexKey}: unknown format ${String(index.format)}`);
-  const out = new Map<string, Int32Array>();
+  const out = new Map<string, SubjectPatches>();
   for (const s of subjects) {
     const key = index.maps[s.subject.id];
     if (!key) throw new Error(`constraint index ${indexKey} has no map for subject ${s.subject.code}`);
@@ -72,24 +81,17 @@ export async function loadPatchLabels(io: JobIO, indexKey: string, subjects: Loa
     if (!map || !(map.values instanceof Int32Array) || map.values.length !== width * height * slices) {
       throw new Error(`constraint map of ${s.subject.code} does not match its ${width}×${height}×${slices} series`);
     }
-    out.set(s.subject.id, imagePatchLabels(s, map.values, patchSize));
+    out.set(s.subject.id, subjectPatches(s, map.values, patchSize));
   }
   return out;
 }
 
-/** Majority-cluster labels per patch for every (slice, channel) image of one subject. */
-export function imagePatchLabels(s: LoadedSubject, map: Int32Array, patchSize: number): Int32Array {
-  const { width, height, slices, channels } = s.volume;
-  const plane = width * height;
-  const perImage = (width / patchSize) * (height / patchSize);
-  const out = new Int32Array(channels * slices * perImage);
-  for (let c = 0; c < channels; c++) {
-    for (let z = 0; z < slices; z++) {
-      const off = imageOffset(s.volume, z, c);
-      const fg = foregroundAboveMinimum(s.volume.data.subarray(off, off + plane), width, height);
-      const labels = patchMajorityLabels(map.subarray(z * plane, (z + 1) * plane), width, height, patchSize, fg);
-      out.set(labels, (c * slices + z) * perImage);
-    }
-  }
-  return out;
+/** Majority-cluster labels and body candidates per patch for every slice of one subject. */
+export function subjectPatches(s: LoadedSubject, map: Int32Array, patchSize: number): SubjectPatches {
+  const { width, height, slices, channels, data } = s.volume;
+  const labels = patchMajorityLabels(map, width, height, patchSize);
+  const candidates = patchBodyMask(bodyMask(data, width, height, slices, channels).mask, width, height, patchSize);
+  let inside = 0;
+  for (const c of candidates) inside += c;
+  return { labels, candidates, bodyFraction: inside / candidates.length };
 }

@@ -13,6 +13,7 @@ import { normalizeChannels } from '../../data/normalize';
 import { resampleLabels, resampleVolume } from '../../data/resample';
 import type { Volume } from '../../data/volume';
 import { createRng, deriveSeed, shuffle } from '../../ml/random';
+import { segmentationBatch, type DataSource, type SegmentationBatch } from '../../ml/train';
 import type { JobIO, JobSplit, JobSubject } from '../job';
 
 export interface LoadedSubject {
@@ -149,6 +150,46 @@ export function gatherLabels(subjects: LoadedSubject[], refs: SampleRef[]): Int3
     for (let k = 0; k < plane; k++) out[i * plane + k] = src[k];
   });
   return out;
+}
+
+/**
+ * (image, labels) batches of every (slice, channel) image. Training: shuffled with the epoch's Rng, and with a cap
+ * exactly `limit` full batches (`trainingBatches`: every N gets the same steps). Validation: a fixed spread of at
+ * most `limit` images (0 = all), in order.
+ */
+export function segmentationSource(subjects: LoadedSubject[], batchSize: number, shuffled: boolean, limit = 0): DataSource<SegmentationBatch> {
+  const samples = shuffled ? imageSamples(subjects) : spreadSubset(imageSamples(subjects), limit);
+  const size = subjects[0]?.volume.width ?? 0;
+  return function* ({ rng }) {
+    const batches = shuffled ? trainingBatches(samples, batchSize, rng, limit) : chunks(samples, batchSize);
+    for (const refs of batches) yield segmentationBatch(gatherImages(subjects, refs), gatherLabels(subjects, refs), refs.length, size);
+  };
+}
+
+/**
+ * Training batches of one epoch. Uncapped (maxBatches 0): one shuffled pass, in chunks of `batchSize` (the last may
+ * be shorter). Capped: exactly `maxBatches` full batches cut from a stream of passes, each pass reshuffled, so every
+ * N trains for the same number of steps of the same size (a small N sees its images more often, not fewer steps).
+ */
+export function* trainingBatches<T>(items: T[], batchSize: number, rng: () => number, maxBatches: number): Generator<T[]> {
+  if (items.length === 0) return;
+  if (!maxBatches) {
+    yield* chunks(shuffle(rng, [...items]), batchSize);
+    return;
+  }
+  let pass: T[] = [];
+  let at = 0;
+  for (let b = 0; b < maxBatches; b++) {
+    const batch: T[] = [];
+    while (batch.length < batchSize) {
+      if (at === pass.length) {
+        pass = shuffle(rng, [...items]);
+        at = 0;
+      }
+      batch.push(pass[at++]);
+    }
+    yield batch;
+  }
 }
 
 /** Consecutive chunks of at most `size` items (the last one may be shorter). */

@@ -14,12 +14,12 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../ml/backend';
 import { focalTversky } from '../../ml/losses';
 import type { FinetuneConfig, FinetuneRunConfig } from '../../ml/presets';
-import { deriveSeed, shuffle } from '../../ml/random';
-import { Trainer, finetuneLoss, segmentationBatch, type DataSource, type LossFn, type MetricsFn, type SegmentationBatch } from '../../ml/train';
+import { deriveSeed } from '../../ml/random';
+import { Trainer, finetuneLoss, type LossFn, type MetricsFn, type SegmentationBatch } from '../../ml/train';
 import { NUM_CLASSES, buildSegmentationModel } from '../../ml/unet';
 import { exportWeightsAsync, loadEncoderDecoder, loadWeights } from '../../ml/weights';
 import type { Job, JobIO, JobResult, JobSpec } from '../job';
-import { SubjectLoader, chunks, gatherImages, gatherLabels, imageSamples, spreadSubset, labelledSubset, splitSubjects, type LoadedSubject } from './dataset';
+import { SubjectLoader, labelledSubset, segmentationSource, splitSubjects } from './dataset';
 import { evaluateSubjects } from './evaluate';
 import { decodeJobCheckpoint, epochReporter, runPhase } from './phase';
 
@@ -43,7 +43,7 @@ export const finetuneJob: Job = async (spec: JobSpec, io: JobIO): Promise<JobRes
   const trainer = new Trainer<SegmentationBatch>({
     model,
     loss: counted.loss,
-    train: segmentationSource(train, ft.batchSize, true),
+    train: segmentationSource(train, ft.batchSize, true, ft.maxBatchesPerEpoch),
     validation: val.length > 0 ? segmentationSource(val, ft.batchSize, false, ft.maxValidationImages) : undefined,
     validationMetrics: counted.metrics,
     epochs: total,
@@ -94,16 +94,6 @@ function finetuneConfig(spec: JobSpec): FinetuneRunConfig {
     if (!cfg[section]) throw new Error(`FINETUNE run config lacks the "${section}" section`);
   }
   return cfg as FinetuneRunConfig;
-}
-
-/** (image, labels) batches of every (slice, channel) image; training shuffles with the epoch's Rng. */
-function segmentationSource(subjects: LoadedSubject[], batchSize: number, shuffled: boolean, maxImages = 0): DataSource<SegmentationBatch> {
-  const samples = shuffled ? imageSamples(subjects) : spreadSubset(imageSamples(subjects), maxImages);
-  const size = subjects[0]?.volume.width ?? 0;
-  return function* ({ rng }) {
-    const order = shuffled ? shuffle(rng, [...samples]) : samples;
-    for (const refs of chunks(order, batchSize)) yield segmentationBatch(gatherImages(subjects, refs), gatherLabels(subjects, refs), refs.length, size);
-  };
 }
 
 const KIDNEYS = { right: 1, left: 2 } as const;

@@ -9,18 +9,20 @@
  * partitions) are skipped.
  *
  * CLC: every (slice, channel) image of the TRAIN subjects, shuffled each epoch, in batches of `clc.batchSize`, with
- * the images' patch labels (./constraints.ts). Validation: the VALIDATION subjects' images in a fixed order.
+ * its slice's patch labels and anchor candidates (./constraints.ts). Validation: a fixed spread of the VALIDATION
+ * subjects' images. A capped epoch has exactly `maxBatchesPerEpoch` batches (`trainingBatches`), in both phases.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ClcConfig, GlobalConfig } from '../../ml/presets';
-import { randInt, shuffle } from '../../ml/random';
+import { randInt } from '../../ml/random';
 import type { ClcBatch, DataSource, EpochContext, GlobalBatch } from '../../ml/train';
-import { chunks, gatherImages, imageSamples, spreadSubset, type LoadedSubject, type SampleRef } from './dataset';
+import type { SubjectPatches } from './constraints';
+import { chunks, gatherImages, imageSamples, spreadSubset, trainingBatches, type LoadedSubject, type SampleRef } from './dataset';
 
-export function globalSource(subjects: LoadedSubject[], cfg: Pick<GlobalConfig, 'partitions' | 'volumesPerBatch'>): DataSource<GlobalBatch> {
+export function globalSource(subjects: LoadedSubject[], cfg: Pick<GlobalConfig, 'partitions' | 'volumesPerBatch' | 'maxBatchesPerEpoch'>): DataSource<GlobalBatch> {
   return function* ({ rng }: EpochContext) {
-    const order = shuffle(rng, subjects.map((_, i) => i));
-    for (const group of chunks(order, cfg.volumesPerBatch)) {
+    const volumes = subjects.map((_, i) => i);
+    for (const group of trainingBatches(volumes, Math.min(cfg.volumesPerBatch, volumes.length), rng, cfg.maxBatchesPerEpoch)) {
       const refs: SampleRef[] = [];
       const partitions: number[] = [];
       for (const i of group) {
@@ -40,25 +42,34 @@ export function globalSource(subjects: LoadedSubject[], cfg: Pick<GlobalConfig, 
   };
 }
 
-/** CLC batches; `shuffled` = training (a new order each epoch), else the fixed validation order. */
-export function clcSource(subjects: LoadedSubject[], patchLabels: Map<string, Int32Array>, cfg: Pick<ClcConfig, 'batchSize' | 'patchSize' | 'maxValidationImages'>, shuffled: boolean): DataSource<ClcBatch> {
+/** CLC batches; `shuffled` = training (a new order each epoch, cycled to the cap), else the fixed validation order. */
+export function clcSource(
+  subjects: LoadedSubject[],
+  patches: Map<string, SubjectPatches>,
+  cfg: Pick<ClcConfig, 'batchSize' | 'patchSize' | 'maxValidationImages' | 'maxBatchesPerEpoch'>,
+  shuffled: boolean,
+): DataSource<ClcBatch> {
   const samples = shuffled ? imageSamples(subjects) : spreadSubset(imageSamples(subjects), cfg.maxValidationImages);
   return function* ({ rng }: EpochContext) {
-    const order = shuffled ? shuffle(rng, [...samples]) : samples;
-    for (const refs of chunks(order, cfg.batchSize)) {
+    const batches = shuffled ? trainingBatches(samples, cfg.batchSize, rng, cfg.maxBatchesPerEpoch) : chunks(samples, cfg.batchSize);
+    for (const refs of batches) {
       const size = subjects[0].volume.width;
       const hp = size / cfg.patchSize;
-      const labels = new Int32Array(refs.length * hp * hp);
+      const perImage = hp * hp;
+      const labels = new Int32Array(refs.length * perImage);
+      const candidates = new Uint8Array(refs.length * perImage);
       refs.forEach((r, i) => {
         const s = subjects[r.subject];
-        const all = patchLabels.get(s.subject.id);
-        if (!all) throw new Error(`no patch labels for subject ${s.subject.code}`);
-        const off = (r.channel * s.volume.slices + r.slice) * hp * hp;
-        labels.set(all.subarray(off, off + hp * hp), i * hp * hp);
+        const p = patches.get(s.subject.id);
+        if (!p) throw new Error(`no patch labels for subject ${s.subject.code}`);
+        const off = r.slice * perImage;
+        labels.set(p.labels.subarray(off, off + perImage), i * perImage);
+        candidates.set(p.candidates.subarray(off, off + perImage), i * perImage);
       });
       yield {
         images: tf.tensor4d(gatherImages(subjects, refs), [refs.length, size, size, 1]),
         patchLabels: tf.tensor3d(labels, [refs.length, hp, hp], 'int32'),
+        anchorCandidates: candidates,
       };
     }
   };
