@@ -13,7 +13,13 @@ export interface Pair {
   left: number;
 }
 
-/** A row of Table 2 as the labelEfficiency query answers it. */
+/** A kidney's 95% CI of the mean Dice: [lo, hi]. */
+export interface PairCi {
+  right: number[];
+  left: number[];
+}
+
+/** A row of Table 2 as the labelEfficiency query answers it (the CI and counts are absent in older answers). */
 export interface Table2Row {
   contrast: string;
   nLabeled: number;
@@ -21,6 +27,15 @@ export interface Table2Row {
   clc: Pair | null;
   pValue: Pair | null;
   significant: boolean;
+  ci95?: { random: PairCi | null; clc: PairCi | null };
+  seeds?: { random: number; clc: number };
+  subjects?: { random: number; clc: number };
+}
+
+/** "[lo, hi]" of a cell's 95% CI to `digits` decimals, or '' without one. */
+export function ciText(row: Table2Row, init: 'random' | 'clc', kidney: Kidney, digits = 3): string {
+  const ci = row.ci95?.[init]?.[kidney];
+  return ci && ci.length === 2 ? `[${ci[0].toFixed(digits)}, ${ci[1].toFixed(digits)}]` : '';
 }
 
 /** Which initialisation gets the ∗ for a kidney, if any. */

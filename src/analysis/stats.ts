@@ -1,6 +1,7 @@
 /**
  * The statistics of the study (method.md, "Evaluation"): paired t-tests between RANDOM and CLC initialisation,
- * Bonferroni correction, Bland–Altman agreement of kidney volumes, and the annotation reduction.
+ * Bonferroni correction and Bland–Altman agreement of kidney volumes (the annotation reduction is in ./labelEfficiency.ts,
+ * on isotonic curves from ./bootstrap.ts).
  * Pure functions over numbers; the Student t distribution comes from jStat, not a hand-rolled special function.
  */
 import { jStat } from 'jstat';
@@ -66,35 +67,6 @@ export function blandAltman(pred: readonly number[], truth: readonly number[]): 
   const bias = mean(d);
   const sd = sampleSd(d, bias);
   return { bias, lower: bias - 1.96 * sd, upper: bias + 1.96 * sd };
-}
-
-/** One point of a Dice-vs-N learning curve: mean Dice of the models trained on n labelled subjects. */
-export interface CurvePoint {
-  n: number;
-  dice: number;
-}
-
-export interface AnnotationReductionResult {
-  /** Smallest N whose CLC mean Dice reaches RANDOM's at the reference N; null if none does (or no reference). */
-  matchingN: number | null;
-  /** 1 − matchingN / referenceN; null when matchingN is null. */
-  reduction: number | null;
-}
-
-/**
- * Annotation reduction (method.md): the smallest N_CLC whose mean Dice reaches RANDOM's mean Dice at the
- * reference N, and reduction = 1 − N_CLC / N_ref (the study: 1 − 8/20 = 60%).
- */
-export function annotationReduction(
-  curveRandom: readonly CurvePoint[],
-  curveClc: readonly CurvePoint[],
-  referenceN: number,
-): AnnotationReductionResult {
-  const reference = curveRandom.find((p) => p.n === referenceN);
-  if (!reference) return { matchingN: null, reduction: null };
-  const match = [...curveClc].sort((x, y) => x.n - y.n).find((p) => p.dice >= reference.dice);
-  if (!match) return { matchingN: null, reduction: null };
-  return { matchingN: match.n, reduction: 1 - match.n / referenceN };
 }
 
 export function mean(xs: readonly number[]): number {

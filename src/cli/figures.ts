@@ -40,14 +40,24 @@ export function curvesPng(data: ReportData, contrast: string): Buffer {
         })),
     })),
   );
+  // error bars: each cell's 95% bootstrap CI as a vertical segment (one small series per point, kept out of the legend)
+  const bars = INITS.flatMap((init) =>
+    KIDNEYS.flatMap((kidney) =>
+      rows.flatMap((r) => {
+        const ci = r.ci95?.[init === 'RANDOM' ? 'random' : 'clc']?.[kidney];
+        if (!ci) return [];
+        return [{ type: 'line', name: `${init} ${kidney} CI`, color: COLORS[init], showSymbol: false, silent: true, lineStyle: { width: 1.5, type: 'solid' }, data: [[r.nLabeled, ci[0]], [r.nLabeled, ci[1]]] }];
+      }),
+    ),
+  );
   return chartPng(
     {
       title: { text: `${contrast}: test Dice vs labelled subjects`, left: 'center', textStyle: { fontSize: 15 } },
-      legend: { bottom: 4 },
+      legend: { bottom: 4, data: series.map((s) => s.name) },
       grid: { left: 60, right: 24, top: 48, bottom: 70 },
       xAxis: { type: 'value', name: 'N labelled', nameLocation: 'middle', nameGap: 26, min: 0, max: Math.max(...rows.map((r) => r.nLabeled), 1) },
       yAxis: { type: 'value', name: 'mean Dice', nameLocation: 'middle', nameGap: 40, min: 0, max: 1 },
-      series,
+      series: [...series, ...bars],
     },
     720,
     420,

@@ -11,11 +11,29 @@ import { RUN_INFO } from './watch';
 
 export type { Pair, Table2Row } from '../analysis/significance';
 
+/** Whether the sweep's pretraining used the manual masks (constraints.kidneyBox PER_SLICE), in words for the report. */
+export function labelUse(runs: ReportRun[]): string {
+  const boxes = new Set(runs.filter((r) => r.kind === 'PRETRAIN').map((r) => r.config?.constraints?.kidneyBox ?? 'OFF'));
+  if (!boxes.size) return 'no pretraining run in this sweep';
+  if (boxes.has('PER_SLICE')) return 'as-published arm: constraints.kidneyBox PER_SLICE multiplies the PCA components by each slice\'s kidney bounding box from the manual masks — the CLC pretraining used labels';
+  return 'label-free: constraint maps and anchors (body mask) use no manual mask (constraints.kidneyBox OFF); only the probe scores on VALIDATION masks';
+}
+
 export interface Reduction {
   contrast: string;
   referenceN: number;
+  referenceDice: number | null;
   matchingN: number | null;
   reduction: number | null;
+  ci95: [number | null, number | null];
+}
+
+export interface Baselines {
+  contrast: string;
+  trainingSize: number | null;
+  ceilingDice: number | null;
+  locationPriorDice: number | null;
+  riSeedSd: number | null;
 }
 
 export interface SubjectScore {
@@ -27,6 +45,8 @@ export interface SubjectScore {
 
 export interface ReportRun extends RunInfo {
   preset: string;
+  /** The run's resolved config (src/ml/presets.ts): the report states label use from it. */
+  config?: { constraints?: { kidneyBox?: string } } | null;
   cohort: { id: string; name: string };
   evaluation: { meanDice: Pair; subjects: SubjectScore[] } | null;
 }
@@ -53,6 +73,7 @@ export interface ReportData {
   referenceN: number;
   rows: Table2Row[];
   reductions: Reduction[];
+  baselines: Baselines[];
   /** N of the Bland–Altman summaries and of Fig. 1: the sweep's largest N. */
   largestN: number | null;
   agreement: ModelAgreement[];
@@ -62,21 +83,31 @@ const PAIR = 'right left';
 
 export async function fetchReport(client: NephronClient, sweepId: string, referenceN: number): Promise<ReportData> {
   const data = await client.request<{ sweep: ReportData['sweep'] | null }>(
-    `query($id: ID!) { sweep(id: $id) { id name status done total runs { ${RUN_INFO} preset cohort { id name }
+    `query($id: ID!) { sweep(id: $id) { id name status done total runs { ${RUN_INFO} preset config cohort { id name }
        evaluation { meanDice { ${PAIR} } subjects { subject { id code } dice { ${PAIR} } volumeMl { ${PAIR} } trueVolumeMl { ${PAIR} } } } } } }`,
     { id: sweepId },
   );
   if (!data.sweep) throw new CliError('NOT_FOUND', `no sweep with id ${JSON.stringify(sweepId)}`);
-  const { labelEfficiency } = await client.request<{ labelEfficiency: { rows: Table2Row[]; reductions: Reduction[] } }>(
+  const { labelEfficiency } = await client.request<{ labelEfficiency: { rows: Table2Row[]; reductions: Reduction[]; baselines: Baselines[] } }>(
     `query($id: ID!, $n: Int!) { labelEfficiency(sweepId: $id, referenceN: $n) {
-       rows { contrast nLabeled random { ${PAIR} } clc { ${PAIR} } pValue { ${PAIR} } significant }
-       reductions { contrast referenceN matchingN reduction } } }`,
+       rows { contrast nLabeled random { ${PAIR} } clc { ${PAIR} } pValue { ${PAIR} } significant
+         ci95 { random { ${PAIR} } clc { ${PAIR} } } seeds { random clc } subjects { random clc } }
+       reductions { contrast referenceN referenceDice matchingN reduction ci95 }
+       baselines { contrast trainingSize ceilingDice locationPriorDice riSeedSd } } }`,
     { id: sweepId, n: referenceN },
   );
   const evaluated = data.sweep.runs.filter((r) => r.kind === 'FINETUNE' && r.status === 'SUCCEEDED' && r.evaluation);
   const largestN = evaluated.length ? Math.max(...evaluated.map((r) => r.nLabeled ?? 0)) : null;
   const models = evaluated.filter((r) => r.nLabeled === largestN).sort(byModel);
-  return { sweep: data.sweep, referenceN, rows: labelEfficiency.rows, reductions: labelEfficiency.reductions, largestN, agreement: await fetchAgreement(client, models) };
+  return {
+    sweep: data.sweep,
+    referenceN,
+    rows: labelEfficiency.rows,
+    reductions: labelEfficiency.reductions,
+    baselines: labelEfficiency.baselines,
+    largestN,
+    agreement: await fetchAgreement(client, models),
+  };
 }
 
 export const byModel = (a: RunInfo, b: RunInfo) =>

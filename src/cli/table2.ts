@@ -4,8 +4,8 @@
  * dashboard's rule, method.md "Evaluation"), the annotation reductions, and the Bland–Altman summaries of kidney
  * volumes per model at the largest N.
  */
-import { SIGNIFICANCE, STAR, starredSide, type Kidney, type Table2Row } from '../analysis/significance';
-import type { ModelAgreement, Reduction, ReportData } from './reportData';
+import { ciText, SIGNIFICANCE, STAR, starredSide, type Kidney, type Table2Row } from '../analysis/significance';
+import { labelUse, type Baselines, type ModelAgreement, type Reduction, type ReportData } from './reportData';
 import { csvTable, fixed, markdownTable, pValue, textTable } from './text';
 
 export { STAR, starredSide };
@@ -15,7 +15,8 @@ export type Format = (typeof FORMATS)[number];
 export function table2Cells(row: Table2Row): string[] {
   const cell = (init: 'random' | 'clc', kidney: Kidney) => {
     const v = row[init]?.[kidney];
-    return fixed(v) + (v !== undefined && starredSide(row, kidney) === init ? STAR : '');
+    const ci = ciText(row, init, kidney);
+    return fixed(v) + (v !== undefined && starredSide(row, kidney) === init ? STAR : '') + (ci ? ` ${ci}` : '');
   };
   return [row.contrast, String(row.nLabeled), cell('random', 'right'), cell('random', 'left'), cell('clc', 'right'), cell('clc', 'left'), pValue(row.pValue?.right), pValue(row.pValue?.left)];
 }
@@ -23,11 +24,19 @@ export function table2Cells(row: Table2Row): string[] {
 const sortRows = (rows: Table2Row[]) => [...rows].sort((a, b) => a.contrast.localeCompare(b.contrast) || a.nLabeled - b.nLabeled);
 
 export const TABLE2_HEADER = ['contrast', 'N', 'RANDOM right', 'RANDOM left', 'CLC right', 'CLC left', 'p right', 'p left'];
-const REDUCTION_HEADER = ['contrast', 'reference N', 'CLC matching N', 'reduction'];
+const REDUCTION_HEADER = ['contrast', 'reference N', 'RANDOM Dice there', 'CLC matching N', 'reduction', '95% CI'];
+const BASELINE_HEADER = ['contrast', 'training size', 'resolution ceiling', 'location prior', 'RANDOM seed SD'];
 const AGREEMENT_HEADER = ['contrast', 'init', 'N', 'seed', 'kidney', 'bias (mL)', 'lower LoA', 'upper LoA', 'subjects'];
 
+const percent = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${Math.round(v * 100)}%`);
+
 export function reductionCells(r: Reduction): string[] {
-  return [r.contrast, String(r.referenceN), r.matchingN === null ? 'not reached' : String(r.matchingN), r.reduction === null ? '—' : `${Math.round(r.reduction * 100)}%`];
+  const ci = r.ci95 ? `[${r.ci95[0] === null ? '−∞' : percent(r.ci95[0])}, ${percent(r.ci95[1])}]` : '';
+  return [r.contrast, String(r.referenceN), fixed(r.referenceDice ?? undefined), r.matchingN === null ? 'not reached' : r.matchingN.toFixed(1), percent(r.reduction), ci];
+}
+
+function baselineCells(b: Baselines): string[] {
+  return [b.contrast, b.trainingSize ? `${b.trainingSize}²` : '—', fixed(b.ceilingDice ?? undefined), fixed(b.locationPriorDice ?? undefined), fixed(b.riSeedSd ?? undefined)];
 }
 
 function agreementCells(m: ModelAgreement): string[][] {
@@ -41,16 +50,22 @@ function runSummary(data: ReportData): string {
   return `sweep "${data.sweep.name}" ${data.sweep.id} (${data.sweep.status}): ${runs.length} runs, ${parts.join(', ')}`;
 }
 
-const TABLE2_NOTE = `Mean Dice over the test subjects (and seeds). ${STAR}: the better initialisation where the paired two-sided t-test over test subjects, Bonferroni-corrected over the table, has p ≤ ${SIGNIFICANCE}; p: corrected.`;
+const TABLE2_NOTE = `Mean Dice over the test subjects (and seeds) [95% bootstrap CI over the test subjects, seeds averaged within a subject]. ${STAR}: the better initialisation where the paired two-sided t-test over test subjects, Bonferroni-corrected over the table, has p ≤ ${SIGNIFICANCE}; p: corrected.`;
 
 function sections(data: ReportData): { title: string; note: string; header: string[]; rows: string[][] }[] {
   return [
     { title: 'Table 2: test Dice by N, RANDOM vs CLC', note: TABLE2_NOTE, header: TABLE2_HEADER, rows: sortRows(data.rows).map(table2Cells) },
     {
       title: `Annotation reduction (reference N = ${data.referenceN})`,
-      note: `Smallest N whose CLC mean Dice reaches RANDOM's at N = ${data.referenceN}; reduction = 1 − N_CLC / N_ref.`,
+      note: `Both Dice-vs-N curves (mean of the two kidneys) fitted non-decreasing (isotonic); N_CLC is where CLC's curve reaches RANDOM's at N = ${data.referenceN}, interpolated in log N; reduction = 1 − N_CLC / N_ref; 95% bootstrap CI over the test subjects (−∞: CLC did not reach it in more than 2.5% of resamples).`,
       header: REDUCTION_HEADER,
       rows: data.reductions.map(reductionCells),
+    },
+    {
+      title: 'Baselines',
+      note: `Resolution ceiling: the manual masks through the training resolution and back. Location prior: the most frequent TRAIN label per pixel and slice position, no image. RANDOM seed SD: a run's mean Dice over seeds, pooled over N. Label use: ${labelUse(data.sweep.runs)}.`,
+      header: BASELINE_HEADER,
+      rows: (data.baselines ?? []).map(baselineCells),
     },
     {
       title: `Bland–Altman of kidney volumes${data.largestN !== null ? ` at N = ${data.largestN}` : ''}`,
@@ -74,7 +89,8 @@ export function formatReport(data: ReportData, format: Format): string {
 }
 
 export function table2Csv(rows: Table2Row[]): string {
-  const header = ['contrast', 'n_labeled', 'random_right', 'random_left', 'clc_right', 'clc_left', 'p_right', 'p_left', 'significant', 'star_right', 'star_left'];
+  const ciHeader = ['random', 'clc'].flatMap((i) => ['right', 'left'].flatMap((k) => [`${i}_${k}_lo`, `${i}_${k}_hi`]));
+  const header = ['contrast', 'n_labeled', 'random_right', 'random_left', 'clc_right', 'clc_left', 'p_right', 'p_left', 'significant', 'star_right', 'star_left', ...ciHeader, 'seeds_random', 'seeds_clc', 'subjects_random', 'subjects_clc'];
   return csvTable(
     header,
     sortRows(rows).map((r) => [
@@ -89,17 +105,33 @@ export function table2Csv(rows: Table2Row[]): string {
       r.significant,
       starredSide(r, 'right') ?? '',
       starredSide(r, 'left') ?? '',
+      ...(['random', 'clc'] as const).flatMap((i) => (['right', 'left'] as const).flatMap((k): (number | string)[] => r.ci95?.[i]?.[k] ?? ['', ''])),
+      r.seeds?.random,
+      r.seeds?.clc,
+      r.subjects?.random,
+      r.subjects?.clc,
     ]),
   );
 }
 
 export function reportJson(data: ReportData) {
   const { runs, ...sweep } = data.sweep;
+  const contrasts = [...new Set([...data.reductions.map((r) => r.contrast), ...(data.baselines ?? []).map((b) => b.contrast)])].sort();
   return {
-    sweep: { ...sweep, runs: runs.map(({ evaluation, ...r }) => ({ ...r, meanDice: evaluation?.meanDice ?? null })) },
+    sweep: { ...sweep, runs: runs.map(({ evaluation, config: _config, ...r }) => ({ ...r, meanDice: evaluation?.meanDice ?? null })) },
     referenceN: data.referenceN,
+    labelUse: labelUse(runs),
     table2: sortRows(data.rows).map((r) => ({ ...r, star: { right: starredSide(r, 'right'), left: starredSide(r, 'left') } })),
     reductions: data.reductions,
+    contrasts: contrasts.map((contrast) => {
+      const r = data.reductions.find((x) => x.contrast === contrast);
+      const b = (data.baselines ?? []).find((x) => x.contrast === contrast);
+      return {
+        contrast,
+        annotationReduction: r ? { reduction: r.reduction, matchingN: r.matchingN, referenceN: r.referenceN, ci95: r.ci95 } : null,
+        baselines: b ? { ceilingDice: b.ceilingDice, locationPriorDice: b.locationPriorDice, riSeedSd: b.riSeedSd, trainingSize: b.trainingSize } : null,
+      };
+    }),
     blandAltman: data.agreement.map(({ right, left, ...m }) => ({
       ...m,
       right: { bias: right.bias, lower: right.lower, upper: right.upper, n: right.points.length },

@@ -83,6 +83,51 @@ export class Evaluation {
   subjects: SubjectScore[];
 }
 
+@ObjectType({ description: '[lo, hi] per kidney' })
+export class KidneyInterval {
+  @Field(() => [Float])
+  right: [number, number];
+
+  @Field(() => [Float])
+  left: [number, number];
+}
+
+@ObjectType()
+export class InitIntervals {
+  @Field(() => KidneyInterval, { nullable: true })
+  random: KidneyInterval | null;
+
+  @Field(() => KidneyInterval, { nullable: true })
+  clc: KidneyInterval | null;
+}
+
+@ObjectType()
+export class InitCounts {
+  @Field(() => Int)
+  random: number;
+
+  @Field(() => Int)
+  clc: number;
+}
+
+@ObjectType({ description: 'What a Dice difference is read against, per contrast (issue 13)' })
+export class ContrastBaselines {
+  @Field(() => ContrastKind)
+  contrast: ContrastKind;
+
+  @Field(() => Int, { nullable: true, description: 'the training size the baselines are computed at' })
+  trainingSize: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'manual masks through the training resolution and back, mean over TEST subjects and kidneys' })
+  ceilingDice: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'label by position alone, learnt from the TRAIN masks, on the TEST subjects' })
+  locationPriorDice: number | null;
+
+  @Field(() => Float, { nullable: true, description: "SD over RANDOM's seeds of a run's mean test Dice, pooled over N" })
+  riSeedSd: number | null;
+}
+
 @ObjectType()
 export class LabelEfficiencyRow {
   @Field(() => ContrastKind)
@@ -102,6 +147,15 @@ export class LabelEfficiencyRow {
 
   @Field(() => Boolean)
   significant: boolean;
+
+  @Field(() => InitIntervals, { description: '95% bootstrap CI of each mean over TEST subjects (seeds averaged within a subject)' })
+  ci95: InitIntervals;
+
+  @Field(() => InitCounts, { description: 'distinct seeds behind each mean' })
+  seeds: InitCounts;
+
+  @Field(() => InitCounts, { description: 'TEST subjects behind each mean' })
+  subjects: InitCounts;
 }
 
 @ObjectType()
@@ -112,11 +166,17 @@ export class AnnotationReduction {
   @Field(() => Int)
   referenceN: number;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Float, { nullable: true, description: "RANDOM's isotonic mean Dice at the reference N" })
+  referenceDice: number | null;
+
+  @Field(() => Float, { nullable: true, description: "where CLC's isotonic curve reaches it, interpolated in log N; null: not reached" })
   matchingN: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: '1 − matchingN / referenceN' })
   reduction: number | null;
+
+  @Field(() => [Float], { nullable: 'items', description: '95% bootstrap CI over TEST subjects; a null bound: CLC did not reach the target in more than 2.5% of resamples' })
+  ci95: [number | null, number | null];
 }
 
 @ObjectType()
@@ -126,6 +186,9 @@ export class LabelEfficiency {
 
   @Field(() => [AnnotationReduction])
   reductions: AnnotationReduction[];
+
+  @Field(() => [ContrastBaselines])
+  baselines: ContrastBaselines[];
 }
 
 @ObjectType()

@@ -1,6 +1,7 @@
 import { In, type DataSource } from 'typeorm';
 import { labelEfficiencyTable, type EvaluatedRun, type Kidney } from '../analysis/labelEfficiency';
 import { blandAltman } from '../analysis/stats';
+import type { BlobStore } from '../data/blobStore';
 import { badInput, conflict, isUuid, notFound } from '../errors';
 import { RunKind, RunStatus, type ContrastKind } from '../schema/enums';
 import { SubjectScoreRecord } from '../schema/evaluation.entity';
@@ -8,17 +9,26 @@ import { Run } from '../schema/run.entity';
 import { Subject } from '../schema/subject.entity';
 import { Sweep } from '../schema/sweep.entity';
 import type { BlandAltman, LabelEfficiency } from '../schema/types';
+import { MaskBaselineCache } from './analysis-baselines';
 
 /** The study's statistics over stored evaluations (src/analysis does the arithmetic). */
 export class AnalysisService {
-  constructor(private readonly ds: DataSource) {}
+  private readonly baselines: MaskBaselineCache | null;
 
-  /** Table 2 and the annotation reductions of a sweep, from its SUCCEEDED fine-tuning runs. */
+  /** Without a blob store the mask-based baselines (ceiling, location prior) are null. */
+  constructor(
+    private readonly ds: DataSource,
+    blobs?: BlobStore,
+  ) {
+    this.baselines = blobs ? new MaskBaselineCache(ds, blobs) : null;
+  }
+
+  /** Table 2 with CIs, the annotation reductions and the baselines of a sweep, from its SUCCEEDED fine-tuning runs. */
   async labelEfficiency(sweepId: string, referenceN: number): Promise<LabelEfficiency> {
     if (!Number.isInteger(referenceN) || referenceN < 1) throw badInput(`referenceN must be a positive integer, got ${referenceN}`, 'referenceN');
     if (!isUuid(sweepId) || !(await this.ds.getRepository(Sweep).existsBy({ id: sweepId }))) throw notFound('sweep', sweepId);
     const runs = await this.ds.getRepository(Run).find({
-      select: { id: true, contrast: true, nLabeled: true, initialization: true, seed: true },
+      select: { id: true, contrast: true, nLabeled: true, initialization: true, seed: true, cohortId: true, config: true },
       where: { sweepId, kind: RunKind.FINETUNE, status: RunStatus.SUCCEEDED },
     });
     const scores = runs.length
@@ -37,9 +47,20 @@ export class AnalysisService {
       scores: (scoresOf.get(r.id) ?? []).map((s) => ({ subjectId: s.subjectId, dice: { right: s.diceRight, left: s.diceLeft } })),
     }));
     const table = labelEfficiencyTable(evaluated, referenceN);
+    const baselines = await Promise.all(
+      table.spreads.map(async ({ contrast, riSeedSd }) => {
+        const run = runs.find((r) => r.contrast === contrast);
+        const size = (run?.config as { image?: { size?: number } } | undefined)?.image?.size ?? null;
+        // a mask blob that cannot be read leaves the mask baselines empty; Table 2 itself does not depend on them
+        const none = { ceilingDice: null, locationPriorDice: null };
+        const masks = run && size && this.baselines ? await this.baselines.get(run.cohortId, contrast as ContrastKind, size).catch(() => none) : none;
+        return { contrast: contrast as ContrastKind, trainingSize: size, riSeedSd, ...masks };
+      }),
+    );
     return {
       rows: table.rows.map((row) => ({ ...row, contrast: row.contrast as ContrastKind })),
       reductions: table.reductions.map((r) => ({ ...r, contrast: r.contrast as ContrastKind })),
+      baselines,
     };
   }
 

@@ -71,7 +71,7 @@ export function createServices(ds: NephronDataSource, pubsub: PubSub, config: Pi
     metrics: new MetricsService(ds),
     evaluations: new EvaluationService(ds),
     tokens: new TokenService(ds, pubsub),
-    analysis: new AnalysisService(ds),
+    analysis: new AnalysisService(ds, blobs),
   };
 }
 

@@ -44,15 +44,42 @@ describe('labelEfficiencyTable', () => {
     expect(rows[1].significant).toBe(true);
   });
 
-  it('finds the annotation reduction on the mean of both kidneys', () => {
-    // RANDOM at N = 20: 0.7. CLC at N = 2: (0.9 + 0.7667) / 2 = 0.833 ≥ 0.7, so N_CLC = 2 and 1 − 2/20 = 0.9.
-    expect(reductions).toEqual([{ contrast: 'DIXON', referenceN: 20, matchingN: 2, reduction: 0.9 }]);
+  it('finds the annotation reduction on the isotonic curves of the mean of both kidneys, with a bootstrap CI', () => {
+    // RANDOM (N 2: 0.65, N 20: 0.7) is monotone: target 0.7. CLC (N 2: 0.8333, N 20: 0.81) pools to 0.8217 at both,
+    // already above 0.7 at N = 2: N_CLC = 2, 1 − 2/20 = 0.9. In every resample of the 3 subjects CLC at N = 2
+    // (subject means ≥ 0.75) stays above RANDOM's 0.7 at N = 20, so the CI is [0.9, 0.9].
+    expect(reductions).toEqual([{ contrast: 'DIXON', referenceN: 20, referenceDice: expect.closeTo(0.7, 12), matchingN: 2, reduction: 0.9, ci95: [0.9, 0.9] }]);
+  });
+
+  it('gives every cell a bootstrap CI over subjects, its seeds and subjects, and RANDOM\'s seed SD', () => {
+    // N = 2 RANDOM right: every subject averages 0.7 over its two seeds → [0.7, 0.7]
+    expect(rows[0].ci95.random!.right[0]).toBeCloseTo(0.7, 12);
+    expect(rows[0].ci95.random!.right[1]).toBeCloseTo(0.7, 12);
+    // CLC right: subjects 0.8, 0.9, 1.0 → a CI inside [0.8, 1.0] around 0.9
+    const [lo, hi] = rows[0].ci95.clc!.right;
+    expect(lo).toBeGreaterThanOrEqual(0.8 - 1e-12);
+    expect(lo).toBeLessThan(0.9);
+    expect(hi).toBeGreaterThan(0.9);
+    expect(hi).toBeLessThanOrEqual(1 + 1e-12);
+    expect(rows[0].seeds).toEqual({ random: 2, clc: 2 });
+    expect(rows[1].seeds).toEqual({ random: 1, clc: 1 });
+    expect(rows[0].subjects).toEqual({ random: 3, clc: 3 });
+    // RANDOM's two seeds at N = 2 both average 0.65 over subjects and kidneys → SD 0
+    expect(labelEfficiencyTable(runs, 20).spreads).toEqual([{ contrast: 'DIXON', riSeedSd: 0 }]);
+    // seeds 1 and 2 at 0.6 and 0.8 (N 2), and 0.5 and 0.7 (N 4): variance 0.02 each → √0.02
+    const spread = labelEfficiencyTable(
+      [run(2, 'RANDOM', 1, [[0.6, 0.6]]), run(2, 'RANDOM', 2, [[0.8, 0.8]]), run(4, 'RANDOM', 1, [[0.5, 0.5]]), run(4, 'RANDOM', 2, [[0.7, 0.7]])],
+      20,
+    ).spreads[0].riSeedSd;
+    expect(spread).toBeCloseTo(Math.sqrt(0.02), 12);
   });
 
   it('leaves p-values out where a side is missing or too few subjects pair', () => {
     const partial = labelEfficiencyTable([runs[0], run(8, 'CLC', 1, [[0.9, 0.9]]), run(8, 'RANDOM', 1, [[0.5, 0.5]])], 20);
     expect(partial.rows[0]).toMatchObject({ nLabeled: 2, clc: null, pValue: null, significant: false });
     expect(partial.rows[1]).toMatchObject({ nLabeled: 8, pValue: null });
-    expect(partial.reductions[0]).toMatchObject({ matchingN: null, reduction: null });
+    // RANDOM has no N = 20: no target, no reduction, no CI
+    expect(partial.reductions[0]).toMatchObject({ referenceDice: null, matchingN: null, reduction: null, ci95: [null, null] });
+    expect(partial.rows[0].ci95.clc).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { annotationReduction, blandAltman, bonferroni, pairedTTest } from '../../src/analysis/stats';
+import { blandAltman, bonferroni, pairedTTest } from '../../src/analysis/stats';
 
 describe('pairedTTest', () => {
   // Student's sleep data (Cushny & Peebles 1905; R's `sleep` data set). R 4.x:
@@ -55,25 +55,5 @@ describe('blandAltman', () => {
   });
   it('rejects mismatched samples', () => {
     expect(() => blandAltman([1, 2], [1])).toThrow(/length/);
-  });
-});
-
-describe('annotationReduction', () => {
-  const random = [
-    { n: 2, dice: 0.5 },
-    { n: 8, dice: 0.7 },
-    { n: 20, dice: 0.85 },
-  ];
-  it('finds the smallest CLC N reaching RANDOM at the reference (the study: 1 − 8/20 = 60%)', () => {
-    const clc = [
-      { n: 20, dice: 0.9 },
-      { n: 2, dice: 0.6 },
-      { n: 8, dice: 0.86 },
-    ];
-    expect(annotationReduction(random, clc, 20)).toEqual({ matchingN: 8, reduction: 0.6 });
-  });
-  it('returns nulls when CLC never reaches it or the reference is missing', () => {
-    expect(annotationReduction(random, [{ n: 20, dice: 0.8 }], 20)).toEqual({ matchingN: null, reduction: null });
-    expect(annotationReduction(random, [{ n: 2, dice: 0.99 }], 10)).toEqual({ matchingN: null, reduction: null });
   });
 });

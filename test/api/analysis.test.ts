@@ -54,8 +54,10 @@ describe.each(DB_KINDS)('study statistics on %s', (kind) => {
     it('answers Table 2 and the reductions for the sweep', async () => {
       const { labelEfficiency } = await t.ok(
         `query($id: ID!) { labelEfficiency(sweepId: $id, referenceN: 4) {
-          rows { contrast nLabeled random { right left } clc { right left } pValue { right left } significant }
-          reductions { contrast referenceN matchingN reduction } } }`,
+          rows { contrast nLabeled random { right left } clc { right left } pValue { right left } significant
+            ci95 { random { right left } clc { right left } } seeds { random clc } subjects { random clc } }
+          reductions { contrast referenceN referenceDice matchingN reduction ci95 }
+          baselines { contrast trainingSize ceilingDice locationPriorDice riSeedSd } } }`,
         { id: sweepId },
       );
       expect(labelEfficiency.rows.map((r: any) => r.nLabeled)).toEqual([2, 4]);
@@ -64,8 +66,15 @@ describe.each(DB_KINDS)('study statistics on %s', (kind) => {
       // CLC − RANDOM is 0.2 for both subjects: identical differences, so t = ∞ and p = 0 (degenerate test).
       expect(labelEfficiency.rows[0].pValue).toEqual({ right: 0, left: 0 });
       expect(labelEfficiency.rows[0].significant).toBe(true);
-      // RANDOM at N = 4 has mean 0.65; CLC reaches it at N = 2: 1 − 2/4 = 50%.
-      expect(labelEfficiency.reductions).toEqual([{ contrast: 'DIXON', referenceN: 4, matchingN: 2, reduction: 0.5 }]);
+      // Subjects 0.6 and 0.7 for RANDOM: CI of the mean over 2 subjects spans [0.6, 0.7]; 1 seed, 2 subjects.
+      expect(labelEfficiency.rows[0].ci95.random.right[0]).toBeCloseTo(0.6, 10);
+      expect(labelEfficiency.rows[0].ci95.random.right[1]).toBeCloseTo(0.7, 10);
+      expect(labelEfficiency.rows[0].seeds).toEqual({ random: 1, clc: 1 });
+      expect(labelEfficiency.rows[0].subjects).toEqual({ random: 2, clc: 2 });
+      // RANDOM at N = 4 has mean 0.65; CLC (0.85) reaches it already at N = 2: 1 − 2/4 = 50%, in every resample.
+      expect(labelEfficiency.reductions).toEqual([{ contrast: 'DIXON', referenceN: 4, referenceDice: expect.closeTo(0.65, 10), matchingN: 2, reduction: 0.5, ci95: [0.5, 0.5] }]);
+      // One seed: no seed SD. The fixture's mask blobs are not stored, so the mask baselines stay empty (not an error).
+      expect(labelEfficiency.baselines).toEqual([{ contrast: 'DIXON', trainingSize: 32, ceilingDice: null, locationPriorDice: null, riSeedSd: null }]);
     });
 
     it('answers Bland–Altman of the predicted volumes', async () => {

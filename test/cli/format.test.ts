@@ -38,8 +38,13 @@ describe('Table 2 cells', () => {
   });
   it('CSV keeps full precision and names the starred side; cells with commas or quotes are quoted', () => {
     const csv = table2Csv([row({ nLabeled: 20 }), row({ nLabeled: 2, random: { right: 1 / 3, left: 0.5 } })]).trim().split('\n');
-    expect(csv[1]).toBe('DIXON,2,0.3333333333333333,0.5,0.85,0.65,0.01,0.04,true,clc,clc');
-    expect(csv[2]).toBe('DIXON,20,0.8,0.7,0.85,0.65,0.01,0.04,true,clc,random');
+    // rows without CIs and counts (older answers) leave those 12 columns empty
+    expect(csv[1]).toBe('DIXON,2,0.3333333333333333,0.5,0.85,0.65,0.01,0.04,true,clc,clc,,,,,,,,,,,,');
+    expect(csv[2]).toBe('DIXON,20,0.8,0.7,0.85,0.65,0.01,0.04,true,clc,random,,,,,,,,,,,,');
+    const ci = { right: [0.75, 0.85], left: [0.6, 0.8] };
+    const withCi = row({ ci95: { random: ci, clc: null }, seeds: { random: 5, clc: 3 }, subjects: { random: 15, clc: 15 } });
+    expect(table2Csv([withCi]).trim().split('\n')[1]).toBe('DIXON,8,0.8,0.7,0.85,0.65,0.01,0.04,true,clc,random,0.75,0.85,0.6,0.8,,,,,5,3,15,15');
+    expect(table2Cells(withCi).slice(2, 4)).toEqual(['0.800 [0.750, 0.850]', '0.700∗ [0.600, 0.800]']);
     expect(csvTable(['a', 'b'], [['x,y', 'say "hi"']])).toBe('a,b\n"x,y","say ""hi"""\n');
   });
 });

@@ -93,7 +93,9 @@ describe('nephron CLI with a runner (pglite, SMOKE)', () => {
   it('report prints Table 2 as labelEfficiency has it, with ∗ exactly where the corrected p ≤ 0.05', async () => {
     expect(sweepId).toBeDefined();
     const { labelEfficiency } = await t.ok(
-      `query($id: ID!) { labelEfficiency(sweepId: $id, referenceN: 4) { rows { contrast nLabeled random { ${PAIR} } clc { ${PAIR} } pValue { ${PAIR} } significant } reductions { contrast referenceN matchingN reduction } } }`,
+      `query($id: ID!) { labelEfficiency(sweepId: $id, referenceN: 4) { rows { contrast nLabeled random { ${PAIR} } clc { ${PAIR} } pValue { ${PAIR} } significant
+        ci95 { random { ${PAIR} } clc { ${PAIR} } } seeds { random clc } subjects { random clc } }
+        reductions { contrast referenceN referenceDice matchingN reduction ci95 } baselines { contrast trainingSize ceilingDice locationPriorDice riSeedSd } } }`,
       { id: sweepId },
     );
     expect(labelEfficiency.rows).toHaveLength(4);
@@ -102,22 +104,29 @@ describe('nephron CLI with a runner (pglite, SMOKE)', () => {
     for (const row of labelEfficiency.rows) {
       const line = table.out.split('\n').find((l) => new RegExp(`^${row.contrast}\\s+${row.nLabeled}\\s`).test(l));
       expect(line, `${row.contrast} N=${row.nLabeled}`).toBeDefined();
-      const cells = line!.trim().split(/\s+/);
-      for (const [i, init, kidney] of [[2, 'random', 'right'], [3, 'random', 'left'], [4, 'clc', 'right'], [5, 'clc', 'left']] as const) {
+      // each Dice cell: the mean, ∗ where starred, then its 95% CI as [lo, hi]
+      const cells = [...line!.matchAll(/(\d\.\d{3}∗?) \[(\d\.\d{3}), (\d\.\d{3})\]/g)];
+      expect(cells).toHaveLength(4);
+      for (const [i, init, kidney] of [[0, 'random', 'right'], [1, 'random', 'left'], [2, 'clc', 'right'], [3, 'clc', 'left']] as const) {
         const other = init === 'random' ? 'clc' : 'random';
         const p = row.pValue?.[kidney];
         const significant = p === null || p === undefined ? row.significant : p <= 0.05;
         const starred = significant && row[init][kidney] >= row[other][kidney] && (init === 'clc' || row.random[kidney] > row.clc[kidney]);
-        expect(cells[i]).toBe(row[init][kidney].toFixed(3) + (starred ? STAR : ''));
+        expect(cells[i][1]).toBe(row[init][kidney].toFixed(3) + (starred ? STAR : ''));
+        expect([cells[i][2], cells[i][3]]).toEqual(row.ci95[init][kidney].map((v: number) => v.toFixed(3)));
       }
     }
-    for (const red of labelEfficiency.reductions) expect(table.out).toMatch(new RegExp(`^${red.contrast}\\s+4\\s+${red.matchingN ?? 'not reached'}\\s`, 'm'));
+    for (const red of labelEfficiency.reductions) expect(table.out).toMatch(new RegExp(`^${red.contrast}\\s+4\\s+\\S+\\s+${red.matchingN === null ? 'not reached' : red.matchingN.toFixed(1)}\\s`, 'm'));
+    expect(table.out).toMatch(/^Baselines$/m);
+    expect(table.out).toMatch(/Label use: label-free/);
     expect(table.out).toMatch(/Bland–Altman of kidney volumes at N = 4/);
     expect(table.out.split('\n').filter((l) => /^(DIXON|T1_MAP)\s+(RANDOM|CLC)\s+4\s+[12]\s+(right|left)\s+-?[\d.]+\s+-?[\d.]+\s+-?[\d.]+\s+\d+$/.test(l))).toHaveLength(16);
 
     const csv = await cli(['report', sweepId, '--format', 'csv']);
     const [header, ...rows] = csv.out.trim().split('\n').map((l) => l.split(','));
-    expect(header).toEqual(['contrast', 'n_labeled', 'random_right', 'random_left', 'clc_right', 'clc_left', 'p_right', 'p_left', 'significant', 'star_right', 'star_left']);
+    expect(header.slice(0, 11)).toEqual(['contrast', 'n_labeled', 'random_right', 'random_left', 'clc_right', 'clc_left', 'p_right', 'p_left', 'significant', 'star_right', 'star_left']);
+    expect(header.slice(11, 13)).toEqual(['random_right_lo', 'random_right_hi']);
+    expect(header.slice(-4)).toEqual(['seeds_random', 'seeds_clc', 'subjects_random', 'subjects_clc']);
     expect(rows).toHaveLength(4);
     for (const r of rows) {
       const row = labelEfficiency.rows.find((x: any) => x.contrast === r[0] && x.nLabeled === Number(r[1]));
@@ -127,6 +136,12 @@ describe('nephron CLI with a runner (pglite, SMOKE)', () => {
     const json = JSON.parse((await cli(['report', sweepId, '--format', 'json', '--reference-n', '4'])).out);
     expect(json.table2.map(({ star, ...r }: any) => r)).toEqual(expect.arrayContaining(labelEfficiency.rows));
     expect(json.reductions).toEqual(labelEfficiency.reductions);
+    for (const c of json.contrasts) {
+      const red = labelEfficiency.reductions.find((r: any) => r.contrast === c.contrast);
+      expect(c.annotationReduction).toEqual({ reduction: red.reduction, matchingN: red.matchingN, referenceN: 4, ci95: red.ci95 });
+      expect(Object.keys(c.baselines).sort()).toEqual(['ceilingDice', 'locationPriorDice', 'riSeedSd', 'trainingSize']);
+      expect(c.baselines.ceilingDice).toBeGreaterThan(0.5); // real phantom masks through SMOKE's 32² and back
+    }
     expect(json.blandAltman).toHaveLength(8);
     const ba = await t.ok(`query($id: ID!) { blandAltman(runId: $id, kidney: "left") { bias lower upper } }`, { id: json.blandAltman[0].runId });
     expect(json.blandAltman[0].left).toMatchObject(ba.blandAltman);

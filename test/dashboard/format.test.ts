@@ -19,7 +19,18 @@ const row = (over: Partial<Table2Row> = {}): Table2Row => ({
 describe('table2Cells', () => {
   it('marks the better initialisation of a kidney whose corrected p ≤ 0.05, and only that one', () => {
     const c = table2Cells(row());
-    expect(c).toEqual({ randomRight: '0.812', randomLeft: '0.790', clcRight: `0.901${STAR}`, clcLeft: '0.801', pRight: '0.003', pLeft: '0.400' });
+    expect(c).toEqual({
+      randomRight: '0.812',
+      randomLeft: '0.790',
+      clcRight: `0.901${STAR}`,
+      clcLeft: '0.801',
+      pRight: '0.003',
+      pLeft: '0.400',
+      ci: { randomRight: '', randomLeft: '', clcRight: '', clcLeft: '' },
+    });
+    // with a bootstrap CI the cell carries [lo, hi]
+    const withCi = table2Cells(row({ ci95: { random: null, clc: { right: [0.871, 0.93], left: [0.77, 0.83] } } }));
+    expect(withCi.ci).toEqual({ randomRight: '', randomLeft: '', clcRight: '[0.87, 0.93]', clcLeft: '[0.77, 0.83]' });
   });
   it('puts ∗ on RANDOM when RANDOM is the significantly better one', () => {
     const c = table2Cells(row({ random: { right: 0.95, left: 0.9 }, pValue: { right: 0.01, left: 0.05 } }));

@@ -47,8 +47,10 @@ export const SWEEP = `query DashboardSweep($id: ID!, $referenceN: Int!) {
       cohort { id } evaluation { meanDice { right left } subjects { subject { id code } dice { right left } } } }
   }
   labelEfficiency(sweepId: $id, referenceN: $referenceN) {
-    rows { contrast nLabeled random { right left } clc { right left } pValue { right left } significant }
-    reductions { contrast referenceN matchingN reduction }
+    rows { contrast nLabeled random { right left } clc { right left } pValue { right left } significant
+      ci95 { random { right left } clc { right left } } seeds { random clc } subjects { random clc } }
+    reductions { contrast referenceN referenceDice matchingN reduction ci95 }
+    baselines { contrast trainingSize ceilingDice locationPriorDice riSeedSd }
   }
 }`;
 

@@ -9,6 +9,8 @@ const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2'
 export function UPlotChart({ title, series, log = false, height = 220, yLabel, xLabel = 'epoch', points = false, showLast = false }: { title: string; series: NamedSeries[]; log?: boolean; height?: number; yLabel?: string; xLabel?: string; points?: boolean; showLast?: boolean }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const seriesRef = useRef(series);
+  seriesRef.current = series;
   const names = series.map((s) => s.name).join('|');
   const data = alignSeries(series) as uPlot.AlignedData;
 
@@ -23,6 +25,7 @@ export function UPlotChart({ title, series, log = false, height = 220, yLabel, x
       axes: [{ label: xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }, { label: yLabel, size: 60, ...(log ? { values: (_u: uPlot, splits: number[]) => splits.map((v) => (v == null ? '' : String(Number(v.toPrecision(2))))) } : {}) }],
       series: [{ label: xLabel }, ...series.map((s, i) => ({ label: s.name, stroke: s.color ?? COLORS[i % COLORS.length], width: 1.5, spanGaps: true, dash: s.dash, points: { show: points } }))],
       legend: { live: false }, // names only; hover shows values on the cursor
+      hooks: { draw: [(u: uPlot) => drawErrorBars(u, seriesRef.current)] },
     };
     plot.current = new uPlot(opts, data, el);
     const ro = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(300, el.clientWidth), height }));
@@ -53,4 +56,30 @@ export function UPlotChart({ title, series, log = false, height = 220, yLabel, x
       )}
     </div>
   );
+}
+
+/** Vertical bars with caps from lo to hi at each x of the series that carry `errors`, in the series' colour. */
+function drawErrorBars(u: uPlot, series: NamedSeries[]): void {
+  const ctx = u.ctx;
+  ctx.save();
+  ctx.lineWidth = 1.5 * devicePixelRatio;
+  series.forEach((s, i) => {
+    if (!s.errors) return;
+    ctx.strokeStyle = s.color ?? COLORS[i % COLORS.length];
+    const cap = 4 * devicePixelRatio;
+    s.x.forEach((x, j) => {
+      const px = u.valToPos(x, 'x', true);
+      const lo = u.valToPos(s.errors!.lo[j], 'y', true);
+      const hi = u.valToPos(s.errors!.hi[j], 'y', true);
+      ctx.beginPath();
+      ctx.moveTo(px, lo);
+      ctx.lineTo(px, hi);
+      ctx.moveTo(px - cap, lo);
+      ctx.lineTo(px + cap, lo);
+      ctx.moveTo(px - cap, hi);
+      ctx.lineTo(px + cap, hi);
+      ctx.stroke();
+    });
+  });
+  ctx.restore();
 }

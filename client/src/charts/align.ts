@@ -7,6 +7,8 @@ export interface NamedSeries {
   /** canvas dash pattern, e.g. [6, 4] */
   dash?: number[];
   color?: string;
+  /** Error bars, parallel to x: the interval [lo[i], hi[i]] at x[i]. */
+  errors?: { lo: number[]; hi: number[] };
 }
 
 export function alignSeries(series: NamedSeries[]): (number | null)[][] {

@@ -5,8 +5,18 @@ import { fmtPercent, groupByContrast, label, table2Cells, type Table2Row } from 
 export interface Reduction {
   contrast: string;
   referenceN: number;
+  referenceDice?: number | null;
   matchingN: number | null;
   reduction: number | null;
+  ci95?: (number | null)[];
+}
+
+export interface Baselines {
+  contrast: string;
+  trainingSize: number | null;
+  ceilingDice: number | null;
+  locationPriorDice: number | null;
+  riSeedSd: number | null;
 }
 
 export function Table2({ rows }: { rows: Table2Row[] }) {
@@ -36,10 +46,10 @@ export function Table2({ rows }: { rows: Table2Row[] }) {
                 <tr key={`${contrast}-${r.nLabeled}`} className={i === 0 ? 'group-start' : ''}>
                   {i === 0 && <th rowSpan={group.length} scope="rowgroup">{label(contrast)}</th>}
                   <td className="num">{r.nLabeled}</td>
-                  <td className="num">{c.randomRight}</td>
-                  <td className="num">{c.clcRight}</td>
-                  <td className="num">{c.randomLeft}</td>
-                  <td className="num">{c.clcLeft}</td>
+                  <td className="num">{c.randomRight}{c.ci.randomRight && <span className="ci"> {c.ci.randomRight}</span>}</td>
+                  <td className="num">{c.clcRight}{c.ci.clcRight && <span className="ci"> {c.ci.clcRight}</span>}</td>
+                  <td className="num">{c.randomLeft}{c.ci.randomLeft && <span className="ci"> {c.ci.randomLeft}</span>}</td>
+                  <td className="num">{c.clcLeft}{c.ci.clcLeft && <span className="ci"> {c.ci.clcLeft}</span>}</td>
                   <td className="num muted">{c.pRight}</td>
                   <td className="num muted">{c.pLeft}</td>
                 </tr>
@@ -48,7 +58,7 @@ export function Table2({ rows }: { rows: Table2Row[] }) {
           )}
         </tbody>
       </table>
-      <p className="muted small">Mean Dice over the test subjects (and seeds). ∗ marks the better initialisation where the paired two-sided t-test, Bonferroni-corrected over the comparisons shown, has p ≤ 0.05.</p>
+      <p className="muted small">Mean Dice over the test subjects (and seeds), [95% bootstrap CI over the test subjects, seeds averaged within a subject]. ∗ marks the better initialisation where the paired two-sided t-test, Bonferroni-corrected over the comparisons shown, has p ≤ 0.05.</p>
     </div>
   );
 }
@@ -57,14 +67,36 @@ export function Reductions({ reductions }: { reductions: Reduction[] }) {
   if (!reductions.length) return null;
   return (
     <table className="reductions">
-      <thead><tr><th>Contrast</th><th className="num">RANDOM at N</th><th className="num">CLC matches it at N</th><th className="num">Annotation reduction</th></tr></thead>
+      <thead><tr><th>Contrast</th><th className="num">RANDOM at N</th><th className="num">CLC matches it at N</th><th className="num">Annotation reduction</th><th className="num">95% CI</th></tr></thead>
       <tbody>
         {reductions.map((r) => (
           <tr key={r.contrast}>
             <td>{label(r.contrast)}</td>
             <td className="num">{r.referenceN}</td>
-            <td className="num">{r.matchingN ?? 'not reached'}</td>
+            <td className="num">{r.matchingN === null ? 'not reached' : Number(r.matchingN.toFixed(1))}</td>
             <td className="num"><strong>{fmtPercent(r.reduction)}</strong></td>
+            <td className="num muted">{r.ci95 ? `[${r.ci95[0] === null ? '−∞' : fmtPercent(r.ci95[0])}, ${r.ci95[1] === null ? '—' : fmtPercent(r.ci95[1])}]` : ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** What a Dice difference is read against: resolution ceiling, location prior, RANDOM's seed SD. */
+export function BaselinesTable({ baselines }: { baselines: Baselines[] }) {
+  if (!baselines.length) return null;
+  const f = (v: number | null) => (v === null ? '—' : v.toFixed(3));
+  return (
+    <table className="reductions" data-testid="baselines">
+      <thead><tr><th>Contrast</th><th className="num">Resolution ceiling</th><th className="num">Location prior</th><th className="num">RANDOM seed SD</th></tr></thead>
+      <tbody>
+        {baselines.map((b) => (
+          <tr key={b.contrast}>
+            <td>{label(b.contrast)}{b.trainingSize ? <span className="muted"> at {b.trainingSize}²</span> : null}</td>
+            <td className="num">{f(b.ceilingDice)}</td>
+            <td className="num">{f(b.locationPriorDice)}</td>
+            <td className="num">{f(b.riSeedSd)}</td>
           </tr>
         ))}
       </tbody>

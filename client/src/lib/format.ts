@@ -1,6 +1,6 @@
 // Number and time formatting shared by the views, and the Table 2 cell rules (∗ where significant).
 
-import { STAR, starredSide, type Table2Row } from '../../../src/analysis/significance';
+import { ciText, STAR, starredSide, type Table2Row } from '../../../src/analysis/significance';
 
 export const DASH = '—';
 
@@ -52,6 +52,8 @@ export interface Table2Cells {
   clcLeft: string;
   pRight: string;
   pLeft: string;
+  /** 95% bootstrap CIs, "[lo, hi]" ('' without). */
+  ci: { randomRight: string; randomLeft: string; clcRight: string; clcLeft: string };
 }
 
 /**
@@ -71,6 +73,7 @@ export function table2Cells(row: Table2Row): Table2Cells {
     clcLeft: cell('clc', 'left'),
     pRight: fmtP(row.pValue?.right),
     pLeft: fmtP(row.pValue?.left),
+    ci: { randomRight: ciText(row, 'random', 'right', 2), randomLeft: ciText(row, 'random', 'left', 2), clcRight: ciText(row, 'clc', 'right', 2), clcLeft: ciText(row, 'clc', 'left', 2) },
   };
 }
 

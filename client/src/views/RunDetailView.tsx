@@ -94,6 +94,7 @@ export function RunDetailView({ id }: { id: string }) {
           </div>
         )}
       </Section>
+      <ProbeSection metrics={metrics} />
       {run.evaluation && (
         <Section title={`Evaluation on ${run.evaluation.subjects.length} test subjects`}>
           <p>Mean Dice: right kidney <strong>{fmt(run.evaluation.meanDice.right)}</strong>, left kidney <strong>{fmt(run.evaluation.meanDice.left)}</strong></p>
@@ -112,5 +113,34 @@ export function RunDetailView({ id }: { id: string }) {
         </details>
       </Section>
     </>
+  );
+}
+
+/**
+ * The PRETRAIN run's diagnostic (src/runners/jobs/probe.ts): validation Dice of a head-only read-out trained on the
+ * frozen pretrained encoder-decoder vs on the random one, and how far pretraining moved each level's kernels.
+ */
+function ProbeSection({ metrics }: { metrics: Record<string, { x: number[]; y: number[] }> }) {
+  const last = (name: string) => {
+    const s = metrics[name];
+    return s && s.y.length ? s.y[s.y.length - 1] : null;
+  };
+  const clc = last('probe_dice_clc');
+  const ri = last('probe_dice_ri');
+  if (clc === null || ri === null) return null;
+  const groups = Object.keys(metrics).filter((n) => n.startsWith('wchange_') && n !== 'wchange_median').sort();
+  const pct = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(2)}%`);
+  return (
+    <Section title="Pretraining probe">
+      <p>
+        Frozen-body probe (segmentation head only, VALIDATION Dice): from this pretraining <strong>{fmt(clc)}</strong>, from random initialisation <strong>{fmt(ri)}</strong>{' '}
+        <span className="muted">({clc > ri ? 'pretraining helps the read-out' : 'no gain over random features'}, Δ {fmt(clc - ri)})</span>. Median kernel change {pct(last('wchange_median'))}.
+      </p>
+      <table className="reductions" data-testid="probe">
+        <thead><tr>{groups.map((g) => <th key={g} className="num">{g.slice('wchange_'.length)}</th>)}</tr></thead>
+        <tbody><tr>{groups.map((g) => <td key={g} className="num">{pct(last(g))}</td>)}</tr></tbody>
+      </table>
+      <p className="muted small">Relative change ‖W<sub>pretrained</sub> − W<sub>RI</sub>‖ / ‖W<sub>RI</sub>‖ of the conv kernels per encoder/decoder level.</p>
+    </Section>
   );
 }

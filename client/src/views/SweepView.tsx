@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import { useQuery } from '../api/hooks';
 import { SWEEP } from '../api/queries';
 import { ErrorBox, Loading, ProgressBar, Section, StatusBadge } from '../components/common';
-import { Reductions, Table2, type Reduction } from '../components/Table2';
+import { BaselinesTable, Reductions, Table2, type Baselines, type Reduction } from '../components/Table2';
 import { UPlotChart } from '../charts/UPlotChart';
 import { INIT_COLORS } from '../charts/Violin';
 import { groupByContrast, label, type Table2Row } from '../lib/format';
@@ -14,7 +14,7 @@ import { useRunEvents } from './useLiveRuns';
 
 export interface SweepData {
   sweep: { id: string; name: string; status: string; done: number; total: number; runs: SweepRun[] } | null;
-  labelEfficiency: { rows: Table2Row[]; reductions: Reduction[] };
+  labelEfficiency: { rows: Table2Row[]; reductions: Reduction[]; baselines?: Baselines[] };
 }
 
 function statusCounts(runs: SweepRun[]): string {
@@ -71,8 +71,11 @@ export function SweepView({ id }: { id: string }) {
       >
         <Table2 rows={rows} />
         <h3>Annotation reduction</h3>
-        <p className="muted small">The smallest N at which CLC reaches RANDOM's mean Dice at the reference N; reduction = 1 − N<sub>CLC</sub>/N<sub>ref</sub>.</p>
+        <p className="muted small">Both Dice-vs-N curves (mean of the two kidneys) fitted non-decreasing; N<sub>CLC</sub> is where CLC's curve reaches RANDOM's at the reference N, interpolated in log N; reduction = 1 − N<sub>CLC</sub>/N<sub>ref</sub>, with a 95% bootstrap CI over the test subjects (−∞: CLC did not reach it in more than 2.5% of resamples).</p>
         <Reductions reductions={q.data?.labelEfficiency.reductions ?? []} />
+        <h3>Baselines</h3>
+        <p className="muted small">Resolution ceiling: the manual masks through the training resolution and back. Location prior: the most frequent TRAIN label per pixel and slice position, no image. RANDOM seed SD: the spread of a run's mean Dice over seeds. Read a Dice difference against these.</p>
+        <BaselinesTable baselines={q.data?.labelEfficiency.baselines ?? []} />
       </Section>
       {curves.length > 0 && (
         <Section title="Dice against the number of labelled subjects">
@@ -80,8 +83,12 @@ export function SweepView({ id }: { id: string }) {
             {curves.map(([contrast, rs]) => {
               const x = rs.map((r) => r.nLabeled);
               const pick = (init: 'random' | 'clc', k: 'right' | 'left') => {
-                const keep = rs.map((r, i) => [x[i], r[init]?.[k]] as const).filter((p): p is readonly [number, number] => p[1] !== undefined);
-                return { x: keep.map((p) => p[0]), y: keep.map((p) => p[1]) };
+                const keep = rs.flatMap((r, i) => {
+                  const y = r[init]?.[k];
+                  return y === undefined ? [] : [{ x: x[i], y, ci: r.ci95?.[init]?.[k] }];
+                });
+                // error bars: the cell's 95% bootstrap CI (the mean itself where a cell has none)
+                return { x: keep.map((p) => p.x), y: keep.map((p) => p.y), errors: { lo: keep.map((p) => p.ci?.[0] ?? p.y), hi: keep.map((p) => p.ci?.[1] ?? p.y) } };
               };
               return (
                 <UPlotChart

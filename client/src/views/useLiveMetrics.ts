@@ -34,8 +34,11 @@ export function useLiveMetrics(initial: MetricSeriesJson[] | undefined) {
 }
 
 /** Charts to draw: losses together, learning rate alone (log scale), validation Dice together, anything else alone. */
+/** The pretraining probe's one-off metrics (src/runners/jobs/probe.ts): shown as a table, not charted. */
+export const isProbeMetric = (name: string) => name.startsWith('probe_') || name.startsWith('wchange_');
+
 export function chartGroups(names: string[]): { title: string; names: string[]; log?: boolean; yLabel?: string }[] {
-  const sorted = [...names].sort();
+  const sorted = names.filter((n) => !isProbeMetric(n)).sort();
   const losses: string[] = sorted.filter((n) => n.endsWith('loss'));
   const dice = sorted.filter((n) => n.includes('dice'));
   const lr = sorted.filter((n) => n === 'lr') as string[];

@@ -196,22 +196,3 @@ export function* trainingBatches<T>(items: T[], batchSize: number, rng: () => nu
 export function* chunks<T>(items: T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
-
-/**
- * Nearest-neighbour resampling of a label map [slices][h][w] to [slices][outH][outW] (pixel centres aligned, as
- * resampleLabels), for predictions made at the training size and scored at the series' own, possibly non-square, size.
- */
-export function resampleLabelsTo(labels: Uint8Array, w: number, h: number, slices: number, outW: number, outH: number): Uint8Array {
-  if (w === outW && h === outH) return labels;
-  const out = new Uint8Array(outW * outH * slices);
-  for (let s = 0; s < slices; s++) {
-    for (let y = 0; y < outH; y++) {
-      const sy = Math.min(h - 1, Math.floor(((y + 0.5) * h) / outH));
-      for (let x = 0; x < outW; x++) {
-        const sx = Math.min(w - 1, Math.floor(((x + 0.5) * w) / outW));
-        out[(s * outH + y) * outW + x] = labels[(s * h + sy) * w + sx];
-      }
-    }
-  }
-  return out;
-}

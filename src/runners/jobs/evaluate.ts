@@ -10,7 +10,8 @@ import { encodeMask } from '../../data/encoding';
 import { kidneyVolumesMl, type Volume } from '../../data/volume';
 import { kidneyDice } from '../../ml/metrics';
 import type { JobIO, JobSubject, SubjectEvaluation } from '../job';
-import { imageOffset, resampleLabelsTo, type SubjectLoader } from './dataset';
+import { resampleLabelsTo } from '../../data/resample';
+import { imageOffset, type SubjectLoader } from './dataset';
 import { throwIfCancelled, yieldToEventLoop } from './phase';
 
 /** Evaluate `model` on the subjects (each must have a mask); `imagesPerBatch` bounds one forward pass. */
