@@ -15,11 +15,12 @@ import { CheckpointHistory1767000000000 } from './migrations/1767000000000-Check
 import { RunnerStalls1768000000000 } from './migrations/1768000000000-RunnerStalls';
 import { MetricPointCovering1769000000000 } from './migrations/1769000000000-MetricPointCovering';
 import { Segmentations1770170000000 } from './migrations/1770170000000-Segmentations';
+import { TrainingSizeDice1770200000013 } from './migrations/1770200000013-TrainingSizeDice';
 import { createPGliteDriver, type PGliteDriverModule } from './src/db/pglite-driver';
 import { QueryCounter } from './src/db/query-counter';
 import { ENTITIES } from './src/schema';
 
-export const MIGRATIONS = [InitialSchema1764000000000, CohortData1765000000000, RunnerState1766000000000, CheckpointHistory1767000000000, RunnerStalls1768000000000, MetricPointCovering1769000000000, Segmentations1770170000000];
+export const MIGRATIONS = [InitialSchema1764000000000, CohortData1765000000000, RunnerState1766000000000, CheckpointHistory1767000000000, RunnerStalls1768000000000, MetricPointCovering1769000000000, Segmentations1770170000000, TrainingSizeDice1770200000013];
 
 export type DatabaseTarget =
   | { engine: 'postgres'; url: string }

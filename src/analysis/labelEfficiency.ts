@@ -25,7 +25,8 @@ export interface EvaluatedRun {
   nLabeled: number;
   initialization: 'RANDOM' | 'CLC';
   seed: number;
-  scores: { subjectId: string; dice: Record<Kidney, number> }[];
+  /** Per TEST subject: Dice at the series' own resolution, and (when recorded) at the training resolution. */
+  scores: { subjectId: string; dice: Record<Kidney, number>; trainingSizeDice?: Record<Kidney, number> | null }[];
 }
 
 export interface Pair {
@@ -51,6 +52,8 @@ export interface EfficiencyRow {
   clc: Pair | null;
   /** 95% bootstrap CI over TEST subjects (seeds averaged within a subject), per initialisation; null where no cell. */
   ci95: ByInit<PairCi | null>;
+  /** The same means at the training resolution (subjects with it recorded); null where no run recorded it. */
+  trainingSize: ByInit<Pair | null>;
   /** Distinct seeds and TEST subjects behind each mean. */
   seeds: ByInit<number>;
   subjects: ByInit<number>;
@@ -84,6 +87,8 @@ export interface ContrastSpread {
 type SubjectMeans = Map<string, Pair>;
 interface Cell {
   means: SubjectMeans;
+  /** Seed-averaged Dice at the training resolution, for the subjects that have it. */
+  trainingSize: SubjectMeans;
   seeds: number;
 }
 
@@ -125,6 +130,7 @@ export function labelEfficiencyTable(
       random: random && meanPair(random),
       clc: clc && meanPair(clc),
       ci95: { random: random && pairCi(random), clc: clc && pairCi(clc) },
+      trainingSize: { random: randomCell?.trainingSize.size ? meanPair(randomCell.trainingSize) : null, clc: clcCell?.trainingSize.size ? meanPair(clcCell.trainingSize) : null },
       seeds: { random: randomCell?.seeds ?? 0, clc: clcCell?.seeds ?? 0 },
       subjects: { random: random?.size ?? 0, clc: clc?.size ?? 0 },
       pValue: null,
@@ -206,27 +212,42 @@ function cellKey(contrast: string, n: number, init: string): string {
 
 function groupCells(runs: readonly EvaluatedRun[]): Map<string, Cell> {
   const sums = new Map<string, Map<string, { right: number; left: number; count: number }>>();
+  const atSize = new Map<string, Map<string, { right: number; left: number; count: number }>>();
   const seeds = new Map<string, Set<number>>();
   for (const run of runs) {
     const key = cellKey(run.contrast, run.nLabeled, run.initialization);
     const cell = sums.get(key) ?? new Map();
     sums.set(key, cell);
     if (run.scores.length) seeds.get(key)?.add(run.seed) ?? seeds.set(key, new Set([run.seed]));
+    const sized = atSize.get(key) ?? new Map();
+    atSize.set(key, sized);
     for (const s of run.scores) {
-      const acc = cell.get(s.subjectId) ?? { right: 0, left: 0, count: 0 };
-      acc.right += s.dice.right;
-      acc.left += s.dice.left;
-      acc.count += 1;
-      cell.set(s.subjectId, acc);
+      accumulate(cell, s.subjectId, s.dice);
+      if (s.trainingSizeDice) accumulate(sized, s.subjectId, s.trainingSizeDice);
     }
   }
   const out = new Map<string, Cell>();
   for (const [key, cell] of sums) {
-    const means: SubjectMeans = new Map();
-    for (const [id, acc] of cell) means.set(id, { right: acc.right / acc.count, left: acc.left / acc.count });
-    if (means.size) out.set(key, { means, seeds: seeds.get(key)?.size ?? 0 });
+    const means = averages(cell);
+    if (means.size) out.set(key, { means, trainingSize: averages(atSize.get(key)!), seeds: seeds.get(key)?.size ?? 0 });
   }
   return out;
+}
+
+type Sums = Map<string, { right: number; left: number; count: number }>;
+
+function accumulate(cell: Sums, subjectId: string, dice: Pair): void {
+  const acc = cell.get(subjectId) ?? { right: 0, left: 0, count: 0 };
+  acc.right += dice.right;
+  acc.left += dice.left;
+  acc.count += 1;
+  cell.set(subjectId, acc);
+}
+
+function averages(cell: Sums): SubjectMeans {
+  const means: SubjectMeans = new Map();
+  for (const [id, acc] of cell) means.set(id, { right: acc.right / acc.count, left: acc.left / acc.count });
+  return means;
 }
 
 function meanPair(cell: SubjectMeans): Pair {

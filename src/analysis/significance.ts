@@ -28,6 +28,7 @@ export interface Table2Row {
   pValue: Pair | null;
   significant: boolean;
   ci95?: { random: PairCi | null; clc: PairCi | null };
+  trainingSize?: { random: Pair | null; clc: Pair | null };
   seeds?: { random: number; clc: number };
   subjects?: { random: number; clc: number };
 }

@@ -91,7 +91,7 @@ export async function fetchReport(client: NephronClient, sweepId: string, refere
   const { labelEfficiency } = await client.request<{ labelEfficiency: { rows: Table2Row[]; reductions: Reduction[]; baselines: Baselines[] } }>(
     `query($id: ID!, $n: Int!) { labelEfficiency(sweepId: $id, referenceN: $n) {
        rows { contrast nLabeled random { ${PAIR} } clc { ${PAIR} } pValue { ${PAIR} } significant
-         ci95 { random { ${PAIR} } clc { ${PAIR} } } seeds { random clc } subjects { random clc } }
+         ci95 { random { ${PAIR} } clc { ${PAIR} } } trainingSize { random { ${PAIR} } clc { ${PAIR} } } seeds { random clc } subjects { random clc } }
        reductions { contrast referenceN referenceDice matchingN reduction ci95 }
        baselines { contrast trainingSize ceilingDice locationPriorDice riSeedSd } } }`,
     { id: sweepId, n: referenceN },

@@ -62,6 +62,14 @@ function sections(data: ReportData): { title: string; note: string; header: stri
       rows: data.reductions.map(reductionCells),
     },
     {
+      title: 'Dice at the training resolution',
+      note: "The same means before the prediction goes back to the series' own resolution (Table 2), against the masks resampled as for training: the gap is resampling, not the model.",
+      header: ['contrast', 'N', 'RANDOM right', 'RANDOM left', 'CLC right', 'CLC left'],
+      rows: sortRows(data.rows)
+        .filter((r) => r.trainingSize?.random || r.trainingSize?.clc)
+        .map((r) => [r.contrast, String(r.nLabeled), fixed(r.trainingSize?.random?.right), fixed(r.trainingSize?.random?.left), fixed(r.trainingSize?.clc?.right), fixed(r.trainingSize?.clc?.left)]),
+    },
+    {
       title: 'Baselines',
       note: `Resolution ceiling: the manual masks through the training resolution and back. Location prior: the most frequent TRAIN label per pixel and slice position, no image. RANDOM seed SD: a run's mean Dice over seeds, pooled over N. Label use: ${labelUse(data.sweep.runs)}.`,
       header: BASELINE_HEADER,

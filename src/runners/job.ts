@@ -78,7 +78,10 @@ export interface JobIO {
 
 export interface SubjectEvaluation {
   subjectId: string;
+  /** Dice at the series' own resolution (the prediction resampled back), the study's number. */
   dice: { right: number; left: number };
+  /** Dice at the training resolution: the prediction against the mask resampled to image.size, as trained. */
+  trainingSizeDice?: { right: number; left: number };
   volumeMl: { right: number; left: number };
   trueVolumeMl: { right: number; left: number };
   /** Predicted label map [slices][height][width] at the series' own size, stored with encodeMask. */

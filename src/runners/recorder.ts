@@ -73,6 +73,8 @@ export class RunRecorder {
             subjectId: s.subjectId,
             diceRight: s.dice.right,
             diceLeft: s.dice.left,
+            trainingSizeDiceRight: s.trainingSizeDice?.right ?? null,
+            trainingSizeDiceLeft: s.trainingSizeDice?.left ?? null,
             volumeRightMl: s.volumeMl.right,
             volumeLeftMl: s.volumeMl.left,
             trueVolumeRightMl: s.trueVolumeMl.right,

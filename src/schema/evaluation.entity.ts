@@ -45,6 +45,13 @@ export class SubjectScoreRecord {
   @Column({ type: 'float8' })
   diceLeft: number;
 
+  /** Dice at the training resolution (prediction vs the mask resampled to image.size); null for older evaluations. */
+  @Column({ type: 'float8', nullable: true })
+  trainingSizeDiceRight: number | null;
+
+  @Column({ type: 'float8', nullable: true })
+  trainingSizeDiceLeft: number | null;
+
   @Column({ type: 'float8' })
   volumeRightMl: number;
 

@@ -64,8 +64,11 @@ export class SubjectScore {
   @Field(() => Subject)
   subject: Subject;
 
-  @Field(() => KidneyPair)
+  @Field(() => KidneyPair, { description: "Dice at the series' own resolution (the prediction resampled back)" })
   dice: KidneyPair;
+
+  @Field(() => KidneyPair, { nullable: true, description: 'Dice at the training resolution (null for evaluations stored before it was recorded)' })
+  trainingSizeDice: KidneyPair | null;
 
   @Field(() => KidneyPair)
   volumeMl: KidneyPair;
@@ -99,6 +102,15 @@ export class InitIntervals {
 
   @Field(() => KidneyInterval, { nullable: true })
   clc: KidneyInterval | null;
+}
+
+@ObjectType()
+export class InitPairs {
+  @Field(() => KidneyPair, { nullable: true })
+  random: KidneyPair | null;
+
+  @Field(() => KidneyPair, { nullable: true })
+  clc: KidneyPair | null;
 }
 
 @ObjectType()
@@ -150,6 +162,9 @@ export class LabelEfficiencyRow {
 
   @Field(() => InitIntervals, { description: '95% bootstrap CI of each mean over TEST subjects (seeds averaged within a subject)' })
   ci95: InitIntervals;
+
+  @Field(() => InitPairs, { description: "the same means at the training resolution (Table 2 is at the series' own)" })
+  trainingSize: InitPairs;
 
   @Field(() => InitCounts, { description: 'distinct seeds behind each mean' })
   seeds: InitCounts;

@@ -33,7 +33,7 @@ export class AnalysisService {
     });
     const scores = runs.length
       ? await this.ds.getRepository(SubjectScoreRecord).find({
-          select: { runId: true, subjectId: true, diceRight: true, diceLeft: true },
+          select: { runId: true, subjectId: true, diceRight: true, diceLeft: true, trainingSizeDiceRight: true, trainingSizeDiceLeft: true },
           where: { runId: In(runs.map((r) => r.id)) },
         })
       : [];
@@ -44,7 +44,11 @@ export class AnalysisService {
       nLabeled: r.nLabeled!,
       initialization: r.initialization as 'RANDOM' | 'CLC',
       seed: r.seed,
-      scores: (scoresOf.get(r.id) ?? []).map((s) => ({ subjectId: s.subjectId, dice: { right: s.diceRight, left: s.diceLeft } })),
+      scores: (scoresOf.get(r.id) ?? []).map((s) => ({
+        subjectId: s.subjectId,
+        dice: { right: s.diceRight, left: s.diceLeft },
+        trainingSizeDice: s.trainingSizeDiceRight === null || s.trainingSizeDiceLeft === null ? null : { right: s.trainingSizeDiceRight, left: s.trainingSizeDiceLeft },
+      })),
     }));
     const table = labelEfficiencyTable(evaluated, referenceN);
     const baselines = await Promise.all(

@@ -64,6 +64,13 @@ describe('labelEfficiencyTable', () => {
     expect(rows[0].seeds).toEqual({ random: 2, clc: 2 });
     expect(rows[1].seeds).toEqual({ random: 1, clc: 1 });
     expect(rows[0].subjects).toEqual({ random: 3, clc: 3 });
+    // no run recorded the training-resolution Dice: null, not a made-up number
+    expect(rows[0].trainingSize).toEqual({ random: null, clc: null });
+    const sized = labelEfficiencyTable(
+      [{ ...run(2, 'CLC', 1, [[0.8, 0.7]]), scores: [{ subjectId: 's1', dice: { right: 0.8, left: 0.7 }, trainingSizeDice: { right: 0.9, left: 0.8 } }] }],
+      20,
+    );
+    expect(sized.rows[0].trainingSize).toEqual({ random: null, clc: { right: 0.9, left: 0.8 } });
     // RANDOM's two seeds at N = 2 both average 0.65 over subjects and kidneys → SD 0
     expect(labelEfficiencyTable(runs, 20).spreads).toEqual([{ contrast: 'DIXON', riSeedSd: 0 }]);
     // seeds 1 and 2 at 0.6 and 0.8 (N 2), and 0.5 and 0.7 (N 4): variance 0.02 each → √0.02

@@ -55,7 +55,7 @@ describe.each(DB_KINDS)('study statistics on %s', (kind) => {
       const { labelEfficiency } = await t.ok(
         `query($id: ID!) { labelEfficiency(sweepId: $id, referenceN: 4) {
           rows { contrast nLabeled random { right left } clc { right left } pValue { right left } significant
-            ci95 { random { right left } clc { right left } } seeds { random clc } subjects { random clc } }
+            ci95 { random { right left } clc { right left } } trainingSize { random { right left } clc { right left } } seeds { random clc } subjects { random clc } }
           reductions { contrast referenceN referenceDice matchingN reduction ci95 }
           baselines { contrast trainingSize ceilingDice locationPriorDice riSeedSd } } }`,
         { id: sweepId },
@@ -71,6 +71,7 @@ describe.each(DB_KINDS)('study statistics on %s', (kind) => {
       expect(labelEfficiency.rows[0].ci95.random.right[1]).toBeCloseTo(0.7, 10);
       expect(labelEfficiency.rows[0].seeds).toEqual({ random: 1, clc: 1 });
       expect(labelEfficiency.rows[0].subjects).toEqual({ random: 2, clc: 2 });
+      expect(labelEfficiency.rows[0].trainingSize).toEqual({ random: null, clc: null }); // not recorded by this fixture
       // RANDOM at N = 4 has mean 0.65; CLC (0.85) reaches it already at N = 2: 1 − 2/4 = 50%, in every resample.
       expect(labelEfficiency.reductions).toEqual([{ contrast: 'DIXON', referenceN: 4, referenceDice: expect.closeTo(0.65, 10), matchingN: 2, reduction: 0.5, ci95: [0.5, 0.5] }]);
       // One seed: no seed SD. The fixture's mask blobs are not stored, so the mask baselines stay empty (not an error).

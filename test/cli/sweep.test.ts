@@ -94,7 +94,7 @@ describe('nephron CLI with a runner (pglite, SMOKE)', () => {
     expect(sweepId).toBeDefined();
     const { labelEfficiency } = await t.ok(
       `query($id: ID!) { labelEfficiency(sweepId: $id, referenceN: 4) { rows { contrast nLabeled random { ${PAIR} } clc { ${PAIR} } pValue { ${PAIR} } significant
-        ci95 { random { ${PAIR} } clc { ${PAIR} } } seeds { random clc } subjects { random clc } }
+        ci95 { random { ${PAIR} } clc { ${PAIR} } } trainingSize { random { ${PAIR} } clc { ${PAIR} } } seeds { random clc } subjects { random clc } }
         reductions { contrast referenceN referenceDice matchingN reduction ci95 } baselines { contrast trainingSize ceilingDice locationPriorDice riSeedSd } } }`,
       { id: sweepId },
     );
@@ -118,6 +118,7 @@ describe('nephron CLI with a runner (pglite, SMOKE)', () => {
     }
     for (const red of labelEfficiency.reductions) expect(table.out).toMatch(new RegExp(`^${red.contrast}\\s+4\\s+\\S+\\s+${red.matchingN === null ? 'not reached' : red.matchingN.toFixed(1)}\\s`, 'm'));
     expect(table.out).toMatch(/^Baselines$/m);
+    expect(table.out).toMatch(/^Dice at the training resolution$/m);
     expect(table.out).toMatch(/Label use: label-free/);
     expect(table.out).toMatch(/Bland–Altman of kidney volumes at N = 4/);
     expect(table.out.split('\n').filter((l) => /^(DIXON|T1_MAP)\s+(RANDOM|CLC)\s+4\s+[12]\s+(right|left)\s+-?[\d.]+\s+-?[\d.]+\s+-?[\d.]+\s+\d+$/.test(l))).toHaveLength(16);

@@ -123,6 +123,9 @@ describe('runner jobs', () => {
       expect([pred.width, pred.height, pred.slices]).toEqual([subject.width, subject.height, subject.slices]);
       expect(e.dice).toEqual(kidneyDice(pred.mask, decodeMask(cohort.blobs.get(subject.maskBlobKey!)!).mask));
       for (const v of [e.dice.right, e.dice.left]) expect(v >= 0 && v <= 1).toBe(true);
+      // series and training size are both 32² here: the training-resolution Dice is the same number
+      expect(subject.width).toBe(32);
+      expect(e.trainingSizeDice).toEqual(e.dice);
       expect(e.trueVolumeMl.right).toBeGreaterThan(0);
       expect(e.trueVolumeMl.left).toBeGreaterThan(0);
       expect(e.volumeMl.right).toBeGreaterThanOrEqual(0);

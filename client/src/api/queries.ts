@@ -26,7 +26,7 @@ export const RUN_DETAIL = `query DashboardRun($id: ID!, $maxPoints: Int) {
     metrics(maxPoints: $maxPoints) { name last min max points { epoch value } }
     evaluation {
       meanDice { right left }
-      subjects { subject { id code group series { id contrast slices channels } } dice { right left } volumeMl { right left } trueVolumeMl { right left } }
+      subjects { subject { id code group series { id contrast slices channels } } dice { right left } trainingSizeDice { right left } volumeMl { right left } trueVolumeMl { right left } }
     }
   }
 }`;
@@ -48,7 +48,7 @@ export const SWEEP = `query DashboardSweep($id: ID!, $referenceN: Int!) {
   }
   labelEfficiency(sweepId: $id, referenceN: $referenceN) {
     rows { contrast nLabeled random { right left } clc { right left } pValue { right left } significant
-      ci95 { random { right left } clc { right left } } seeds { random clc } subjects { random clc } }
+      ci95 { random { right left } clc { right left } } trainingSize { random { right left } clc { right left } } seeds { random clc } subjects { random clc } }
     reductions { contrast referenceN referenceDice matchingN reduction ci95 }
     baselines { contrast trainingSize ceilingDice locationPriorDice riSeedSd }
   }

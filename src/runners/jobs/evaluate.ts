@@ -2,7 +2,8 @@
  * The "evaluate" phase of fine-tuning (method.md, "Evaluation"): the best checkpoint predicts every (slice, channel)
  * image of a TEST subject, the softmax is averaged over the slice's channels and argmax'ed, the label map goes back
  * to the series' own in-plane size (nearest neighbour), and is scored against the manual mask: per-kidney 3D Dice
- * (`kidneyDice`) and kidney volumes in mL (voxel count × voxel volume from spacingMm, `kidneyVolumesMl`). Each
+ * (`kidneyDice`) at the series' own resolution and, beside it, at the training resolution (the map before it goes
+ * back, against the mask resampled as for training), and kidney volumes in mL (voxel count × voxel volume from spacingMm, `kidneyVolumesMl`). Each
  * prediction is stored (encodeMask) for the NIfTI export and overlays.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -29,7 +30,7 @@ export async function evaluateSubjects(
       io.log(`evaluate: TEST subject ${subject.code} has no manual mask, skipped`);
       continue;
     }
-    const { volume } = await loader.load(subject);
+    const { volume, labels } = await loader.load(subject);
     const truth = await loader.nativeMask(subject);
     const atSize = await predictLabels(model, volume, imagesPerBatch, io);
     const pred = resampleLabelsTo(atSize, volume.width, volume.height, volume.slices, subject.width, subject.height);
@@ -37,6 +38,7 @@ export async function evaluateSubjects(
     out.push({
       subjectId: subject.id,
       dice: kidneyDice(pred, truth),
+      ...(labels ? { trainingSizeDice: kidneyDice(atSize, labels) } : {}),
       volumeMl: kidneyVolumesMl(pred, subject.spacingMm),
       trueVolumeMl: kidneyVolumesMl(truth, subject.spacingMm),
       predictionBlobKey,
