@@ -3,7 +3,6 @@ import {
   buildConstraintMaps,
   clipAndRescaleChannels,
   bodyMask,
-  otsuThreshold,
   patchBodyMask,
   kmeans,
   patchMajorityLabels,
@@ -232,10 +231,11 @@ describe('bodyMask', () => {
     return data;
   }
 
-  it('thresholds the max over channels (Otsu), opens away specks and fills holes', () => {
+  it('thresholds the max over channels, opens away specks and fills holes', () => {
     const { mask, threshold } = bodyMask(phantom(), 24, 24, 2, 2);
-    expect(threshold).toBeGreaterThan(0.1);
-    expect(threshold).toBeLessThan(0.45);
+    expect(threshold).toBe(0.1);
+    // the organ is at 0.05 in channel 0 but 0.1 in channel 1: the channel max keeps it at the threshold (not above);
+    // hole filling makes it body anyway
     expect(mask[1 * 24 + 1]).toBe(0); // the speck is gone
     expect(mask[12 * 24 + 12]).toBe(1); // the dark organ inside the body is a filled hole
     expect(mask[24 * 24 + 12 * 24 + 12]).toBe(1);
@@ -252,9 +252,5 @@ describe('bodyMask', () => {
     // patches: top-left 3/4 body → 1, top-right 1/4 → 0, bottom-left 0/4 → 0, bottom-right 2/4 (exactly half) → 1
     expect(Array.from(patchBodyMask(m, 4, 4, 2))).toEqual([1, 0, 0, 1]);
     expect(() => patchBodyMask(m, 4, 4, 3)).toThrow(/not divisible into 3 × 3/);
-    // Otsu on two clusters of values (0.1 and 0.7) splits between them
-    const t = otsuThreshold(Float32Array.from([0.1, 0.1, 0.1, 0.7, 0.7, 0.1]));
-    expect(t).toBeGreaterThan(0.1);
-    expect(t).toBeLessThanOrEqual(0.7);
   });
 });

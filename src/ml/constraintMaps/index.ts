@@ -35,7 +35,7 @@ import { pixelPca, rescaleRuns } from './pca';
 import { tvDenoise2d } from './tv';
 
 export { patchMajorityLabels } from './patchLabels';
-export { bodyMask, patchBodyMask, otsuThreshold, type BodyMaskOptions } from './bodyMask';
+export { bodyMask, patchBodyMask, type BodyMaskOptions } from './bodyMask';
 export { kmeans, type KMeansResult, type KMeansOptions } from './kmeans';
 export { pixelPca, symmetricEigen, rescaleRuns, type PcaResult } from './pca';
 export { clipAndRescaleChannels, percentileInPlace, type ChannelClip } from './normalize';
