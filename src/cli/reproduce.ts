@@ -5,7 +5,7 @@
  * <out>/<sweepId>/ and prints Table 2 and the wall time.
  */
 import path from 'node:path';
-import { CliError, intList, integer, str, upperList, usageError, type Command, type Io } from './args';
+import { CliError, intList, integer, json, str, upperList, usageError, type Command, type Io } from './args';
 import { NephronClient } from './client';
 import { fetchReport } from './reportData';
 import { announceReport, writeReportDir } from './report';
@@ -60,6 +60,9 @@ export const reproduceCommand: Command = {
   --seeds LIST       override the preset's seeds
   --reference-n N    reference N of the annotation reduction (default 20, or the largest N when 20 is not run)
   --name NAME        sweep name (default "reproduce <preset> <time>")
+  --pretrain-overrides JSON, --finetune-overrides JSON
+                     merged into the preset for the PRETRAIN / FINETUNE runs (e.g. '{"image":{"size":64}}'); the report
+                     names them
   exit code 0 when every run succeeded (the report is written either way)`,
   options: {
     preset: { type: 'string' },
@@ -70,6 +73,8 @@ export const reproduceCommand: Command = {
     seeds: { type: 'string' },
     'reference-n': { type: 'string' },
     name: { type: 'string' },
+    'pretrain-overrides': { type: 'string' },
+    'finetune-overrides': { type: 'string' },
   },
   async run({ values, io }) {
     const preset = (str(values.preset) ?? 'QUICK').toUpperCase();
@@ -79,18 +84,23 @@ export const reproduceCommand: Command = {
     const seeds = values.seeds !== undefined ? intList(values.seeds, 'seeds') : protocol.seeds;
     const contrasts = values.contrasts !== undefined ? upperList(values.contrasts, 'contrasts') : CONTRASTS;
     const referenceN = values['reference-n'] !== undefined ? integer(values['reference-n'], 'reference-n') : nLabeled.includes(20) ? 20 : Math.max(...nLabeled);
+    const overrides = {
+      ...(values['pretrain-overrides'] !== undefined ? { pretrainOverrides: json(values['pretrain-overrides'], 'pretrain-overrides') } : {}),
+      ...(values['finetune-overrides'] !== undefined ? { finetuneOverrides: json(values['finetune-overrides'], 'finetune-overrides') } : {}),
+    };
     const client = NephronClient.from(values, io);
     const started = Date.now();
     try {
       const cohort = await awaitCohort(client, io, str(values.cohort) ?? DEFAULT_COHORT);
       const name = str(values.name) ?? `reproduce ${preset} ${new Date().toISOString().slice(0, 16)}`;
-      const sweep = await startSweep(client, { name, cohortId: cohort.id, contrasts, nLabeled, initializations: ['RANDOM', 'CLC'], seeds, preset });
+      const sweep = await startSweep(client, { name, cohortId: cohort.id, contrasts, nLabeled, initializations: ['RANDOM', 'CLC'], seeds, preset, ...overrides });
       io.err.write(`sweep ${sweep.id} on cohort ${cohort.name}: ${sweep.total} runs (${contrasts.join(', ')}; N ${nLabeled.join(', ')}; seeds ${seeds.join(', ')}; ${preset})\n`);
       const watched = await watchRuns(client, io, { sweepId: sweep.id });
       const wall = duration(Date.now() - started);
       const data = await fetchReport(client, sweep.id, referenceN);
       const written = await writeReportDir(client, data, path.join(str(values.out) ?? 'reports', sweep.id), [
         `Reproduced with \`nephron reproduce --preset ${preset}\` on cohort ${cohort.name} (${cohort.id}); wall time ${wall}.`,
+        ...(Object.keys(overrides).length ? [`Overrides of the preset: ${JSON.stringify(overrides)}.`] : []),
       ]);
       io.out.write(formatReport(data, 'table'));
       io.out.write(`wall time ${wall}\n`);
