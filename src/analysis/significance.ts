@@ -33,6 +33,15 @@ export interface Table2Row {
   subjects?: { random: number; clc: number };
 }
 
+/** The baselines of one contrast as the labelEfficiency query answers them (src/analysis/baselines.ts). */
+export interface ContrastBaselines {
+  contrast: string;
+  trainingSize: number | null;
+  ceilingDice: number | null;
+  locationPriorDice: number | null;
+  riSeedSd: number | null;
+}
+
 /** "[lo, hi]" of a cell's 95% CI to `digits` decimals, or '' without one. */
 export function ciText(row: Table2Row, init: 'random' | 'clc', kidney: Kidney, digits = 3): string {
   const ci = row.ci95?.[init]?.[kidney];

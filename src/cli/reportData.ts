@@ -3,7 +3,7 @@
  * labelEfficiency (Table 2 and the reductions) and blandAltman for each evaluated fine-tuning run at the largest N
  * (one request, aliased).
  */
-import type { Pair, Table2Row } from '../analysis/significance';
+import type { ContrastBaselines as Baselines, Pair, Table2Row } from '../analysis/significance';
 import { CliError } from './args';
 import { NephronClient } from './client';
 import type { RunInfo } from './progress';
@@ -28,13 +28,7 @@ export interface Reduction {
   ci95: [number | null, number | null];
 }
 
-export interface Baselines {
-  contrast: string;
-  trainingSize: number | null;
-  ceilingDice: number | null;
-  locationPriorDice: number | null;
-  riSeedSd: number | null;
-}
+export type { ContrastBaselines as Baselines } from '../analysis/significance';
 
 export interface SubjectScore {
   subject: { id: string; code: string };

@@ -23,35 +23,18 @@ export function resampleVolume(v: Volume, size: number): Volume {
   return { width: size, height: size, slices: v.slices, channels: v.channels, data: out };
 }
 
-/** Nearest-neighbour resampling of a label map [slices][height][width] (pixel centres aligned). */
-export function resampleLabels<T extends Uint8Array | Int32Array>(
-  labels: T,
-  width: number,
-  height: number,
-  slices: number,
-  size: number,
-): T {
-  if (width === size && height === size) return labels;
-  const out = new (labels.constructor as { new (n: number): T })(size * size * slices);
-  for (let s = 0; s < slices; s++) {
-    for (let y = 0; y < size; y++) {
-      const sy = Math.min(height - 1, Math.floor(((y + 0.5) * height) / size));
-      for (let x = 0; x < size; x++) {
-        const sx = Math.min(width - 1, Math.floor(((x + 0.5) * width) / size));
-        out[(s * size + y) * size + x] = labels[(s * height + sy) * width + sx];
-      }
-    }
-  }
-  return out;
+/** Nearest-neighbour resampling of a label map [slices][height][width] to size × size (pixel centres aligned). */
+export function resampleLabels<T extends Uint8Array | Int32Array>(labels: T, width: number, height: number, slices: number, size: number): T {
+  return resampleLabelsTo(labels, width, height, slices, size, size);
 }
 
 /**
  * Nearest-neighbour resampling of a label map [slices][h][w] to [slices][outH][outW] (pixel centres aligned, as
  * resampleLabels), for predictions made at the training size and scored at the series' own, possibly non-square, size.
  */
-export function resampleLabelsTo(labels: Uint8Array, w: number, h: number, slices: number, outW: number, outH: number): Uint8Array {
+export function resampleLabelsTo<T extends Uint8Array | Int32Array>(labels: T, w: number, h: number, slices: number, outW: number, outH: number): T {
   if (w === outW && h === outH) return labels;
-  const out = new Uint8Array(outW * outH * slices);
+  const out = new (labels.constructor as { new (n: number): T })(outW * outH * slices);
   for (let s = 0; s < slices; s++) {
     for (let y = 0; y < outH; y++) {
       const sy = Math.min(h - 1, Math.floor(((y + 0.5) * h) / outH));

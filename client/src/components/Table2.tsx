@@ -1,5 +1,6 @@
 // Table 2 of the study: mean test Dice per kidney, RANDOM vs CLC, by contrast and N, ∗ where the corrected
 // paired t-test has p ≤ 0.05; and the annotation reduction per contrast.
+import type { ContrastBaselines as Baselines } from '../../../src/analysis/significance';
 import { fmtPercent, groupByContrast, label, table2Cells, type Table2Row } from '../lib/format';
 
 export interface Reduction {
@@ -11,13 +12,7 @@ export interface Reduction {
   ci95?: (number | null)[];
 }
 
-export interface Baselines {
-  contrast: string;
-  trainingSize: number | null;
-  ceilingDice: number | null;
-  locationPriorDice: number | null;
-  riSeedSd: number | null;
-}
+export type { ContrastBaselines as Baselines } from '../../../src/analysis/significance';
 
 export function Table2({ rows }: { rows: Table2Row[] }) {
   if (!rows.length) return <p className="muted empty">No evaluated fine-tuning runs yet: Table 2 fills in as runs succeed.</p>;
