@@ -153,7 +153,9 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     expect(rows).toHaveLength(2);
     expect(rows[0][0]).toBe('DIXON');
     expect(rows.map((r) => r.at(-7))).toEqual(['1', '2']);
-    for (const r of rows) for (const cell of r.slice(-6, -2)) expect(cell).toMatch(/^[01]\.\d{3}∗?$/);
+    // each Dice cell: the mean (∗ where starred) and its 95% bootstrap CI over the test subjects
+    for (const r of rows) for (const cell of r.slice(-6, -2)) expect(cell).toMatch(/^[01]\.\d{3}∗? \[[01]\.\d{2}, [01]\.\d{2}\]$/);
+    await page.waitForSelector('[data-testid=baselines] tbody tr');
     await page.waitForSelector('text=Fig. 1');
     await page.waitForSelector('.ba-row svg');
     await page.waitForFunction(() => document.querySelectorAll('.overlay-grid tbody tr').length > 0);

@@ -66,6 +66,8 @@ async function probeDice(
   const model = buildSegmentationModel(unet);
   if (pretrained) loadEncoderDecoder(model, pretrained);
   for (const layer of model.layers) if (!isHeadName(layer.name)) layer.trainable = false;
+  const unfrozen = model.trainableWeights.filter((w) => !isHeadName(w.originalName)).map((w) => w.originalName);
+  if (unfrozen.length) throw new Error(`probe: the encoder-decoder is not frozen (${unfrozen.slice(0, 3).join(', ')}…)`);
   const probe = cfg.probe;
   const trainer = new Trainer<SegmentationBatch>({
     model,
