@@ -12,9 +12,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { NiftiError, type NiftiImage } from '../../data/nifti';
 import { normalizeChannels } from '../../data/normalize';
-import { resampleVolume } from '../../data/resample';
+import { resampleLabelsTo, resampleVolume } from '../../data/resample';
 import type { Volume } from '../../data/volume';
-import { resampleLabelsTo } from '../../runners/jobs/dataset';
 import { predictLabels } from '../../runners/jobs/evaluate';
 
 /** Labels [slices][height][width] (0 background, 1 right kidney, 2 left kidney) on the grid of `scan`. */
