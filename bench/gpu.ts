@@ -51,7 +51,7 @@ function images(size: number, rng: () => number): tf.Tensor4D {
 const finetune: LossFn<Batch> = (model, b) => focalTversky(b.oneHot, model.apply(b.images, { training: true }) as tf.Tensor);
 const clc: LossFn<Batch> = (model, b, ctx) => {
   const c = PRESETS.PAPER.clc;
-  return clcLoss(model.apply(b.images, { training: true }) as tf.Tensor, b.patchLabels, { tau: c.tau, topK: c.topK, anchors: c.anchors, patchSize: c.patchSize, seed: ctx.seed });
+  return clcLoss(model.apply(b.images, { training: true }) as tf.Tensor, b.patchLabels, { tau: c.tau, topK: 100, anchors: c.anchors, patchSize: c.patchSize, seed: ctx.seed });
 };
 
 async function stepMs(build: (o: UnetOptions) => tf.LayersModel, size: number, batch: Batch, loss: LossFn<Batch>): Promise<{ step: number; forward: number; reruns: number }> {

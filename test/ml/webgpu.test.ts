@@ -93,8 +93,9 @@ describe('webgpu backend (SwiftShader) against cpu', () => {
     const g = SIZE / p;
     const labels = new Int32Array(2 * g * g);
     for (let b = 0; b < 2; b++) for (let y = 0; y < g; y++) for (let x = 0; x < g; x++) labels[(b * g + y) * g + x] = d.labels[(b * SIZE + y * p) * SIZE + x * p];
-    // topK ≥ patches − 1: every neighbourhood is the whole image, so float differences cannot change which patches it holds
-    const cfg = { ...S.clc, patchSize: p, topK: g * g, anchors: 4 };
+    // k = every other patch (topKFraction 1, capped at patches − 1): every neighbourhood is the whole image, so float
+    // differences cannot change which patches it holds
+    const cfg = { ...S.clc, patchSize: p, topKFraction: 1, anchors: 4 };
     const reruns = replayCounts.reruns;
     await compare(buildLocalPretrainModel, () => ({ images: tf.tensor4d(d.images, [2, SIZE, SIZE, 1]), patchLabels: tf.tensor3d(labels, [2, g, g], 'int32') }), clcLossFn(cfg));
     // the similarities, then their top-k, are read inside the forward pass: two reruns of the webgpu step
@@ -131,7 +132,7 @@ describe('webgpu training loop', () => {
     const g = SIZE / 4;
     const labels = Int32Array.from({ length: 2 * g * g }, (_, i) => (i % g < g / 2 ? 0 : 1));
     const clcSource = () => [{ images: tf.tensor4d(d.images, [2, SIZE, SIZE, 1]), patchLabels: tf.tensor3d(labels, [2, g, g], 'int32') }];
-    const clc = new Trainer({ model: local, loss: clcLossFn({ ...S.clc, patchSize: 4, topK: 6, anchors: 4 }), train: clcSource, validation: clcSource, epochs: 3, lr: 1e-3, seed: 1, onEpoch });
+    const clc = new Trainer({ model: local, loss: clcLossFn({ ...S.clc, patchSize: 4, topKFraction: 6 / (g * g), anchors: 4 }), train: clcSource, validation: clcSource, epochs: 3, lr: 1e-3, seed: 1, onEpoch });
     const clcResult = await clc.run();
     expect(clcResult.history.every((h) => Number.isFinite(h.train_loss))).toBe(true);
     clc.dispose();

@@ -19,7 +19,7 @@ import { PRESETS, type PretrainConfig } from '../../ml/presets';
 import { createRng, deriveSeed } from '../../ml/random';
 import { Trainer, finetuneLoss, type SegmentationBatch } from '../../ml/train';
 import { buildSegmentationModel, isHeadName } from '../../ml/unet';
-import { exportWeights, decodeBundle, loadEncoderDecoder } from '../../ml/weights';
+import { decodeBundle, exportWeightsAsync, loadEncoderDecoder } from '../../ml/weights';
 import type { JobIO, JobSpec } from '../job';
 import { SubjectLoader, labelledSubset, segmentationSource, splitSubjects, type LoadedSubject } from './dataset';
 import { throwIfCancelled } from './phase';
@@ -43,7 +43,7 @@ export async function runProbe(spec: JobSpec, io: JobIO, cfg: PretrainConfig, lo
   const unet = { size: cfg.image.size, model: cfg.model, seed: spec.seed };
 
   const ri = buildSegmentationModel(unet);
-  const riWeights = exportWeights(ri);
+  const riWeights = await exportWeightsAsync(ri);
   ri.dispose();
   const metrics: Record<string, number> = {
     probe_dice_clc: await probeDice(io, unet, pretrained, train, val, cfg, spec.seed),
