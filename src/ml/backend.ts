@@ -1,14 +1,14 @@
 /**
  * Run-time choice and initialisation of the TensorFlow.js backend.
  *
- * Order when nothing is forced: `tensorflow` (libtensorflow through `@tensorflow/tfjs-node-gpu` or
- * `@tensorflow/tfjs-node`, both optional and usually absent here) → `webgpu` (Dawn through the optional `webgpu`
- * package, ./webgpu/start.ts; only on a real GPU, never a software adapter such as SwiftShader) → `wasm` (SIMD,
- * XNNPACK) → `cpu` (pure JS, ~1000× slower: only tiny tests). `NEPHRON_BACKEND=tensorflow|webgpu|wasm|cpu` forces
- * one (a forced webgpu takes software adapters too); a forced backend that cannot start is an error, never a silent
- * fallback. `NEPHRON_WASM_THREADS` sets the wasm thread count
- * (default: the number of cores; see ./wasmThreads.ts for how threads are started under Node, also inside
- * worker_threads).
+ * Order when nothing is forced: `native` (the addon over libtorch's ATen + oneDNN built at install, ./native/) →
+ * `tensorflow` (libtensorflow through `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`, both optional and
+ * usually absent here) → `webgpu` (Dawn through the optional `webgpu` package, ./webgpu/start.ts; only on a real GPU,
+ * never a software adapter such as SwiftShader) → `wasm` (SIMD, XNNPACK) → `cpu` (pure JS, ~1000× slower: only tiny
+ * tests). `NEPHRON_BACKEND=native|tensorflow|webgpu|wasm|cpu` forces one (a forced webgpu takes software adapters
+ * too); a forced backend that cannot start is an error, never a silent fallback. `NEPHRON_THREADS` (alias
+ * `NEPHRON_WASM_THREADS`) sets the intra-op threads of the CPU backends (default: the number of cores; ./threads.ts;
+ * see ./wasmThreads.ts for how wasm threads start under Node, also inside worker_threads).
  *
  * Works the same on the main thread and inside a `worker_threads` Worker: every thread has its own tfjs engine,
  * so each Worker calls `initBackend` once before building models.
@@ -18,18 +18,21 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerTrainingKernels } from './kernels';
 import { registerGroupNormKernels } from './kernels/groupNorm';
+import { startNativeBackend } from './native/backend';
+import { threadsFromEnv } from './threads';
 import { DawnUnavailableError } from './webgpu/dawn';
 import { startWebGpu } from './webgpu/start';
 import { prepareWasmThreads, wasmThreadsSupported, withCoreCountFor } from './wasmThreads';
 
-export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+export type BackendName = 'native' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['native', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 export interface BackendOptions {
   /** Force a backend (default: `NEPHRON_BACKEND`, else the automatic order). */
   backend?: BackendName;
   /**
-   * wasm threads (default: `NEPHRON_WASM_THREADS`, else the number of cores). 1 = the SIMD build; more starts the
+   * Intra-op threads (default: `NEPHRON_THREADS` / `NEPHRON_WASM_THREADS`, else the number of cores). native: ATen's
+   * OpenMP threads for this thread. wasm: 1 = the SIMD build; more starts the
    * threaded SIMD build (./wasmThreads.ts). On this 2-core machine 2 threads gave 0.7–1.5× the speed of 1 depending
    * on what else ran (BENCHMARKS.md, "ml engine"): runners that train several models at once should pass 1.
    */
@@ -40,7 +43,10 @@ export interface BackendOptions {
 
 export interface BackendInfo {
   name: BackendName;
-  /** Reported with every run: `wasm-simd-1t`, `wasm-simd-2t`, `tensorflow-gpu:0`, `tensorflow-cpu`, `cpu`, `webgpu:0 <adapter> [vendor/architecture, description]`. */
+  /**
+   * Reported with every run: `native-aten1.13.0-onednn2.6.3-1t`, `wasm-simd-1t`, `wasm-simd-2t`, `tensorflow-gpu:0`,
+   * `tensorflow-cpu`, `cpu`, `webgpu:0 <adapter> [vendor/architecture, description]`.
+   */
   device: string;
   threads: number;
   /** webgpu: GPU adapters on this machine (the runner host starts one slot per adapter). */
@@ -80,7 +86,7 @@ export function initBackend(options: BackendOptions = {}): Promise<BackendInfo> 
       return info;
     });
   }
-  pending = start(wanted, options.threads ?? parseThreadsEnv(process.env.NEPHRON_WASM_THREADS), options.adapter).then(
+  pending = start(wanted, options.threads ?? threadsFromEnv(), options.adapter).then(
     (info) => {
       // The cpu backend is always present (tests compare against it): give it the GroupNorm kernel too.
       registerGroupNormKernels('cpu');
@@ -102,34 +108,35 @@ function parseBackendEnv(value: string | undefined): BackendName | undefined {
   return value as BackendName;
 }
 
-function parseThreadsEnv(value: string | undefined): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`NEPHRON_WASM_THREADS=${value}: expected a positive integer`);
-  return n;
-}
-
 async function start(wanted: BackendName | undefined, threads: number | undefined, adapter: number | undefined): Promise<BackendInfo> {
+  if (wanted === 'native') return startNative(threads);
   if (wanted === 'tensorflow') return startTensorflow();
   if (wanted === 'webgpu') return startWebGpuBackend(adapter, false);
   if (wanted === 'wasm') return startWasm(threads);
   if (wanted === 'cpu') return startCpu();
-  try {
-    return await startTensorflow();
-  } catch (err) {
-    if (!(err instanceof BackendUnavailableError)) throw err;
-  }
-  try {
-    return await startWebGpuBackend(adapter, true);
-  } catch (err) {
-    if (!(err instanceof BackendUnavailableError)) throw err;
-  }
-  try {
-    return await startWasm(threads);
-  } catch (err) {
-    if (!(err instanceof BackendUnavailableError)) throw err;
+  const automatic = [
+    () => startNative(threads),
+    () => startTensorflow(),
+    () => startWebGpuBackend(adapter, true),
+    () => startWasm(threads),
+  ];
+  for (const attempt of automatic) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof BackendUnavailableError)) throw err;
+    }
   }
   return startCpu();
+}
+
+async function startNative(threads: number | undefined): Promise<BackendInfo> {
+  try {
+    const { device, threads: actual } = await startNativeBackend(Math.max(1, threads ?? os.availableParallelism()));
+    return { name: 'native', device, threads: actual };
+  } catch (err) {
+    throw new BackendUnavailableError('native', firstLine(err));
+  }
 }
 
 async function startTensorflow(): Promise<BackendInfo> {

@@ -20,6 +20,7 @@ import os from 'node:os';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { BlobStoreFullError, type BlobStore } from '../data/blobStore';
+import { threadsPerSlot } from '../ml/threads';
 import { RunStatus } from '../schema/enums';
 import type { Run } from '../schema/run.entity';
 import type { RunProgress } from '../schema/types';
@@ -53,7 +54,7 @@ export interface RunnerHostOptions {
   stopGraceMs?: number;
   /** Job module for the workers (default src/runners/jobs); tests use fixtures. */
   jobModule?: string;
-  /** wasm threads per worker (default: NEPHRON_WASM_THREADS, else (cores - 1) / slots, at least 1). */
+  /** Intra-op threads per worker (default: NEPHRON_THREADS, else cores − 1, split among the slots, at least 1). */
   threads?: number;
   /** Old-generation heap limit of each worker thread in MB (default: Node's); beyond it only that worker dies. */
   workerHeapMb?: number;
@@ -100,9 +101,9 @@ export class RunnerHost extends EventEmitter {
     this.leaseMs = o.leaseMs ?? 30_000;
     this.pollMs = o.pollMs ?? 2_000;
     this.maxAttempts = o.maxAttempts ?? 3;
-    // wasm threads per slot: NEPHRON_WASM_THREADS when set, else the cores but one (left to the main thread's
-    // event loop: API, database, events) shared among the slots
-    const threads = o.threads ?? (process.env.NEPHRON_WASM_THREADS ? undefined : Math.max(1, Math.floor((os.availableParallelism() - 1) / o.slots)));
+    // Intra-op threads per slot: NEPHRON_THREADS (else the cores but one, left to the main thread's event loop: API,
+    // database, events) shared among the slots (../ml/threads.ts).
+    const threads = o.threads ?? threadsPerSlot(o.slots);
     this.slots = Array.from({ length: o.slots }, (_, i) => new Slot(i, { jobModule: o.jobModule, threads, heapMb: o.workerHeapMb, adapter: i }));
   }
 

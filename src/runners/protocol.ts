@@ -8,7 +8,7 @@ import type { EpochReport, JobResult, JobSpec } from './job';
 export interface WorkerOptions {
   /** Module exporting `runJob` (default ./jobs); tests point at fixtures. */
   jobModule?: string;
-  /** wasm threads for this worker's backend (default: NEPHRON_WASM_THREADS, else the core count). */
+  /** Intra-op threads for this worker's backend (default: NEPHRON_THREADS, else the core count). */
   threads?: number;
   /** webgpu: the GPU adapter of this worker (the slot's index: one slot per adapter). */
   adapter?: number;

@@ -1,0 +1,53 @@
+/**
+ * The `native` tfjs backend: tfjs's cpu backend (tensors are typed arrays in JavaScript memory) with its heavy kernels
+ * replaced by the addon's (ATen with oneDNN inside, built from native/ at install): convolutions and their gradients,
+ * matrix products, max pooling, GroupNorm(+ReLU). Everything else (element-wise ops, reductions, Adam's updates,
+ * softmax, the losses) stays the cpu backend's JavaScript.
+ *
+ * Why this layout and not a backend whose tensors live in native memory: measured on a fine-tuning step (BENCHMARKS.md,
+ * "native backend"), the kernels left in JavaScript cost a small share of the step, and keeping the cpu backend's
+ * storage means no copies across the boundary, no second memory manager to leak from, and every kernel tfjs has
+ * (including the rare shapes the native ones hand back) works unchanged.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { loadAddon, type NativeAddon } from './addon';
+import { nativeElementwiseKernels } from './elementwise';
+import { nativeGroupNormKernels } from './groupNorm';
+import { nativeKernels } from './kernels';
+
+export const NATIVE = 'native';
+
+export interface NativeStart {
+  device: string;
+  threads: number;
+}
+
+/** Register the backend and its kernels (once per thread), make it current, set the intra-op threads. */
+export async function startNativeBackend(threads: number): Promise<NativeStart> {
+  const addon = loadAddon();
+  if (!tf.findBackendFactory(NATIVE)) register(addon);
+  if (!(await tf.setBackend(NATIVE))) throw new Error("tf.setBackend('native') failed");
+  await tf.ready();
+  addon.setThreads(threads);
+  const v = addon.versions();
+  const actual = addon.getThreads();
+  return { device: `native-aten${v.aten}-onednn${v.onednn}-${actual}t`, threads: actual };
+}
+
+function register(addon: NativeAddon): void {
+  const cpuFactory = tf.findBackendFactory('cpu');
+  if (!cpuFactory) throw new Error('the cpu backend is not registered');
+  // The cpu backend's class, under another name: its kernels and storage, our heavy kernels on top.
+  tf.registerBackend(NATIVE, cpuFactory, 0);
+  for (const k of tf.getKernelsForBackend('cpu')) {
+    tf.registerKernel({ ...k, backendName: NATIVE });
+  }
+  for (const [kernelName, kernelFunc] of Object.entries({
+    ...nativeElementwiseKernels(addon),
+    ...nativeKernels(addon),
+    ...nativeGroupNormKernels(addon),
+  })) {
+    if (tf.getKernel(kernelName, NATIVE)) tf.unregisterKernel(kernelName, NATIVE);
+    tf.registerKernel({ kernelName, backendName: NATIVE, kernelFunc });
+  }
+}

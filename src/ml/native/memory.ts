@@ -1,0 +1,35 @@
+/**
+ * The native backend keeps tensors where tfjs's cpu backend keeps them (a MathBackendCPU instance: one typed array
+ * per tensor in JavaScript memory), so the addon reads and writes them in place.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** The parts of MathBackendCPU the native kernels use. */
+export type CpuLike = tf.KernelBackend & {
+  data: { get(id: tf.DataId): { values?: unknown } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
+};
+
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((p, d) => p * d, 1);
+}
+
+/** A float32 tensor's storage (the array itself, not a copy). */
+export function float32(backend: CpuLike, info: tf.TensorInfo): Float32Array {
+  const values = backend.data.get(info.dataId).values;
+  if (values instanceof Float32Array) return values;
+  // A float32 tensor is always stored as a Float32Array by the cpu backend; anything else is a bug worth a clear error.
+  throw new Error(`native backend: tensor ${String(info.dataId)} of dtype ${info.dtype} is not stored as a Float32Array`);
+}
+
+/** A new output tensor that owns `values`. */
+export function output(backend: CpuLike, shape: number[], values: Float32Array): tf.TensorInfo {
+  return backend.makeTensorInfo(shape, 'float32', values);
+}
+
+/** The cpu backend's kernel of that name (the native backend is a cpu backend, so it runs there unchanged). */
+export function cpuKernel(name: string): tf.KernelFunc {
+  const k = tf.getKernel(name, 'cpu');
+  if (!k) throw new Error(`native backend: the cpu backend has no ${name} kernel to fall back to`);
+  return k.kernelFunc;
+}
