@@ -4,7 +4,7 @@
  */
 import { normalizeOrigin, parseHostHeader } from './server/host-origin';
 
-export type Backend = 'wasm' | 'cpu' | 'tensorflow' | 'webgpu';
+export type Backend = 'native' | 'wasm' | 'cpu' | 'tensorflow' | 'webgpu';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -55,7 +55,7 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const BACKENDS: Backend[] = ['wasm', 'cpu', 'tensorflow', 'webgpu'];
+const BACKENDS: Backend[] = ['native', 'wasm', 'cpu', 'tensorflow', 'webgpu'];
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);

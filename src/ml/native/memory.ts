@@ -18,8 +18,9 @@ export function sizeOf(shape: readonly number[]): number {
 export function float32(backend: CpuLike, info: tf.TensorInfo): Float32Array {
   const values = backend.data.get(info.dataId).values;
   if (values instanceof Float32Array) return values;
-  // A float32 tensor is always stored as a Float32Array by the cpu backend; anything else is a bug worth a clear error.
-  throw new Error(`native backend: tensor ${String(info.dataId)} of dtype ${info.dtype} is not stored as a Float32Array`);
+  // Some cpu kernels keep another array type under dtype float32 (a cast from bool keeps its Int32Array): copy it.
+  if (ArrayBuffer.isView(values)) return Float32Array.from(values as unknown as ArrayLike<number>);
+  throw new Error(`native backend: a ${info.dtype} tensor of shape [${info.shape.join(', ')}] has no typed array`);
 }
 
 /** A new output tensor that owns `values`. */
