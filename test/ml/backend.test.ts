@@ -3,9 +3,11 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { BackendUnavailableError, initBackend } from '../../src/ml/backend';
+import { threadsFromEnv, threadsPerSlot } from '../../src/ml/threads';
 import { swiftShaderMissing } from '../helpers/swiftshader';
+import { describeNative } from './nativeSupport';
 
-function inWorker(env: Record<string, string>): Promise<{ device?: string; grad?: number[]; error?: string }> {
+function inWorker(env: Record<string, string>): Promise<{ device?: string; grad?: number[]; loss?: number; error?: string }> {
   return new Promise((resolve, reject) => {
     const w = new Worker(path.join(__dirname, 'fixtures', 'backendWorker.ts'), {
       execArgv: ['--require', 'tsx/cjs'],
@@ -50,9 +52,56 @@ describe('backend choice', () => {
     two.grad!.forEach((v, i) => expect(v).toBeCloseTo(one.grad![i], 2));
   });
 
-  it('the default order skips tensorflow and a software webgpu adapter (SwiftShader) and lands on wasm, one thread per core, inside a Worker', async () => {
+  it('without the native addon the default order skips native, tensorflow and a software webgpu adapter (SwiftShader) and trains on wasm, one thread per core', async () => {
     expect(swiftShaderMissing()).toBeNull(); // SwiftShader is visible to Dawn here: the order must pass it by
-    const r = await inWorker({ NEPHRON_BACKEND: '', NEPHRON_WASM_THREADS: '' });
+    const r = await inWorker({ NEPHRON_BACKEND: '', NEPHRON_THREADS: '', NEPHRON_WASM_THREADS: '', NEPHRON_NATIVE_ADDON: '/nonexistent/nephron_native.node' });
+    expect(r.error).toBeUndefined();
     expect(r.device).toBe(`wasm-simd-${os.availableParallelism()}t`);
+    expect(Number.isFinite(r.loss)).toBe(true);
+  });
+
+  it('native forced without the addon is an error that says where it looked and how to build it', async () => {
+    const r = await inWorker({ NEPHRON_BACKEND: 'native', NEPHRON_NATIVE_ADDON: '/nonexistent/nephron_native.node' });
+    expect(r.error).toMatch(/backend 'native' is not available: .*nonexistent.*native\/build\.js/);
+  });
+
+  describeNative('with the native addon', () => {
+    it('the default order starts native (ATen and oneDNN versions in the device), one thread per core, and trains', async () => {
+      const r = await inWorker({ NEPHRON_BACKEND: '', NEPHRON_THREADS: '', NEPHRON_WASM_THREADS: '' });
+      expect(r.error).toBeUndefined();
+      expect(r.device).toMatch(new RegExp(`^native-aten1\\.13\\.\\d+-onednn\\d+\\.\\d+\\.\\d+-${os.availableParallelism()}t$`));
+      expect(Number.isFinite(r.loss)).toBe(true);
+    });
+
+    it('NEPHRON_THREADS (and its alias NEPHRON_WASM_THREADS) set native\'s threads; 2 threads compute what 1 does', async () => {
+      const one = await inWorker({ NEPHRON_BACKEND: 'native', NEPHRON_THREADS: '1' });
+      const two = await inWorker({ NEPHRON_BACKEND: 'native', NEPHRON_THREADS: '', NEPHRON_WASM_THREADS: '2' });
+      expect(one.error ?? two.error).toBeUndefined();
+      expect(one.device).toMatch(/-1t$/);
+      expect(two.device).toMatch(/-2t$/);
+      two.grad!.forEach((v, i) => expect(v).toBeCloseTo(one.grad![i], 2));
+      expect(Math.abs(two.loss! - one.loss!) / one.loss!).toBeLessThan(1e-5);
+    });
+  });
+});
+
+describe('threads per runner slot', () => {
+  it('splits NEPHRON_THREADS (else the cores but one) among the slots, never more than the cores, at least 1 each', () => {
+    expect(threadsPerSlot(1, {}, 2)).toBe(1);
+    expect(threadsPerSlot(1, {}, 8)).toBe(7);
+    expect(threadsPerSlot(2, {}, 8)).toBe(3);
+    expect(threadsPerSlot(1, { NEPHRON_THREADS: '2' }, 2)).toBe(2);
+    expect(threadsPerSlot(2, { NEPHRON_THREADS: '8' }, 8)).toBe(4);
+    expect(threadsPerSlot(2, { NEPHRON_THREADS: '16' }, 8)).toBe(4);
+    expect(threadsPerSlot(3, { NEPHRON_WASM_THREADS: '2' }, 8)).toBe(1);
+    expect(threadsPerSlot(4, {}, 2)).toBe(1);
+  });
+
+  it('reads NEPHRON_THREADS before its alias and rejects what is not a positive integer', () => {
+    expect(threadsFromEnv({ NEPHRON_THREADS: '3', NEPHRON_WASM_THREADS: '1' })).toBe(3);
+    expect(threadsFromEnv({ NEPHRON_WASM_THREADS: '1' })).toBe(1);
+    expect(threadsFromEnv({})).toBeUndefined();
+    expect(() => threadsFromEnv({ NEPHRON_THREADS: '0' })).toThrow(/NEPHRON_THREADS=0/);
+    expect(() => threadsFromEnv({ NEPHRON_WASM_THREADS: 'two' })).toThrow(/NEPHRON_WASM_THREADS=two/);
   });
 });
