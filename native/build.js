@@ -9,7 +9,7 @@
  * serves. No node-gyp: it would download Node's headers, and this network has none to give; Node's headers come from
  * the local install (<prefix>/include/node, e.g. /usr/include/node).
  *
- * NEPHRON_NATIVE_BUILD=0 skips the build; NEPHRON_NATIVE_CXXFLAGS replaces the optimisation flags
+ * An addon newer than every source is kept (`--force` rebuilds). NEPHRON_NATIVE_BUILD=0 skips the build; NEPHRON_NATIVE_CXXFLAGS replaces the optimisation flags
  * (default `-O3 -march=native`: the addon is built on the machine that runs it).
  */
 'use strict';
@@ -64,6 +64,9 @@ async function main() {
   if (!fs.existsSync('/usr/include/ATen/ATen.h') || !fs.existsSync(TORCH_API)) skip('no libtorch headers');
   if (!fs.existsSync('/usr/include/oneapi/dnnl/dnnl.h')) skip('no oneDNN headers');
 
+  // Up to date: nothing to do (`npm install <pkg>` runs this script again each time).
+  const inputs = [...SOURCES, 'tensors.h', 'build.js'].map((f) => fs.statSync(path.join(ROOT, f)).mtimeMs);
+  if (fs.existsSync(TARGET) && fs.statSync(TARGET).mtimeMs > Math.max(...inputs) && !process.argv.includes('--force')) return;
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const flags = (process.env.NEPHRON_NATIVE_CXXFLAGS ?? '-O3 -march=native').split(/\s+/).filter(Boolean);
   const common = ['-std=c++17', '-fPIC', '-fopenmp', ...flags, '-DNAPI_VERSION=8', '-DNAPI_DISABLE_CPP_EXCEPTIONS',
