@@ -1,15 +1,17 @@
 /**
  * ml engine benchmark (by hand, never in CI): ms per training step of the PAPER U-Net on the backend that
- * initBackend picks (NEPHRON_BACKEND / NEPHRON_WASM_THREADS are honoured).
+ * initBackend picks (NEPHRON_BACKEND and NEPHRON_THREADS, or its alias NEPHRON_WASM_THREADS, are honoured).
  *
- *   npx tsx bench/ml.ts [steps=4] [--profile] [--threads=1,2] [--write]
+ *   npx tsx bench/ml.ts [steps=4] [--profile] [--threads=1,2] [--torch] [--write] [--study=400]
  *
  * Rows: fine-tuning step (forward + backward + Adam, focal Tversky) at 64²×16, 128²×8, 128²×16; CLC pretraining step
  * (local model + clcLoss, PAPER τ/topK/anchors, random patch labels of 20 clusters) at 64²×16; global warm-up step
  * (encoder + global head + G^D loss, 4 partitions × 4 slices) at 64²×16. Each row: 2 warm-up steps, then the median
- * of `steps`. --profile prints the top kernels of one step per row; --threads=1,2 runs the rows once per wasm thread
- * count, each in its own process (NEPHRON_WASM_THREADS); --write replaces the "ml engine" section of BENCHMARKS.md
- * with the table.
+ * of `steps`; the 1-minute load average (the machine is shared) follows each row. --profile prints the top kernels of
+ * one step per row; --threads=1,2 runs the rows once per thread count, each in its own process (NEPHRON_THREADS);
+ * --torch runs bench/torch_unet.py (Debian's /usr/bin/python3) right after each thread count on the same shapes and
+ * prints the ratios; --write replaces the "ml engine" section of BENCHMARKS.md with the table. --study=N times
+ * N fine-tuning steps at 64²×16 through Trainer.run with augmentation (a STUDY-sized run is 400) instead.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -20,7 +22,7 @@ import { initBackend } from '../src/ml/backend';
 import { clcLoss, focalTversky, globalContrastiveLoss } from '../src/ml/losses';
 import { PRESETS } from '../src/ml/presets';
 import { createRng } from '../src/ml/random';
-import { Trainer, type LossFn } from '../src/ml/train';
+import { Trainer, finetuneLoss, segmentationBatch, type LossFn, type SegmentationBatch } from '../src/ml/train';
 import { buildGlobalPretrainModel, buildLocalPretrainModel, buildSegmentationModel, type UnetOptions } from '../src/ml/unet';
 
 interface Row {
@@ -67,7 +69,8 @@ async function measure(
   trainer.dispose();
   model.dispose();
   const row = { name, ms, kernels };
-  console.log(`${name.padEnd(34)} median ${median(ms).toFixed(0)} ms  (${ms.map((m) => m.toFixed(0)).join(', ')})${kernels ? `\n    ${kernels}` : ''}`);
+  const load = os.loadavg()[0].toFixed(1);
+  console.log(`${name.padEnd(34)} median ${median(ms).toFixed(0)} ms  (${ms.map((m) => m.toFixed(0)).join(', ')})  load ${load}${kernels ? `\n    ${kernels}` : ''}`);
   return row;
 }
 
@@ -148,18 +151,25 @@ async function main(): Promise<void> {
   if (threads) {
     const runs = threads.split(',').map((t) => {
       const out = execFileSync(process.execPath, [...process.execArgv, __filename, String(steps), '--json', ...(profile ? ['--profile'] : [])], {
-        env: { ...process.env, NEPHRON_BACKEND: 'wasm', NEPHRON_WASM_THREADS: t },
+        env: { ...process.env, NEPHRON_THREADS: t },
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       process.stdout.write(out.split('\n').filter((l) => !l.startsWith('{')).join('\n'));
-      return JSON.parse(out.split('\n').find((l) => l.startsWith('{')) as string) as { device: string; rows: Row[] };
+      const run = JSON.parse(out.split('\n').find((l) => l.startsWith('{')) as string) as { device: string; rows: Row[] };
+      if (args.includes('--torch')) compareWithTorch(run.rows, steps, t);
+      return run;
     });
     if (args.includes('--write')) writeSection(runs, steps, threads);
     return;
   }
   const info = await initBackend();
-  console.log(`backend ${info.device}`);
+  console.log(`backend ${info.device}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const study = args.find((a) => a.startsWith('--study'));
+  if (study) {
+    await studyRun(Number(study.split('=')[1] ?? 400), info.device);
+    return;
+  }
   const rows: Row[] = [];
   rows.push(await measure('fine-tune 64²×16', buildSegmentationModel, 64, segBatch(64, 16), finetune, steps, profile));
   rows.push(await measure('fine-tune 128²×8', buildSegmentationModel, 128, segBatch(128, 8), finetune, steps, profile));
@@ -168,6 +178,42 @@ async function main(): Promise<void> {
   rows.push(await measure('global warm-up 64²×16', buildGlobalPretrainModel, 64, clcBatch(64, 16), global, steps, profile));
   if (args.includes('--json')) console.log(JSON.stringify({ device: info.device, rows }));
   else if (args.includes('--write')) writeSection([{ device: info.device, rows }], steps, undefined);
+}
+
+/** Run bench/torch_unet.py on the same fine-tuning shapes right after, and print this backend's ratio to it. */
+function compareWithTorch(rows: Row[], steps: number, threads: string): void {
+  const out = execFileSync('/usr/bin/python3', [path.join(__dirname, 'torch_unet.py'), String(steps), `--threads=${threads}`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  process.stdout.write(out);
+  for (const line of out.split('\n')) {
+    const m = /fine-tune (\d+)²×(\d+)\s+median (\d+) ms/.exec(line);
+    const row = m && rows.find((r) => r.name === `fine-tune ${m[1]}²×${m[2]}`);
+    if (m && row) console.log(`ratio ${row.name} @${threads}t: ${(median(row.ms) / Number(m[3])).toFixed(2)}× PyTorch  load ${os.loadavg()[0].toFixed(1)}`);
+  }
+}
+
+/** Wall time of `steps` fine-tuning steps at 64²×16 through Trainer.run (augmentation on), as a STUDY run takes them. */
+async function studyRun(steps: number, device: string): Promise<void> {
+  const size = 64;
+  const batch = 16;
+  const model = buildSegmentationModel({ size, model: PRESETS.PAPER.model, seed: 1 });
+  const train = function* ({ rng }: { rng: () => number }): Generator<SegmentationBatch> {
+    for (let i = 0; i < steps; i++) {
+      const images = Float32Array.from({ length: batch * size * size }, () => rng());
+      const labels = Int32Array.from({ length: batch * size * size }, () => Math.floor(rng() * 3));
+      yield segmentationBatch(images, labels, batch, size);
+    }
+  };
+  const trainer = new Trainer<SegmentationBatch>({ model, loss: finetuneLoss(PRESETS.PAPER.finetune), train, epochs: 1, lr: 1e-4, seed: 1 });
+  const load = os.loadavg()[0];
+  const t0 = performance.now();
+  await trainer.run();
+  const s = (performance.now() - t0) / 1000;
+  console.log(`study fine-tune ${steps} steps 64²×16 on ${device}: ${s.toFixed(0)} s (${((s * 1000) / steps).toFixed(0)} ms/step)  load ${load.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}`);
+  trainer.dispose();
+  model.dispose();
 }
 
 void main();
