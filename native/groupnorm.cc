@@ -28,8 +28,12 @@ Layout layout(const Napi::Value& shape, const Napi::Value& groups) {
   return {s[0], s[1], s[2], g, s[2] / g};
 }
 
+// Samples per task: at least ~64K values each, so that small layers run on one thread (an OpenMP fork per tiny layer
+// costs more than it saves, and far more when the cores are shared).
+int64_t grain(const Layout& l) { return std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, l.pixels * l.channels)); }
+
 void stats(const float* x, const Layout& l, double eps, double* mean, double* inv) {
-  at::parallel_for(0, l.batch, 1, [&](int64_t b0, int64_t b1) {
+  at::parallel_for(0, l.batch, grain(l), [&](int64_t b0, int64_t b1) {
     std::vector<double> sum(l.channels), sq(l.channels);
     for (int64_t b = b0; b < b1; b++) {
       std::fill(sum.begin(), sum.end(), 0.0);
@@ -132,7 +136,7 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
     const double* mean = doubles(info[6], l.batch * l.groups);
     const double* inv = doubles(info[7], l.batch * l.groups);
     float* y = floats(info[8], total);
-    at::parallel_for(0, l.batch, 1, [&](int64_t b0, int64_t b1) {
+    at::parallel_for(0, l.batch, grain(l), [&](int64_t b0, int64_t b1) {
       std::vector<float> a(l.channels), s(l.channels);
       for (int64_t b = b0; b < b1; b++) {
         affine(l, b, mean, inv, gamma, beta, a.data(), s.data());
@@ -170,7 +174,7 @@ Napi::Value Grad(const Napi::CallbackInfo& info) {
     const double n = static_cast<double>(l.pixels * l.perGroup);
     // Per-sample partial dγ, dβ, summed after the parallel loop (a fixed order: deterministic).
     std::vector<double> pg(l.batch * C), pb(l.batch * C);
-    at::parallel_for(0, l.batch, 1, [&](int64_t b0, int64_t b1) {
+    at::parallel_for(0, l.batch, grain(l), [&](int64_t b0, int64_t b1) {
       std::vector<float> a(C), s(C), A(C), B(C), Cc(C);
       std::vector<double> sd(C), sdx(C);
       for (int64_t b = b0; b < b1; b++) {
