@@ -7,7 +7,8 @@ issue 3's "within 1.5x of PyTorch" compares the same network on the same cores.
     apt-get install python3-torch        # Debian's PyTorch 1.13 (CPU)
     python3 bench/torch_unet.py [steps=5] [--threads=1,2]
 
-Prints ms per step (median of `steps` after 2 warm-up steps) for fine-tune 64x16, 128x8, 128x16.
+Prints ms per step (median of `steps` after 2 warm-up steps) for fine-tune 64x16, 128x8, 128x16, and the median CPU
+time of the process per step (all threads; steadier than wall time on a shared machine).
 """
 import math
 import statistics
@@ -79,15 +80,18 @@ def measure(size, batch, steps):
     labels = torch.randint(0, 3, (batch, size, size))
     t = F.one_hot(labels, 3).permute(0, 3, 1, 2).float()
     times = []
+    cpu = []
     for i in range(steps + 2):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         opt.zero_grad()
         loss = focal_tversky(t, model(x))
         loss.backward()
         opt.step()
         if i >= 2:
             times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), times
+            cpu.append((time.process_time() - c0) * 1000)
+    return statistics.median(times), times, statistics.median(cpu)
 
 
 def main():
@@ -97,8 +101,8 @@ def main():
     for n in threads:
         torch.set_num_threads(n)
         for size, batch in [(64, 16), (128, 8), (128, 16)]:
-            med, times = measure(size, batch, steps)
-            print(f"{n} thread(s)  fine-tune {size}²×{batch}  median {med:.0f} ms  ({', '.join(f'{m:.0f}' for m in times)})")
+            med, times, cpu = measure(size, batch, steps)
+            print(f"{n} thread(s)  fine-tune {size}²×{batch}  median {med:.0f} ms  ({', '.join(f'{m:.0f}' for m in times)})  cpu {cpu:.0f} ms")
 
 
 if __name__ == "__main__":
