@@ -2,48 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/ml/backend';
 import { setColumnBudget } from '../../src/ml/kernels/conv2dBackpropFilter';
-import { mulberry32 } from '../../src/ml/random';
+import { compareWithCpu, expectStepFreesAll, input, randomValues, type Input } from './kernelCompare';
 
-/** Values of `f(...inputs)` and of its gradients w.r.t. every input, on one backend. */
-async function valueAndGrads(
-  backend: string,
-  f: (...xs: tf.Tensor[]) => tf.Tensor,
-  inputs: { shape: number[]; values: Float32Array }[],
-): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  return tf.tidy(() => {
-    const xs = inputs.map((i) => tf.tensor(i.values, i.shape));
-    // A random projection makes every output element matter to the scalar loss.
-    const value = f(...xs);
-    const proj = tf.tensor(randomValues(value.size, 99), value.shape);
-    const grads = tf.grads((...ys: tf.Tensor[]) => tf.sum(tf.mul(f(...ys), proj)))(xs);
-    return [value, ...grads].map((t) => t.dataSync() as Float32Array);
-  });
-}
-
-function randomValues(n: number, seed: number): Float32Array {
-  const rng = mulberry32(seed);
-  return Float32Array.from({ length: n }, () => rng() * 2 - 1);
-}
-
-function input(shape: number[], seed: number) {
-  return { shape, values: randomValues(shape.reduce((a, b) => a * b, 1), seed) };
-}
-
-async function compare(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: { shape: number[]; values: Float32Array }[]) {
-  const wasm = await valueAndGrads('wasm', f, inputs);
-  const cpu = await valueAndGrads('cpu', f, inputs);
-  await tf.setBackend('wasm');
-  expect(wasm.length).toBe(cpu.length);
-  for (let k = 0; k < wasm.length; k++) {
-    expect(wasm[k].length).toBe(cpu[k].length);
-    let worst = 0;
-    for (let i = 0; i < wasm[k].length; i++) {
-      worst = Math.max(worst, Math.abs(wasm[k][i] - cpu[k][i]) / Math.max(1, Math.abs(cpu[k][i])));
-    }
-    expect(worst, `output ${k} (0 = value, then the gradients)`).toBeLessThan(1e-4);
-  }
-}
+const compare = (f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Input[]) => compareWithCpu('wasm', f, inputs);
 
 describe('wasm training kernels against the cpu backend', () => {
   beforeAll(async () => {
@@ -130,10 +91,7 @@ describe('wasm training kernels against the cpu backend', () => {
         )([x, w, up]);
         g.forEach((t) => t.dataSync());
       });
-    step();
-    const before = { tensors: tf.memory().numTensors, data: tf.engine().backend.numDataIds() };
-    for (let i = 0; i < 3; i++) step();
-    expect({ tensors: tf.memory().numTensors, data: tf.engine().backend.numDataIds() }).toEqual(before);
+    expectStepFreesAll(step);
     tf.dispose([x, w, up]);
   });
 });

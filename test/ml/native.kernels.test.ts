@@ -2,49 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, expect, it } from 'vitest';
 import { initBackend } from '../../src/ml/backend';
 import { groupNorm } from '../../src/ml/layers/groupNorm';
-import { mulberry32 } from '../../src/ml/random';
+import { compareWithCpu, expectStepFreesAll, input, randomValues, type Input } from './kernelCompare';
 import { describeNative } from './nativeSupport';
 
-type Input = { shape: number[]; values: Float32Array };
-
-/** Values of `f(...inputs)` and of its gradients w.r.t. every input, on one backend. */
-async function valueAndGrads(backend: string, f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Input[], grads: boolean): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  return tf.tidy(() => {
-    const xs = inputs.map((i) => tf.tensor(i.values, i.shape));
-    const value = f(...xs);
-    if (!grads) return [value.dataSync() as Float32Array];
-    // A random projection makes every output element matter to the scalar loss.
-    const proj = tf.tensor(randomValues(value.size, 99), value.shape);
-    const g = tf.grads((...ys: tf.Tensor[]) => tf.sum(tf.mul(f(...ys), proj)))(xs);
-    return [value, ...g].map((t) => t.dataSync() as Float32Array);
-  });
-}
-
-function randomValues(n: number, seed: number): Float32Array {
-  const rng = mulberry32(seed);
-  return Float32Array.from({ length: n }, () => rng() * 2 - 1);
-}
-
-function input(shape: number[], seed: number): Input {
-  return { shape, values: randomValues(shape.reduce((a, b) => a * b, 1), seed) };
-}
-
-/** Native against cpu: the value and every input gradient to 1e-4 relative (as the wasm kernels are tested). */
-async function compare(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Input[], grads = true): Promise<void> {
-  const native = await valueAndGrads('native', f, inputs, grads);
-  const cpu = await valueAndGrads('cpu', f, inputs, grads);
-  await tf.setBackend('native');
-  expect(native.length).toBe(cpu.length);
-  for (let k = 0; k < native.length; k++) {
-    expect(native[k].length).toBe(cpu[k].length);
-    let worst = 0;
-    for (let i = 0; i < native[k].length; i++) {
-      worst = Math.max(worst, Math.abs(native[k][i] - cpu[k][i]) / Math.max(1, Math.abs(cpu[k][i])));
-    }
-    expect(worst, `output ${k} (0 = value, then the gradients)`).toBeLessThan(1e-4);
-  }
-}
+const compare = (f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Input[], grads = true) => compareWithCpu('native', f, inputs, grads);
 
 /** The kernels that ran while f ran (the profiler's names, ops left out). */
 async function kernelsOf(f: () => tf.Tensor): Promise<string[]> {
@@ -167,10 +128,7 @@ describeNative('native kernels against the cpu backend', () => {
         )([x, w, up]);
         g.forEach((t) => t.dataSync());
       });
-    step();
-    const before = { tensors: tf.memory().numTensors, data: tf.engine().backend.numDataIds() };
-    for (let i = 0; i < 3; i++) step();
-    expect({ tensors: tf.memory().numTensors, data: tf.engine().backend.numDataIds() }).toEqual(before);
+    expectStepFreesAll(step);
     tf.dispose([x, w, up]);
   });
 });
