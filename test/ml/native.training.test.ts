@@ -145,7 +145,7 @@ describeNative('native training: memory and checkpoints', () => {
     tf.dispose([batch.images, batch.labels]);
     trainer.dispose();
     model.dispose();
-  });
+  }, 120_000); // ~3 s alone; 300 steps took 79 s once with the 2 cores at load 19
 });
 
 /** Train on `backend` up to `epochs` epochs, from a saved trainer state when given; the new state, last loss, weights. */
