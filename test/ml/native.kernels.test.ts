@@ -117,6 +117,32 @@ describeNative('native kernels against the cpu backend', () => {
     }
   });
 
+  it('reuses freed outputs, but never an array JavaScript still holds or a tensor still views', async () => {
+    const n = 8192;
+    const x = tf.tensor(randomValues(n, 80), [n]);
+    const storage = (t: tf.Tensor) => (tf.engine().backend as unknown as { data: { get(id: object): { values: Float32Array } } }).data.get(t.dataId).values;
+    const expected = Float32Array.from(x.dataSync(), Math.exp);
+    const close = (a: Float32Array | number[], b: Float32Array) => b.forEach((v, i) => expect(a[i]).toBeCloseTo(v, 5));
+    // Freed: the next output of that size gets the same array.
+    const first = tf.exp(x);
+    const array = storage(first);
+    first.dispose();
+    const second = tf.exp(x);
+    expect(storage(second)).toBe(array);
+    // Read by dataSync (the array itself on this backend), then freed: never handed out again.
+    const held = second.dataSync() as Float32Array;
+    second.dispose();
+    tf.dispose([tf.exp(tf.neg(x)), tf.exp(tf.neg(x))]);
+    close(held, expected);
+    // Viewed by a contiguous slice (a subarray of it), then freed: the view keeps its values.
+    const third = tf.exp(x);
+    const view = tf.slice(third, [n / 2], [n / 2]);
+    third.dispose();
+    tf.dispose([tf.exp(tf.neg(x)), tf.exp(tf.neg(x))]);
+    close(view.dataSync() as Float32Array, expected.subarray(n / 2));
+    tf.dispose([x, view]);
+  });
+
   it('frees every intermediate', async () => {
     const x = tf.tensor(randomValues(2 * 8 * 8 * 3, 1), [2, 8, 8, 3]) as tf.Tensor4D;
     const w = tf.tensor(randomValues(3 * 3 * 3 * 4, 2), [3, 3, 3, 4]) as tf.Tensor4D;

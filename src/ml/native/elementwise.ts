@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './addon';
-import { type CpuLike, cpuKernel, float32, output, sizeOf } from './memory';
+import { type CpuLike, alloc, cpuKernel, float32, output, sizeOf } from './memory';
 
 const SMALL = 256;
 
@@ -27,7 +27,7 @@ export function nativeElementwiseKernels(addon: NativeAddon): Record<string, tf.
       const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
       if (!isFloat(a, b) || sizeOf(outShape) < SMALL) return cpuKernel(name)(args);
       const backend = args.backend as CpuLike;
-      const out = new Float32Array(sizeOf(outShape));
+      const out = alloc(backend, sizeOf(outShape));
       addon.binary(code, float32(backend, a), a.shape, float32(backend, b), b.shape, out, outShape);
       return output(backend, outShape, out);
     };
@@ -38,7 +38,7 @@ export function nativeElementwiseKernels(addon: NativeAddon): Record<string, tf.
       const { x } = args.inputs as Record<string, tf.TensorInfo>;
       if (!isFloat(x) || sizeOf(x.shape) < SMALL) return cpuKernel(name)(args);
       const backend = args.backend as CpuLike;
-      const out = new Float32Array(sizeOf(x.shape));
+      const out = alloc(backend, sizeOf(x.shape));
       addon.unary(code, float32(backend, x), out);
       return output(backend, x.shape, out);
     };
@@ -52,7 +52,7 @@ export function nativeElementwiseKernels(addon: NativeAddon): Record<string, tf.
       if (!isFloat(x) || axes.length === 0 || sizeOf(x.shape) < SMALL) return cpuKernel(name)(args);
       const backend = args.backend as CpuLike;
       const outShape = attrs.keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
-      const out = new Float32Array(sizeOf(outShape));
+      const out = alloc(backend, sizeOf(outShape));
       addon.reduce(code, float32(backend, x), x.shape, axes, out);
       return output(backend, outShape, out);
     };
@@ -64,7 +64,7 @@ export function nativeElementwiseKernels(addon: NativeAddon): Record<string, tf.
     const rank = logits.shape.length;
     if (!isFloat(logits) || (dim !== -1 && dim !== rank - 1) || sizeOf(logits.shape) < SMALL) return cpuKernel('Softmax')(args);
     const backend = args.backend as CpuLike;
-    const out = new Float32Array(sizeOf(logits.shape));
+    const out = alloc(backend, sizeOf(logits.shape));
     addon.softmax(float32(backend, logits), logits.shape, out);
     return output(backend, logits.shape, out);
   };
@@ -75,7 +75,7 @@ export function nativeElementwiseKernels(addon: NativeAddon): Record<string, tf.
     if (!isFloat(x) || sizeOf(x.shape) < SMALL) return cpuKernel('Transpose')(args);
     const backend = args.backend as CpuLike;
     const outShape = perm.map((p) => x.shape[p]);
-    const out = new Float32Array(sizeOf(outShape));
+    const out = alloc(backend, sizeOf(outShape));
     addon.transpose(float32(backend, x), x.shape, perm, out);
     return output(backend, outShape, out);
   };
@@ -87,7 +87,7 @@ export function nativeElementwiseKernels(addon: NativeAddon): Record<string, tf.
     // A contiguous slice is a view on the cpu backend (no copy): leave it there.
     if (!isFloat(x) || tf.slice_util.isSliceContinous(x.shape, begin, size) || sizeOf(size) < SMALL) return cpuKernel('Slice')(args);
     const backend = args.backend as CpuLike;
-    const out = new Float32Array(sizeOf(size));
+    const out = alloc(backend, sizeOf(size));
     addon.slice(float32(backend, x), x.shape, begin, size, out);
     return output(backend, size, out);
   };
@@ -100,7 +100,7 @@ export function nativeElementwiseKernels(addon: NativeAddon): Record<string, tf.
     const sizes = tf.backend_util.prepareSplitSize(x, attrs.numOrSizeSplits, axis);
     const backend = args.backend as CpuLike;
     const shapes = sizes.map((s) => x.shape.map((d, i) => (i === axis ? s : d)));
-    const outs = shapes.map((s) => new Float32Array(sizeOf(s)));
+    const outs = shapes.map((s) => alloc(backend, sizeOf(s)));
     addon.split(float32(backend, x), x.shape, axis, sizes, outs);
     return outs.map((o, i) => output(backend, shapes[i], o));
   };
@@ -114,7 +114,7 @@ export function nativeElementwiseKernels(addon: NativeAddon): Record<string, tf.
     const outShape = tf.backend_util.computeOutShape(parts.map((t) => t.shape), axis);
     if (sizeOf(outShape) < SMALL) return cpuKernel('Concat')(args);
     const backend = args.backend as CpuLike;
-    const out = new Float32Array(sizeOf(outShape));
+    const out = alloc(backend, sizeOf(outShape));
     addon.concat(parts.map((t) => float32(backend, t)), parts.map((t) => t.shape), axis, out, outShape);
     return output(backend, outShape, out);
   };

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GROUP_NORM, GROUP_NORM_GRAD_PARAMS, GROUP_NORM_GRAD_X, type GroupNormAttrs } from '../kernels/groupNorm';
 import type { NativeAddon } from './addon';
-import { type CpuLike, float32, output, sizeOf } from './memory';
+import { type CpuLike, alloc, float32, output, sizeOf } from './memory';
 
 interface Stats {
   mean: Float64Array;
@@ -34,7 +34,7 @@ export function nativeGroupNormKernels(addon: NativeAddon): Record<string, tf.Ke
     const b = backend as CpuLike;
     const st = stats(b, x, a);
     if (a.stash) Object.assign(a.stash, st);
-    const y = new Float32Array(sizeOf(x.shape));
+    const y = alloc(b, sizeOf(x.shape));
     addon.groupNormForward(float32(b, x), layout(x), a.groups, a.relu, float32(b, gamma), float32(b, beta), st.mean, st.inv, y);
     return output(b, x.shape, y);
   };
@@ -46,7 +46,7 @@ export function nativeGroupNormKernels(addon: NativeAddon): Record<string, tf.Ke
     const b = backend as CpuLike;
     const st = stats(b, x, a, a.stash);
     const c = x.shape[x.shape.length - 1];
-    const dx = new Float32Array(sizeOf(x.shape));
+    const dx = alloc(b, sizeOf(x.shape));
     const dgamma = new Float32Array(c);
     const dbeta = new Float32Array(c);
     addon.groupNormGrad(float32(b, dy), float32(b, x), layout(x), a.groups, a.relu, float32(b, gamma), float32(b, beta),

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './addon';
-import { type CpuLike, cpuKernel, float32, output, sizeOf } from './memory';
+import { type CpuLike, alloc, cpuKernel, float32, output, sizeOf } from './memory';
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
 
@@ -62,7 +62,7 @@ export function nativeKernels(addon: NativeAddon): Record<string, tf.KernelFunc>
     }
     const b = args.backend as CpuLike;
     const g = geometry(info);
-    const out = new Float32Array(sizeOf(info.outShape));
+    const out = alloc(b, sizeOf(info.outShape));
     addon.conv2d(float32(b, x!), x!.shape, float32(b, filter!), filter!.shape, out, info.outShape, g.stride, g.padding,
       g.dilation, bias ? float32(b, bias) : null, activation === 'relu');
     return output(b, info.outShape, out);
@@ -75,7 +75,7 @@ export function nativeKernels(addon: NativeAddon): Record<string, tf.KernelFunc>
     if (a.dataFormat === 'NCHW' || !symmetric(info) || !allFloat(dy, filter)) return cpuKernel('Conv2DBackpropInput')(args);
     const b = args.backend as CpuLike;
     const g = geometry(info);
-    const out = new Float32Array(sizeOf(a.inputShape));
+    const out = alloc(b, sizeOf(a.inputShape));
     addon.conv2dBackpropInput(float32(b, dy), dy.shape, float32(b, filter), filter.shape, out, a.inputShape, g.stride,
       g.padding, g.dilation);
     return output(b, a.inputShape, out);
@@ -88,7 +88,7 @@ export function nativeKernels(addon: NativeAddon): Record<string, tf.KernelFunc>
     if (a.dataFormat === 'NCHW' || !symmetric(info) || !allFloat(x, dy)) return cpuKernel('Conv2DBackpropFilter')(args);
     const b = args.backend as CpuLike;
     const g = geometry(info);
-    const out = new Float32Array(sizeOf(a.filterShape));
+    const out = alloc(b, sizeOf(a.filterShape));
     addon.conv2dBackpropFilter(float32(b, x), x.shape, float32(b, dy), dy.shape, out, a.filterShape, g.stride,
       g.padding, g.dilation);
     return output(b, a.filterShape, out);
@@ -116,7 +116,7 @@ export function nativeKernels(addon: NativeAddon): Record<string, tf.KernelFunc>
     if (bias && sizeOf(bias.shape) !== n) return fallback();
     const backend = args.backend as CpuLike;
     const outShape = [...outer, m, n];
-    const out = new Float32Array(sizeOf(outShape));
+    const out = alloc(backend, sizeOf(outShape));
     addon.batchMatMul(float32(backend, a!), [na, a!.shape[ra - 2], a!.shape[ra - 1]], float32(backend, bIn!),
       [nb, bIn!.shape[rb - 2], bIn!.shape[rb - 1]], out, attrs.transposeA, attrs.transposeB);
     if (bias || activation === 'relu') addBiasRelu(out, bias ? float32(backend, bias) : null, activation === 'relu');
@@ -140,7 +140,7 @@ export function nativeKernels(addon: NativeAddon): Record<string, tf.KernelFunc>
     const info = poolInfo(x.shape, args.attrs as unknown as PoolAttrs);
     if (!poolable(info) || !allFloat(x)) return cpuKernel('MaxPool')(args);
     const b = args.backend as CpuLike;
-    const out = new Float32Array(sizeOf(info.outShape));
+    const out = alloc(b, sizeOf(info.outShape));
     addon.maxPool(float32(b, x), x.shape, out, info.outShape, [info.filterHeight, info.filterWidth],
       [info.strideHeight, info.strideWidth], [info.padInfo.top, info.padInfo.left]);
     return output(b, info.outShape, out);
@@ -151,7 +151,7 @@ export function nativeKernels(addon: NativeAddon): Record<string, tf.KernelFunc>
     const info = poolInfo(input.shape, args.attrs as unknown as PoolAttrs);
     if (!poolable(info) || !allFloat(dy, input)) return cpuKernel('MaxPoolGrad')(args);
     const b = args.backend as CpuLike;
-    const out = new Float32Array(sizeOf(input.shape));
+    const out = alloc(b, sizeOf(input.shape));
     addon.maxPoolGrad(float32(b, dy), dy.shape, float32(b, input), input.shape, out, [info.filterHeight, info.filterWidth],
       [info.strideHeight, info.strideWidth], [info.padInfo.top, info.padInfo.left]);
     return output(b, input.shape, out);
