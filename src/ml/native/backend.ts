@@ -1,13 +1,17 @@
 /**
  * The `native` tfjs backend: tfjs's cpu backend (tensors are typed arrays in JavaScript memory) with its heavy kernels
  * replaced by the addon's (ATen with oneDNN inside, built from native/ at install): convolutions and their gradients,
- * matrix products, max pooling, GroupNorm(+ReLU). Everything else (element-wise ops, reductions, Adam's updates,
- * softmax, the losses) stays the cpu backend's JavaScript.
+ * matrix products, max pooling, GroupNorm(+ReLU) (./kernels.ts, ./groupNorm.ts), and element-wise ops, reductions,
+ * softmax, transposes, slices, splits and concatenation on tensors of 256 values or more (./elementwise.ts). The rest
+ * (small tensors, gathers, casts, comparisons, image transforms, ...) stays the cpu backend's JavaScript.
  *
- * Why this layout and not a backend whose tensors live in native memory: measured on a fine-tuning step (BENCHMARKS.md,
- * "native backend"), the kernels left in JavaScript cost a small share of the step, and keeping the cpu backend's
- * storage means no copies across the boundary, no second memory manager to leak from, and every kernel tfjs has
- * (including the rare shapes the native ones hand back) works unchanged.
+ * Why this layout and not a backend whose tensors live in native memory (measured, BENCHMARKS.md "native backend"):
+ * with the kernels above native, a 64²×16 fine-tuning step's CPU went to oneDNN's convolutions and ATen, and the
+ * JavaScript left (tfjs's engine and tape, the small cpu kernels: Adam's scalars, the loss, reshapes) was a small
+ * share; the one large JavaScript-side cost was V8 collecting the kernels' freed output arrays (~30% of CPU
+ * samples), which reusing them (./pool.ts) removes without a second memory manager. Keeping the cpu backend's storage
+ * also means no copies across the boundary and every tfjs kernel (and the rare shapes the native ones hand back)
+ * works unchanged.
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadAddon, type NativeAddon } from './addon';
