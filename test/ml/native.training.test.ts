@@ -54,7 +54,7 @@ async function oneStep<B>(backend: string, c: Case<B>): Promise<{ loss: number; 
   const read = () => model.trainableWeights.map((w) => Float32Array.from(w.read().dataSync()));
   const before = read();
   const batch = c.batch(11);
-  const loss = trainer.step(batch, { epoch: 0, batch: 0, seed: 17, training: true });
+  const loss = await trainer.step(batch, { epoch: 0, batch: 0, seed: 17, training: true });
   const after = read();
   tf.dispose(Object.values(batch as object).filter((t) => t instanceof tf.Tensor));
   trainer.dispose();
@@ -105,9 +105,9 @@ describeNative('native training leaves nothing behind', () => {
     const model = c.build({ size: SIZE, model: tiny, seed: 3 });
     const trainer = new Trainer<unknown>({ model, loss: c.loss, train: () => [], epochs: 1, lr: LR, seed: 5 });
     const batch = c.batch(11);
-    trainer.step(batch, { epoch: 0, batch: 0, seed: 1, training: true }); // creates Adam's moments
+    await trainer.step(batch, { epoch: 0, batch: 0, seed: 1, training: true }); // creates Adam's moments
     const before = { tensors: tf.memory().numTensors, data: tf.engine().backend.numDataIds() };
-    for (let i = 1; i < 4; i++) trainer.step(batch, { epoch: 0, batch: i, seed: i, training: true });
+    for (let i = 1; i < 4; i++) await trainer.step(batch, { epoch: 0, batch: i, seed: i, training: true });
     expect({ tensors: tf.memory().numTensors, data: tf.engine().backend.numDataIds() }).toEqual(before);
     tf.dispose(Object.values(batch as object).filter((t) => t instanceof tf.Tensor));
     trainer.dispose();
