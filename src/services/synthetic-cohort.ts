@@ -4,7 +4,7 @@
  * Nothing of the cohort is stored unless every subject succeeded; a restart mid-way leaves only unreferenced blobs
  * of this attempt, which are content-addressed and reused when the same cohort is generated again.
  */
-import { planCohort } from '../data/phantom';
+import { PHANTOM_GENERATION, planCohort } from '../data/phantom';
 import { badInput } from '../errors';
 import type { Cohort, StoredContrast } from '../schema/cohort.entity';
 import type { ContrastKind, Split, SubjectGroup } from '../schema/enums';
@@ -71,7 +71,8 @@ export async function createSyntheticCohort(
     });
     const input: NewCohort = {
       name,
-      source: `synthetic:seed=${seed},size=${size}${slices ? `,slices=${slices}` : ''}`,
+      // the generator version: a stored generation-1 cohort reads `synthetic:seed=…` and keeps its own data
+      source: `synthetic:phantom=${PHANTOM_GENERATION},seed=${seed},size=${size}${slices ? `,slices=${slices}` : ''}`,
       fingerprint: fingerprintOf(stored.map((s) => ({ code: s.code, series: s.hashes }))),
       contrasts: [...contrasts.values()].map(({ pixelMm, ...c }) => ({
         ...c,
@@ -86,8 +87,8 @@ export async function createSyntheticCohort(
   }
 }
 
-/** The contrast's acquisition parameters shared by all subjects (per-subject slices and spacing left out). */
+/** The contrast's acquisition parameters shared by all subjects (per-subject slices, spacing and acquired timings left out). */
 function cohortProtocol(p: Record<string, unknown>): Record<string, unknown> {
-  const { slices: _s, spacingMm: _sp, ...rest } = p;
+  const { slices: _s, spacingMm: _sp, acquired: _a, ...rest } = p;
   return rest;
 }

@@ -18,7 +18,9 @@ describe.each(DB_KINDS)('synthetic cohorts on %s', (kind) => {
 
     it('generates subjects in workers and stores the cohort with contrasts, splits, masks and a fingerprint', async () => {
       const c = (await t.ok(CREATE, { input: { name: 'small', subjects: 6, seed: 7, size: 32 } })).createSyntheticCohort;
-      expect(c.source).toBe('synthetic:seed=7,size=32');
+      expect(c.source).toBe('synthetic:phantom=2,seed=7,size=32');
+      expect(c.contrasts[0].protocol.phantomGeneration).toBe(2);
+      expect(c.contrasts[0].protocol.acquired).toBeUndefined();
       expect(c.fingerprint).toMatch(/^[0-9a-f]{64}$/);
       expect(c.subjectCount).toBe(6);
       expect(c.contrasts.map((x: any) => [x.kind, x.channels.length, x.seriesCount])).toEqual([
@@ -42,7 +44,7 @@ describe.each(DB_KINDS)('synthetic cohorts on %s', (kind) => {
       const first = (await t.ok(`{ cohorts { name fingerprint } }`)).cohorts.find((x: any) => x.name === 'small');
       expect(a.fingerprint).toBe(first.fingerprint);
       expect(b.fingerprint).not.toBe(first.fingerprint);
-      expect(b.source).toBe('synthetic:seed=8,size=32,slices=6');
+      expect(b.source).toBe('synthetic:phantom=2,seed=8,size=32,slices=6');
       expect(b.test.edges[0].node.series[0].slices).toBe(6);
     });
 

@@ -1,48 +1,45 @@
 /**
- * Anatomy of one synthetic subject, in millimetres (its voxelisation is ./voxelise.ts).
+ * Anatomy of one synthetic subject, generation 2 (issue 12), in millimetres; its voxelisation is ./voxelise.ts and
+ * the kidneys are ./kidney.ts.
  *
  * World frame (mm): X towards the patient's LEFT, Y towards the FEET (inferior), Z towards the BACK (posterior);
- * origin on the midline at the level of the renal hila. Images are a CORONAL slab: image x = X (so image left is the
- * patient's right, radiological convention), image y = Y (head at the top), slices = Z from anterior to posterior.
- * The slab is planned on the kidneys (coronal-oblique along their long axes, like a renal protocol), 5 mm slices.
+ * origin on the midline at the level of the renal hila. Images are a CORONAL slab: image x = X (image left is the
+ * patient's right, radiological convention), image y = Y (head at the top), slices = Z from anterior to posterior,
+ * 5 mm slices. The body lies rotated in the coronal plane by ±10° about the origin.
  *
- * Each kidney is a bean: an ellipsoid minus a medial hilar notch, with a cortical shell, medullary pyramids (cones
- * whose papillae point at the sinus), a renal sinus of fat with a fluid-filled pelvis and calyces, and (patients)
- * cysts or an atrophic pole. The mask label of a voxel is the kidney whose bean contains the voxel's centre
- * (sinus and intrarenal pelvis included, the extrarenal pelvis and perirenal fat excluded).
+ * What varies between subjects, and how much (the causes of a location prior's failure on purpose):
+ * - body habitus (lean to obese): body width and depth, subcutaneous and perirenal fat;
+ * - FOV centre ±35 mm in both in-plane directions, FOV 340–400 mm;
+ * - each kidney independently: ±18 mm medio-laterally and ±20 mm cranio-caudally (the right kidney lies ~15 mm lower
+ *   on average), ±8 mm antero-posteriorly, its own tilt, size and shape (./kidney.ts);
+ * - the slab: 12–16 slices planned on the kidneys, placed up to ±8 mm off within its margin; one subject in four has a slab that
+ *   misses 5–15 mm of one side, cutting the anterior or posterior part of a pole;
+ * - neighbours that touch the kidneys: liver on the right upper pole, spleen on the left, bowel loops on the anterior
+ *   surface, hepatic cysts, and in patients perirenal metastases / nodes with kidney-like relaxation times.
  */
 import { Rng } from '../random';
 import type { SubjectGroupName } from '../volume';
 import { LABEL_LEFT_KIDNEY, LABEL_RIGHT_KIDNEY } from '../volume';
 import { randomField, type SmoothField } from './fields';
+import { drawKidney, halfExtent, type KidneyModel, type Vec3 } from './kidney';
+import { Tissue } from './tissues';
 
-export type Vec3 = [number, number, number];
+export { dot, inNotch, type KidneyModel, type Vec3 } from './kidney';
 
-export interface Pyramid {
-  dir: Vec3;
-  t0: number;
-  t1: number;
-  tan: number;
-}
-
-export interface KidneyModel {
-  label: 1 | 2;
-  center: Vec3;
-  /** Semi-axes in mm: u (medial–lateral width), v (long axis), w (antero-posterior thickness). */
-  semi: Vec3;
-  /** Local axes in world coordinates: u points medially (to the hilum), v inferiorly along the long axis. */
-  axes: [Vec3, Vec3, Vec3];
-  cortexMm: number;
-  pyramids: Pyramid[];
-  /** Cysts in local mm coordinates. */
-  cysts: Array<{ c: Vec3; r: number }>;
-  /** Atrophic pole: the part with sign·q_v > cut (normalised) is lost (replaced by fat). */
-  atrophy: { sign: 1 | -1; cut: number } | null;
-  perirenalMm: number;
+/** An extra organ or lesion: an ellipsoid of one tissue (moves with breathing unless fixed). */
+export interface Blob {
+  kind: 'bowel' | 'hepatic-cyst' | 'metastasis';
+  tissue: Tissue;
+  c: Vec3;
+  s: Vec3;
 }
 
 export interface Anatomy {
+  /** Phantom generation that drew this anatomy. */
+  generation: 2;
   group: SubjectGroupName;
+  /** 0 lean … 1 obese. */
+  habitus: number;
   bodyX: number;
   bodyZ: number;
   subcutMm: number;
@@ -53,6 +50,7 @@ export interface Anatomy {
   kidneys: [KidneyModel, KidneyModel];
   liver: { c: Vec3; s: Vec3 };
   spleen: { c: Vec3; s: Vec3 };
+  blobs: Blob[];
   bowel: SmoothField;
   bowelKind: SmoothField;
   colonR: number;
@@ -60,135 +58,92 @@ export interface Anatomy {
   slabZ0: number;
   slices: number;
   sliceMm: number;
+  /** How many mm of the kidneys' antero-posterior extent the slab misses (0 = covered). */
+  slabCutMm: number;
   pixelMm: number;
   iliacCrestY: number;
   fovCenter: [number, number];
+  /** In-plane (coronal) rotation of the body about the origin, radians. */
+  rotation: number;
 }
 
-export const dot = (a: Vec3, b: Vec3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-
-/** Fraction of the unit ellipsoid left after the hilar notch (computed once on a 48³ grid). */
-function beanFraction(): number {
-  let inE = 0;
-  let inBean = 0;
-  const n = 48;
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++)
-      for (let k = 0; k < n; k++) {
-        const q: Vec3 = [((i + 0.5) / n) * 2 - 1, ((j + 0.5) / n) * 2 - 1, ((k + 0.5) / n) * 2 - 1];
-        if (dot(q, q) > 1) continue;
-        inE++;
-        if (!inNotch(q[0], q[1], q[2])) inBean++;
-      }
-  return inBean / inE;
+function blobNextTo(rng: Rng, k: KidneyModel, dir: Vec3, r: number): Vec3 {
+  const l = Math.hypot(...dir) || 1;
+  const reach = (i: number) => halfExtent(k, i) * 0.75 + r * 0.7;
+  return [k.center[0] + (dir[0] / l) * reach(0), k.center[1] + (dir[1] / l) * reach(1), k.center[2] + (dir[2] / l) * reach(2)];
 }
 
-export function inNotch(qu: number, qv: number, qw: number): boolean {
-  const a = (qu - 1.0) / 0.45;
-  const b = qv / 0.36;
-  const c = qw / 0.62;
-  return a * a + b * b + c * c < 1;
-}
-
-let BEAN_FRACTION = 0;
-
-function drawKidney(rng: Rng, label: 1 | 2, group: SubjectGroupName, sideSign: number, center: Vec3, volumeMl: number): KidneyModel {
-  if (!BEAN_FRACTION) BEAN_FRACTION = beanFraction();
-  const patient = group !== 'HEALTHY';
-  let atrophy: KidneyModel['atrophy'] = null;
-  let lossFraction = 0;
-  if (patient && rng.chance(0.15)) {
-    const cut = rng.uniform(0.45, 0.7);
-    atrophy = { sign: rng.chance(0.5) ? 1 : -1, cut };
-    // Volume of the unit-ball cap beyond `cut`: π(1−h)²(2+h)/3 over 4π/3.
-    lossFraction = ((1 - cut) * (1 - cut) * (2 + cut)) / 4;
-  }
-  const wl = rng.uniform(0.46, 0.56);
-  const tl = rng.uniform(0.36, 0.43);
-  const ellipsoidMl = volumeMl / BEAN_FRACTION / (1 - lossFraction);
-  // V = π/6 · L · W · T (mm³ → mL / 1000)
-  const length = Math.cbrt((ellipsoidMl * 1000 * 6) / (Math.PI * wl * tl));
-  const semi: Vec3 = [(length * wl) / 2, length / 2, (length * tl) / 2];
-  // Orientation: upper pole medial (coronal tilt), hilum facing antero-medially, lower pole slightly anterior.
-  const medial = -sideSign; // right kidney (X<0) has its medial side towards +X
-  const th = (rng.uniform(6, 20) * Math.PI) / 180;
-  const ph = (rng.uniform(8, 25) * Math.PI) / 180;
-  const ps = (rng.uniform(-4, 8) * Math.PI) / 180;
-  let u: Vec3 = [medial * Math.cos(th), Math.sin(th), 0];
-  let v: Vec3 = [-medial * Math.sin(th), Math.cos(th), 0];
-  let w: Vec3 = [0, 0, 1];
-  const comb = (a: Vec3, ca: number, b: Vec3, cb: number): Vec3 => [a[0] * ca + b[0] * cb, a[1] * ca + b[1] * cb, a[2] * ca + b[2] * cb];
-  [u, w] = [comb(u, Math.cos(ph), w, -Math.sin(ph)), comb(u, Math.sin(ph), w, Math.cos(ph))];
-  [v, w] = [comb(v, Math.cos(ps), w, -Math.sin(ps)), comb(v, Math.sin(ps), w, Math.cos(ps))];
-
-  const pyramids: Pyramid[] = [];
-  const gammas = [-100, -65, -30, 5, 40, 75, 110, -135, 140];
-  for (const g0 of gammas) {
-    for (const b0 of [-40, 0, 40]) {
-      if (b0 === 0 && rng.chance(0.5)) continue;
-      const g = ((g0 + rng.uniform(-8, 8)) * Math.PI) / 180;
-      const b = ((b0 + rng.uniform(-8, 8)) * Math.PI) / 180;
-      const dir: Vec3 = [-Math.cos(g) * Math.cos(b), Math.sin(g) * Math.cos(b), Math.sin(b)];
-      pyramids.push({ dir, t0: rng.uniform(0.12, 0.2), t1: 0.95, tan: Math.tan((rng.uniform(16, 20) * Math.PI) / 180) });
-    }
-  }
-  const cysts: KidneyModel['cysts'] = [];
-  if (patient && rng.chance(0.3)) {
-    const n = rng.int(1, 3);
-    for (let i = 0; i < n; i++) {
-      const r = rng.uniform(5, 16);
-      const dirQ: Vec3 = [rng.uniform(-1, 0.3), rng.uniform(-1, 1), rng.uniform(-1, 1)];
-      const len = Math.hypot(...dirQ) || 1;
-      const rad = rng.uniform(0.5, 1.0);
-      cysts.push({ c: [(dirQ[0] / len) * rad * semi[0], (dirQ[1] / len) * rad * semi[1], (dirQ[2] / len) * rad * semi[2]], r });
-    }
-  }
-  return {
-    label,
-    center,
-    semi,
-    axes: [u, v, w],
-    cortexMm: patient && rng.chance(0.2) ? rng.uniform(3.5, 5) : rng.uniform(5, 7.5),
-    pyramids,
-    cysts,
-    atrophy,
-    perirenalMm: rng.uniform(8, 22),
-  };
-}
-
-/** Draws a subject's anatomy; `slices` undefined → enough 5 mm slices (12–16) to cover both kidneys. */
+/** Draws a subject's anatomy; `slices` undefined → 12–16 slices of 5 mm planned on the kidneys. */
 export function drawAnatomy(rng: Rng, group: SubjectGroupName, size: number, slices?: number): Anatomy {
-  let bodyX = rng.uniform(138, 178);
-  let bodyZ = rng.uniform(100, 130);
-  const subcutMm = rng.uniform(8, 32);
-  const vertebraZ = bodyZ - subcutMm * 0.6 - rng.uniform(78, 90);
-  const kidneyZ = vertebraZ + rng.uniform(10, 20);
-  const vol = () => rng.uniform(112, 205);
-  const asym = rng.uniform(-6, 6);
-  const rightY = rng.uniform(-5, 12) + 8;
-  const leftY = rightY - rng.uniform(8, 25);
-  const right = drawKidney(rng, LABEL_RIGHT_KIDNEY, group, -1, [-rng.uniform(58, 72) + asym, rightY, kidneyZ + rng.uniform(-4, 4)], vol());
-  const left = drawKidney(rng, LABEL_LEFT_KIDNEY, group, 1, [rng.uniform(58, 72) + asym, leftY, kidneyZ + rng.uniform(-4, 4)], vol());
+  const habitus = Math.max(0, Math.min(1, rng.clippedNormal(0.45, 0.25, 1.8)));
+  let bodyX = 125 + 55 * habitus + rng.uniform(-8, 8);
+  let bodyZ = 92 + 45 * habitus + rng.uniform(-6, 6);
+  const subcutMm = 5 + 38 * habitus * rng.uniform(0.7, 1.3);
+  const vertebraZ = bodyZ - subcutMm * 0.6 - rng.uniform(70, 88);
+  const kidneyZ = vertebraZ + rng.uniform(8, 22);
+  const perirenal = () => 1.5 + 18 * habitus * rng.uniform(0.5, 1.3);
+  const right = drawKidney(rng, LABEL_RIGHT_KIDNEY, group, -1, [0, 0, 0], perirenal());
+  const left = drawKidney(rng, LABEL_LEFT_KIDNEY, group, 1, [0, 0, 0], perirenal());
+  for (const [k, side, y0] of [[right, -1, 12], [left, 1, -3]] as const) {
+    const x = Math.max(halfExtent(k, 0) + 24, 66 + rng.uniform(-18, 18));
+    k.center = [side * x, y0 + rng.uniform(-20, 20), kidneyZ + rng.uniform(-8, 8)];
+  }
 
-  // A posterior kidney must not poke through the muscular wall (it would lose voxels to muscle and fat, and its
-  // volume would leave the 100–220 mL range): widen the body until both kidneys fit. Draws no random numbers.
+  // A posterior kidney must not poke through the muscular wall: widen the body until both kidneys fit.
   [bodyX, bodyZ] = fitBodyAroundKidneys(bodyX, bodyZ, subcutMm, [right, left]);
 
-  // Slab: cover both kidneys' antero-posterior extent.
   let zMin = Infinity;
   let zMax = -Infinity;
   for (const k of [right, left]) {
-    const half = Math.sqrt(k.axes.reduce((acc, ax, i) => acc + (ax[2] * k.semi[i]) ** 2, 0));
-    zMin = Math.min(zMin, k.center[2] - half);
-    zMax = Math.max(zMax, k.center[2] + half);
+    zMin = Math.min(zMin, k.center[2] - halfExtent(k, 2));
+    zMax = Math.max(zMax, k.center[2] + halfExtent(k, 2));
   }
   const sliceMm = 5;
-  const n = slices ?? Math.max(12, Math.min(16, Math.ceil((zMax - zMin + 8) / sliceMm)));
-  const slabCenter = (zMin + zMax) / 2 + rng.uniform(-2, 2);
-  const diaphragmY = Math.min(right.center[1], left.center[1]) - rng.uniform(95, 120);
-  const fov = rng.uniform(345, 385);
+  const n = slices ?? Math.max(12, Math.min(16, Math.ceil((zMax - zMin + 10) / sliceMm)));
+  const spare = n * sliceMm - (zMax - zMin);
+  // placement error within the spare margin (up to ±8 mm), so only the deliberate cuts below miss a kidney
+  let slabCenter = (zMin + zMax) / 2 + rng.uniform(-1, 1) * Math.min(8, Math.max(0, spare / 2 - 1));
+  const cut = rng.chance(0.25);
+  if (cut) slabCenter = (zMin + zMax) / 2 + (rng.chance(0.5) ? 1 : -1) * (Math.max(0, spare) / 2 + rng.uniform(5, 15));
+  const slabCutMm = Math.max(0, zMax - (slabCenter + (n * sliceMm) / 2), slabCenter - (n * sliceMm) / 2 - zMin);
+  const diaphragmY = Math.min(right.center[1] - halfExtent(right, 1), left.center[1] - halfExtent(left, 1)) - rng.uniform(25, 55);
+
+  // Liver: its inferior edge reaches down past the right kidney's upper pole (hepatorenal contact).
+  const liverS: Vec3 = [rng.uniform(90, 115), rng.uniform(85, 110), rng.uniform(80, 100)];
+  const liverC: Vec3 = [right.center[0] + rng.uniform(-10, 25), right.center[1] + right.semi[1] * rng.uniform(-0.3, 0.4) - liverS[1], right.center[2] - rng.uniform(15, 40)];
+  // Spleen: lateral to the left kidney's upper pole.
+  const spleenS: Vec3 = [rng.uniform(18, 26), rng.uniform(45, 60), rng.uniform(28, 40)]; // ~110–260 mL
+  const spleenC: Vec3 = [left.center[0] + rng.uniform(15, 35), left.center[1] - left.semi[1] * rng.uniform(0.3, 0.9) - spleenS[1] * 0.5, left.center[2] + rng.uniform(-10, 15)];
+
+  const blobs: Blob[] = [];
+  // Bowel loops on the kidneys' anterior / lateral / inferior surfaces (duodenum, jejunum, colon flexures).
+  for (let i = rng.int(1, 3); i > 0; i--) {
+    const k = rng.chance(0.5) ? right : left;
+    const side = k === right ? -1 : 1;
+    const r = rng.uniform(12, 24);
+    const dir: Vec3 = [side * rng.uniform(-0.6, 0.8), rng.uniform(-0.3, 1), -rng.uniform(0.5, 1)];
+    blobs.push({ kind: 'bowel', tissue: rng.chance(0.6) ? Tissue.BOWEL_FLUID : Tissue.BOWEL_CONTENT, c: blobNextTo(rng, k, dir, r), s: [r * rng.uniform(0.8, 1.6), r, r * rng.uniform(0.7, 1.1)] });
+  }
+  if (rng.chance(0.2)) {
+    const r = rng.uniform(6, 18);
+    blobs.push({ kind: 'hepatic-cyst', tissue: Tissue.CYST, c: [liverC[0] + rng.uniform(-40, 40), liverC[1] + liverS[1] * rng.uniform(0.3, 0.8), liverC[2] + rng.uniform(-30, 30)], s: [r, r, r] });
+  }
+  const metastasisChance = group === 'NEUROENDOCRINE_TUMOR' ? 0.35 : group === 'PROSTATE_CANCER' ? 0.15 : 0;
+  if (rng.chance(metastasisChance)) {
+    for (let i = rng.int(1, 3); i > 0; i--) {
+      const k = rng.chance(0.5) ? right : left;
+      const side = k === right ? -1 : 1;
+      const r = rng.uniform(7, 20);
+      const dir: Vec3 = [side * rng.uniform(-1, 0.6), rng.uniform(-1, 1), rng.uniform(-0.6, 0.6)];
+      blobs.push({ kind: 'metastasis', tissue: Tissue.METASTASIS, c: blobNextTo(rng, k, dir, r), s: [r * rng.uniform(0.8, 1.2), r * rng.uniform(0.8, 1.4), r * rng.uniform(0.8, 1.2)] });
+    }
+  }
+
+  const fov = rng.uniform(340, 400);
   return {
+    generation: 2,
     group,
+    habitus,
     bodyX,
     bodyZ,
     subcutMm,
@@ -197,23 +152,21 @@ export function drawAnatomy(rng: Rng, group: SubjectGroupName, size: number, sli
     vertebraPhase: rng.uniform(0, 36),
     diaphragmY,
     kidneys: [right, left],
-    liver: { c: [-rng.uniform(60, 80), diaphragmY + rng.uniform(80, 95), kidneyZ - rng.uniform(35, 50)], s: [rng.uniform(90, 110), rng.uniform(85, 105), rng.uniform(85, 105)] },
-    spleen: { c: [rng.uniform(80, 95), diaphragmY + rng.uniform(50, 65), kidneyZ + rng.uniform(0, 15)], s: [rng.uniform(26, 34), rng.uniform(48, 62), rng.uniform(32, 42)] },
+    liver: { c: liverC, s: liverS },
+    spleen: { c: spleenC, s: spleenS },
+    blobs,
     bowel: randomField(rng, 10, 25, 70),
     bowelKind: randomField(rng, 6, 40, 120),
     colonR: rng.uniform(15, 22),
     slabZ0: slabCenter - ((n - 1) * sliceMm) / 2,
     slices: n,
     sliceMm,
+    slabCutMm,
     pixelMm: fov / size,
-    fovCenter: [rng.uniform(-8, 8), rng.uniform(-12, 5)],
+    fovCenter: [rng.uniform(-35, 35), rng.uniform(-35, 35)],
+    rotation: (rng.uniform(-10, 10) * Math.PI) / 180,
     iliacCrestY: Math.max(right.center[1] + right.semi[1], left.center[1] + left.semi[1]) + rng.uniform(15, 40),
   };
-}
-
-/** Half-extent of a (rotated) kidney ellipsoid along world axis `axis` (0 = X, 2 = Z). */
-function halfExtent(k: KidneyModel, axis: number): number {
-  return Math.sqrt(k.axes.reduce((acc, ax, i) => acc + (ax[axis] * k.semi[i]) ** 2, 0));
 }
 
 /**

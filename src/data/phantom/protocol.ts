@@ -5,6 +5,7 @@
  * consumer can fit the maps from the channels and the TI/TE lists in the protocol.
  */
 import type { ContrastKindName } from '../volume';
+import type { SequenceTimings } from './signal';
 
 export interface ContrastProtocol {
   contrast: ContrastKindName;
@@ -36,12 +37,12 @@ export const DEFAULT_PROTOCOLS: Record<ContrastKindName, ContrastProtocol> = {
   T1_MAP: {
     contrast: 'T1_MAP',
     channelNames: T1_INVERSION_TIMES_MS.map((ti) => `TI=${ti}ms`),
-    params: { sequence: 'inversion recovery, magnitude', tiMs: T1_INVERSION_TIMES_MS, fittedMapChannel: false },
+    params: { sequence: 'inversion recovery, magnitude, fat suppressed', tiMs: T1_INVERSION_TIMES_MS, fittedMapChannel: false, fatSuppression: 0.05 },
   },
   T2_MAP: {
     contrast: 'T2_MAP',
     channelNames: T2_ECHO_TIMES_MS.map((te) => `TE=${te}ms`),
-    params: { sequence: 'multi-echo spin echo', teMs: T2_ECHO_TIMES_MS, fittedMapChannel: false },
+    params: { sequence: 'multi-echo spin echo, fat suppressed', teMs: T2_ECHO_TIMES_MS, fittedMapChannel: false, fatSuppression: 0.05 },
   },
   BOLD: {
     contrast: 'BOLD',
@@ -54,3 +55,23 @@ export const DEFAULT_PROTOCOLS: Record<ContrastKindName, ContrastProtocol> = {
     params: { sequence: 'SE-EPI DWI, fat suppressed', bValues: DWI_B_VALUES, teMs: 60, fatSuppression: 0.05 },
   },
 };
+
+/**
+ * The timings one subject's series was acquired with (generation 2 jitters them around the protocol): stored in the
+ * series protocol under `acquired`, next to the nominal values the channel names follow.
+ */
+export function acquiredProtocol(contrast: ContrastKindName, t: SequenceTimings): Record<string, unknown> {
+  const r = (v: number) => Math.round(v * 100) / 100;
+  switch (contrast) {
+    case 'DIXON':
+      return { teOpMs: r(t.dixonTeOpMs), teIpMs: r(t.dixonTeIpMs) };
+    case 'T1_MAP':
+      return { tiMs: t.tiMs.map(r) };
+    case 'T2_MAP':
+      return { teMs: t.t2TeMs.map(r) };
+    case 'BOLD':
+      return { teMs: t.boldTeMs.map(r) };
+    case 'DWI':
+      return { bValues: t.bValues.map(r), teMs: r(t.dwiTeMs) };
+  }
+}

@@ -7,20 +7,37 @@
  * - DIXON (2-point): components A = (W + F)·e^{−TE_ip/T2*} and B = (W − F)·e^{−TE_op/T2*};
  *   IP = |A|, OP = |B|, water = |A + B|/2, fat = |A − B|/2. W and F carry the T1 weighting of the spoiled GRE
  *   (TR 4 ms, flip 9°): W = PD(1−ff)·g(T1), F = PD·ff·g(T1), g = sin α(1−E1)/(1−cos α·E1) normalised to fat's.
- * - T1_MAP: S(TI) = PD·(1 − 2·e^{−TI/T1}) (magnitude taken after noise).
- * - T2_MAP: S(TE) = PD·e^{−TE/T2}.
+ * - T1_MAP: S(TI) = PD·(1 − 2·e^{−TI/T1}) (magnitude taken after noise), fat suppressed (5% of fat left).
+ * - T2_MAP: S(TE) = PD·e^{−TE/T2}, fat suppressed.
  * - BOLD: S(TE) = |W + F·e^{i2πΔf·TE}|·e^{−TE/T2*}, Δf = −434 Hz (fat–water shift at 3T).
- * - DWI: S(b) = S0·e^{−b·ADC}, S0 = PD·e^{−TE/T2}·(1 − ff + 0.05·ff) (fat suppressed), TE 60 ms.
- * Flowing blood is attenuated in the spin-echo/IR/DWI acquisitions (flow voids), bright in gradient echoes.
+ * - DWI: S(b) = S0·e^{−b·ADC}, S0 = PD·e^{−TE/T2}·(1 − ff + r·ff), r the fat suppression's residual, TE ~60 ms.
+ * Every TE, TI and b is the subject's acquired value (SequenceTimings).
+ * Flowing blood is attenuated in the spin-echo/IR/DWI acquisitions (flow voids), bright in the 2D gradient echo
+ * (BOLD: inflow) and partly saturated inside the 3D Dixon slab (×0.6).
  */
 import type { ContrastKindName } from '../volume';
-import { BOLD_ECHO_TIMES_MS, DIXON_TE_IP_MS, DIXON_TE_OP_MS, DWI_B_VALUES, T1_INVERSION_TIMES_MS, T2_ECHO_TIMES_MS } from './protocol';
+import { BOLD_ECHO_TIMES_MS, DWI_B_VALUES, T1_INVERSION_TIMES_MS, T2_ECHO_TIMES_MS } from './protocol';
 import { TISSUE_COUNT, Tissue, type SubjectTissues } from './tissues';
+
+/**
+ * The sequence timings one subject was actually acquired with (the protocol's values with per-subject jitter,
+ * ./acquisition.ts), and the residual fat signal of the DWI's fat suppression (0.05 works, ≥ 0.3 failed).
+ */
+export interface SequenceTimings {
+  tiMs: number[];
+  t2TeMs: number[];
+  boldTeMs: number[];
+  bValues: number[];
+  dixonTeOpMs: number;
+  dixonTeIpMs: number;
+  dwiTeMs: number;
+  dwiFatResidual: number;
+}
 
 /** Signal of PD = 1, fully relaxed tissue. */
 export const SIGNAL_SCALE = 1000;
 
-const FLOW_FACTOR: Record<ContrastKindName, number> = { DIXON: 1, T1_MAP: 0.35, T2_MAP: 0.15, BOLD: 0.9, DWI: 0.2 };
+const FLOW_FACTOR: Record<ContrastKindName, number> = { DIXON: 0.6, T1_MAP: 0.35, T2_MAP: 0.15, BOLD: 0.9, DWI: 0.2 };
 
 /** Number of pre-magnitude components per contrast (DIXON: A and B; otherwise one per channel). */
 export function componentCount(contrast: ContrastKindName): number {
@@ -44,8 +61,14 @@ function gre(t1: number, trMs = 4, flipDeg = 9): number {
   return (Math.sin(a) * (1 - e1)) / (1 - Math.cos(a) * e1);
 }
 
+/**
+ * Share of a tissue's signal left by the spectral fat suppression of the renal T1 and T2 mapping sequences (SPAIR;
+ * recommended for renal T1/T2 mapping by Dekkers IA et al., MAGMA 2020;33:163–176): 5% of the fat signal remains.
+ */
+const fatSuppressed = (ff: number) => 1 - ff + 0.05 * ff;
+
 /** Table [tissue * components + component] of signed noise-free signals. */
-export function signalTable(contrast: ContrastKindName, tissues: SubjectTissues): Float32Array {
+export function signalTable(contrast: ContrastKindName, tissues: SubjectTissues, seq: SequenceTimings): Float32Array {
   const nc = componentCount(contrast);
   const table = new Float32Array(TISSUE_COUNT * nc);
   const gFat = gre(380);
@@ -58,18 +81,18 @@ export function signalTable(contrast: ContrastKindName, tissues: SubjectTissues)
         const g = gre(p.t1) / gFat;
         const w = pd * (1 - p.ff) * g;
         const f = pd * p.ff * g;
-        table[row] = (w + f) * Math.exp(-DIXON_TE_IP_MS / p.t2s);
-        table[row + 1] = (w - f) * Math.exp(-DIXON_TE_OP_MS / p.t2s);
+        table[row] = (w + f) * Math.exp(-seq.dixonTeIpMs / p.t2s);
+        table[row + 1] = (w - f) * Math.exp(-seq.dixonTeOpMs / p.t2s);
         break;
       }
       case 'T1_MAP':
-        T1_INVERSION_TIMES_MS.forEach((ti, c) => (table[row + c] = pd * (1 - 2 * Math.exp(-ti / p.t1))));
+        seq.tiMs.forEach((ti, c) => (table[row + c] = pd * fatSuppressed(p.ff) * (1 - 2 * Math.exp(-ti / p.t1))));
         break;
       case 'T2_MAP':
-        T2_ECHO_TIMES_MS.forEach((te, c) => (table[row + c] = pd * Math.exp(-te / p.t2)));
+        seq.t2TeMs.forEach((te, c) => (table[row + c] = pd * fatSuppressed(p.ff) * Math.exp(-te / p.t2)));
         break;
       case 'BOLD':
-        BOLD_ECHO_TIMES_MS.forEach((te, c) => {
+        seq.boldTeMs.forEach((te, c) => {
           const phase = 2 * Math.PI * -434 * (te / 1000);
           const re = (1 - p.ff) + p.ff * Math.cos(phase);
           const im = p.ff * Math.sin(phase);
@@ -77,8 +100,8 @@ export function signalTable(contrast: ContrastKindName, tissues: SubjectTissues)
         });
         break;
       case 'DWI': {
-        const s0 = pd * Math.exp(-60 / p.t2) * (1 - p.ff + 0.05 * p.ff);
-        DWI_B_VALUES.forEach((b, c) => (table[row + c] = s0 * Math.exp(-b * p.adc * 1e-3)));
+        const s0 = pd * Math.exp(-seq.dwiTeMs / p.t2) * (1 - p.ff + seq.dwiFatResidual * p.ff);
+        seq.bValues.forEach((b, c) => (table[row + c] = s0 * Math.exp(-b * p.adc * 1e-3)));
         break;
       }
     }

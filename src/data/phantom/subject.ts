@@ -1,19 +1,24 @@
 /**
- * Assembles one synthetic subject: anatomy → per-contrast voxelisation (with that acquisition's breathing offset,
- * so each contrast's mask follows the anatomy as seen in it) → signal table lookup × tissue texture → in-plane
- * partial-volume blur → coil bias field → complex Gaussian noise, magnitude (Rician) at a per-subject SNR.
+ * Assembles one synthetic subject (phantom generation 2, issue 12): anatomy → per-contrast acquisition (breathing
+ * position, EPI distortion) → voxelisation, so each contrast's mask follows the anatomy as seen in it → signal table
+ * at the subject's acquired timings × tissue texture → in-plane partial-volume blur → coil bias field → EPI ghost →
+ * complex Gaussian noise, magnitude (Rician) at the contrast's SNR → Dixon water–fat errors.
  *
  * Deterministic: every random draw comes from `Rng` streams seeded by (seed, purpose), so the same seed gives
  * bit-identical Float32 data on every run.
  */
 import { gaussianTable, Rng } from '../random';
 import { CONTRAST_KINDS, type ContrastKindName, type SeriesVolume, type SubjectGroupName } from '../volume';
+import { addNyquistGhost, dixonErrors, drawContrastAcquisition, drawSubjectAcquisition, peShift, type ContrastAcquisition, type SubjectAcquisition } from './acquisition';
 import { drawAnatomy, type Anatomy } from './anatomy';
 import { gridOf, voxelise } from './voxelise';
 import { biasField, randomField, sampleField } from './fields';
-import { DEFAULT_PROTOCOLS } from './protocol';
+import { DEFAULT_PROTOCOLS, acquiredProtocol } from './protocol';
 import { componentCount, signalTable } from './signal';
-import { drawTissueParams } from './tissues';
+import { drawDisease, drawTissueParams, type DiseasePattern } from './tissues';
+
+/** The phantom generation this code draws; stored in every series' protocol and in the cohort's source. */
+export const PHANTOM_GENERATION = 2;
 
 export interface SubjectSpec {
   seed: number;
@@ -29,7 +34,9 @@ export interface SubjectSpec {
 export interface SubjectTruth {
   snr: Record<ContrastKindName, number>;
   noiseSigma: Record<ContrastKindName, number>;
-  breathingMm: Record<ContrastKindName, { dy: number; dz: number }>;
+  acquisition: Record<ContrastKindName, ContrastAcquisition>;
+  subjectAcquisition: SubjectAcquisition;
+  disease: DiseasePattern;
   anatomy: Anatomy;
 }
 
@@ -67,26 +74,25 @@ export function generateSubject(spec: SubjectSpec): GeneratedSubject {
   }
   const seed = spec.seed >>> 0;
   const anatomy = drawAnatomy(Rng.from(seed, 'anatomy'), spec.group, size, spec.slices);
-  const tissues = drawTissueParams(Rng.from(seed, 'tissues'));
+  const disease = drawDisease(Rng.from(seed, 'disease'), spec.group);
+  const tissues = drawTissueParams(Rng.from(seed, 'tissues'), disease);
+  const subjectAcq = drawSubjectAcquisition(Rng.from(seed, 'acquisition'));
   const grid = gridOf(anatomy, size);
   const nvox = size * size * anatomy.slices;
   const texture = sampleField(randomField(Rng.from(seed, 'texture'), 16, 6, 30), grid.xs, grid.ys, grid.zs);
-  for (let i = 0; i < nvox; i++) texture[i] = 1 + 0.035 * texture[i];
-  const subjectRng = Rng.from(seed, 'acquisition');
-  const baseSnr = subjectRng.uniform(15, 40);
+  for (let i = 0; i < nvox; i++) texture[i] = 1 + 0.04 * texture[i];
   const gauss = gaussianTable();
   const spacingMm: [number, number, number] = [anatomy.pixelMm, anatomy.pixelMm, anatomy.sliceMm];
-  const truth: SubjectTruth = { snr: {} as never, noiseSigma: {} as never, breathingMm: {} as never, anatomy };
+  const truth: SubjectTruth = { snr: {} as never, noiseSigma: {} as never, acquisition: {} as never, subjectAcquisition: subjectAcq, disease, anatomy };
   const series: SeriesVolume[] = [];
   const tmp = new Float32Array(size * size);
 
   for (const contrast of CONTRAST_KINDS) {
     const crng = Rng.from(seed, 'contrast', contrast);
-    const breathing = { dy: crng.clippedNormal(0, 4, 2), dz: crng.clippedNormal(0, 1, 2) };
-    const snr = Math.min(40, Math.max(15, baseSnr * crng.uniform(0.85, 1.15)));
-    const bias = biasField(crng, grid.xs, grid.ys, grid.zs, crng.uniform(0.12, 0.25));
-    const { tissue, label } = voxelise(anatomy, grid, breathing);
-    const table = signalTable(contrast, tissues);
+    const acq = drawContrastAcquisition(crng, contrast, subjectAcq);
+    const bias = biasField(crng, grid.xs, grid.ys, grid.zs, acq.biasAmplitude);
+    const { tissue, label } = voxelise(anatomy, grid, { breathing: acq.breathing, peShiftMm: peShift(acq, grid) });
+    const table = signalTable(contrast, tissues, subjectAcq.timings);
     const nc = componentCount(contrast);
     const comps = new Float32Array(nvox * nc);
     for (let c = 0; c < nc; c++) {
@@ -94,6 +100,7 @@ export function generateSubject(spec: SubjectSpec): GeneratedSubject {
       for (let i = 0; i < nvox; i++) comps[off + i] = table[tissue[i] * nc + c] * texture[i];
       for (let s = 0; s < anatomy.slices; s++) blur121(comps, off + s * size * size, size, size, tmp);
       for (let i = 0; i < nvox; i++) comps[off + i] *= bias[i];
+      if (acq.epi) for (let s = 0; s < anatomy.slices; s++) addNyquistGhost(comps, off + s * size * size, size, size, acq.epi.ghost, tmp);
     }
     // Noise level from the first component's mean kidney signal (b = 0 / first echo / in-phase).
     let ref = 0;
@@ -104,7 +111,7 @@ export function generateSubject(spec: SubjectSpec): GeneratedSubject {
         nk++;
       }
     }
-    const sigma = (nk ? ref / nk : 100) / snr;
+    const sigma = (nk ? ref / nk : 100) / acq.snr;
     const nrng = Rng.from(seed, 'noise', contrast);
     const channels = DEFAULT_PROTOCOLS[contrast].channelNames.length;
     const data = new Float32Array(nvox * channels);
@@ -121,6 +128,7 @@ export function generateSubject(spec: SubjectSpec): GeneratedSubject {
         data[2 * nvox + i] = 0.5 * Math.sqrt((ar + br) ** 2 + (ai + bi) ** 2);
         data[3 * nvox + i] = 0.5 * Math.sqrt((ar - br) ** 2 + (ai - bi) ** 2);
       }
+      dixonErrors(data, nvox, acq, grid);
     } else {
       for (let i = 0; i < comps.length; i++) {
         const r = nrng.uint32();
@@ -146,12 +154,14 @@ export function generateSubject(spec: SubjectSpec): GeneratedSubject {
         spacingMm: [...spacingMm],
         sliceThicknessMm: anatomy.sliceMm,
         orientation: 'coronal',
+        phantomGeneration: PHANTOM_GENERATION,
+        acquired: acquiredProtocol(contrast, subjectAcq.timings),
       },
       mask: label,
     });
-    truth.snr[contrast] = snr;
+    truth.snr[contrast] = acq.snr;
     truth.noiseSigma[contrast] = sigma;
-    truth.breathingMm[contrast] = breathing;
+    truth.acquisition[contrast] = acq;
   }
   return { code: spec.code, group: spec.group, series, truth };
 }

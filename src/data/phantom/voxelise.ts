@@ -1,9 +1,12 @@
 /**
  * Voxelisation of a subject's anatomy (./anatomy.ts) for one acquisition: the sampling grid of the slab, the tissue
- * class of every voxel and the exact kidney labels, with the contrast's breathing offset applied.
+ * class of every voxel and the exact kidney labels, with the acquisition's breathing offset, the body's in-plane
+ * rotation and (EPI) the geometric distortion along the phase-encoding direction applied, so the mask of every
+ * contrast follows the anatomy as that contrast sees it.
  */
-import { dot, inNotch, type Anatomy, type KidneyModel, type Vec3 } from './anatomy';
+import { dot, type Anatomy, type KidneyModel, type Vec3 } from './anatomy';
 import { sampleField } from './fields';
+import { INSIDE, KIDNEY_NONE, kidneyTissue } from './kidney';
 import { Tissue } from './tissues';
 
 export interface Grid {
@@ -30,66 +33,13 @@ export interface Breathing {
   dz: number;
 }
 
-// Tissue codes returned while voxelising a kidney; KIDNEY_NONE means "not in this kidney".
-const KIDNEY_NONE = -1;
-
-function kidneyTissue(k: KidneyModel, X: number, Y: number, Z: number): number {
-  const dx = X - k.center[0];
-  const dy = Y - k.center[1];
-  const dz = Z - k.center[2];
-  const [u, v, w] = k.axes;
-  const lu = dx * u[0] + dy * u[1] + dz * u[2];
-  const lv = dx * v[0] + dy * v[1] + dz * v[2];
-  const lw = dx * w[0] + dy * w[1] + dz * w[2];
-  const qu = lu / k.semi[0];
-  const qv = lv / k.semi[1];
-  const qw = lw / k.semi[2];
-  const r2 = qu * qu + qv * qv + qw * qw;
-  const pr = 1 + k.perirenalMm / k.semi[1];
-  if (r2 > pr * pr * 1.3) return KIDNEY_NONE;
-  const inBean = r2 <= 1 && !inNotch(qu, qv, qw) && !(k.atrophy && k.atrophy.sign * qv > k.atrophy.cut);
-  // Cysts (fluid) — labelled kidney only inside the bean.
-  for (const c of k.cysts) {
-    const a = lu - c.c[0];
-    const b = lv - c.c[1];
-    const d = lw - c.c[2];
-    if (a * a + b * b + d * d < c.r * c.r) return inBean ? 100 + Tissue.CYST : Tissue.CYST;
-  }
-  // Pelvis and calyces (fluid), extending out of the hilum.
-  const pel = ((qu - 0.52) / 0.26) ** 2 + ((qv - 0.02) / 0.19) ** 2 + (qw / 0.26) ** 2;
-  const calU = ((qu - 0.28) / 0.1) ** 2 + ((qv + 0.3) / 0.16) ** 2 + (qw / 0.13) ** 2;
-  const calL = ((qu - 0.28) / 0.1) ** 2 + ((qv - 0.32) / 0.16) ** 2 + (qw / 0.13) ** 2;
-  if (pel < 1 || calU < 1 || calL < 1) {
-    if (inBean) return 100 + Tissue.URINE;
-    if (r2 < 1.6) return Tissue.URINE;
-  }
-  if (!inBean) {
-    // Perirenal fat (inside Gerota's fascia) and hilar fat.
-    const g = k.perirenalMm;
-    const a = lu / (k.semi[0] + g * (lu < 0 ? 0.9 : 0.5));
-    const b = lv / (k.semi[1] + g * 1.4);
-    const d = lw / (k.semi[2] + g * (lw > 0 ? 1.1 : 0.6));
-    if (a * a + b * b + d * d < 1) return Tissue.FAT;
-    return KIDNEY_NONE;
-  }
-  // Sinus fat.
-  const sin = ((qu - 0.42) / 0.4) ** 2 + (qv / 0.5) ** 2 + (qw / 0.44) ** 2;
-  if (sin < 1) return 100 + Tissue.FAT;
-  // Cortex shell: distance to the outer surface ≈ |l|·(1/r − 1).
-  const r = Math.sqrt(r2);
-  const lenMm = Math.sqrt(lu * lu + lv * lv + lw * lw);
-  if (lenMm * (1 / r - 1) < k.cortexMm) return 100 + Tissue.CORTEX;
-  // Pyramids: cones from the sinus centre (0.3, 0, 0).
-  const pu = qu - 0.3;
-  const p2 = pu * pu + qv * qv + qw * qw;
-  for (const p of k.pyramids) {
-    const t = pu * p.dir[0] + qv * p.dir[1] + qw * p.dir[2];
-    if (t < p.t0 || t > p.t1) continue;
-    const perp2 = p2 - t * t;
-    const lim = (t - p.t0) * p.tan;
-    if (perp2 < lim * lim) return 100 + Tissue.MEDULLA;
-  }
-  return 100 + Tissue.CORTEX; // columns of Bertin
+/**
+ * Where each voxel samples the body: breathing, and for EPI a displacement (mm) along the phase-encoding direction
+ * (image y, head–feet) per voxel of the grid (B0 inhomogeneity: a pixel shows tissue from a shifted position).
+ */
+export interface Acquisition {
+  breathing: Breathing;
+  peShiftMm: Float32Array | null;
 }
 
 function inEllipsoid(X: number, Y: number, Z: number, c: Vec3, s: Vec3): boolean {
@@ -113,8 +63,9 @@ function distToSegment2(X: number, Y: number, Z: number, a: Vec3, b: Vec3): numb
  * Voxelises the anatomy for one acquisition: tissue class per voxel and the kidney labels (0/1/2).
  * `bowel`/`bowelKind` are the bowel fields sampled on the breathing-shifted grid.
  */
-export function voxelise(a: Anatomy, grid: Grid, breathing: Breathing): { tissue: Uint8Array; label: Uint8Array } {
+export function voxelise(a: Anatomy, grid: Grid, acq: Acquisition): { tissue: Uint8Array; label: Uint8Array } {
   const { xs, ys, zs } = grid;
+  const { breathing, peShiftMm } = acq;
   const nx = xs.length;
   const ny = ys.length;
   const nz = zs.length;
@@ -146,25 +97,28 @@ export function voxelise(a: Anatomy, grid: Grid, breathing: Breathing): { tissue
   const psoasStart = Math.min(kr.center[1], kl.center[1]) - 45;
   const liverC: Vec3 = [a.liver.c[0], a.liver.c[1] + organDy, a.liver.c[2]];
   const spleenC: Vec3 = [a.spleen.c[0], a.spleen.c[1] + organDy, a.spleen.c[2]];
+  const blobs = a.blobs.map((b) => ({ ...b, c: [b.c[0], b.c[1] + kidDy, b.c[2] + kidDz] as Vec3 }));
+  const cos = Math.cos(a.rotation);
+  const sin = Math.sin(a.rotation);
+  const diaphragm = (X: number) => a.diaphragmY + organDy + 0.0035 * (Math.abs(X) - 70) ** 2 + (X < 0 ? -10 : 0);
+  const colonZ = a.vertebraZ + 5;
 
   for (let s = 0; s < nz; s++) {
     const Z = zs[s];
     const zb = Z / a.bodyZ;
     const bodyHalfZ = zb * zb;
     for (let j = 0; j < ny; j++) {
-      const Y = ys[j];
-      const waist = 1 - 0.07 * Math.exp(-(((Y - 70) / 60) ** 2));
-      const bx = a.bodyX * waist;
-      const diaphragm = (X: number) => a.diaphragmY + organDy + 0.0035 * (Math.abs(X) - 70) ** 2 + (X < 0 ? -10 : 0);
-      const vertPhase = (((Y - a.vertebraPhase) % 36) + 36) % 36;
-      const inDisc = vertPhase < 8;
       for (let i = 0; i < nx; i++) {
-        const X = xs[i];
         const idx = (s * ny + j) * nx + i;
+        // scanner → body frame: the body is rotated by `rotation` in the coronal plane
+        const x = xs[i];
+        const y = ys[j] + (peShiftMm ? peShiftMm[idx] : 0);
+        const X = cos * x + sin * y;
+        const Y = -sin * x + cos * y;
+        const waist = 1 - 0.07 * Math.exp(-(((Y - 70) / 60) ** 2));
+        const bx = a.bodyX * waist;
         const xb = X / bx;
-        const rBody = xb * xb + bodyHalfZ;
-        if (rBody >= 1) continue; // air
-        // Subcutaneous fat and the muscular body wall.
+        if (xb * xb + bodyHalfZ >= 1) continue; // air
         const xi = X / (bx - a.subcutMm);
         const zi = Z / (a.bodyZ - a.subcutMm * 0.8);
         if (xi * xi + zi * zi >= 1) {
@@ -177,123 +131,105 @@ export function voxelise(a: Anatomy, grid: Grid, breathing: Breathing): { tissue
           tissue[idx] = Tissue.MUSCLE;
           continue;
         }
-        // Kidneys, sinus, pelvis and perirenal fat (they move with breathing).
+        // Kidneys (they move with breathing); their perirenal fat and extrarenal pelvis give way to touching organs.
+        let around = -1;
         let t = -1;
         for (const k of kidneys) {
           const kt = kidneyTissue(k, X, Y, Z);
           if (kt === KIDNEY_NONE) continue;
-          if (kt >= 100) {
-            t = kt - 100;
+          if (kt >= INSIDE) {
+            t = kt - INSIDE;
             label[idx] = k.label;
-          } else t = kt;
+          } else around = kt;
           break;
         }
         if (t >= 0) {
           tissue[idx] = t;
           continue;
         }
-        // Spine: vertebral bodies and discs, canal, posterior elements.
-        const ax = Math.abs(X);
-        const vb = (X / 22) ** 2 + ((Z - a.vertebraZ) / 17) ** 2;
-        if (vb < 1) {
-          tissue[idx] = inDisc ? Tissue.DISC : Tissue.MARROW;
-          continue;
-        }
-        const cz = Z - canalZ;
-        const canal = (X / 9) ** 2 + (cz / 8) ** 2;
-        if (canal < 1) {
-          tissue[idx] = Tissue.CSF;
-          continue;
-        }
-        if (!inDisc && ((X / 19) ** 2 + (cz / 14) ** 2 < 1 || (ax < 5 && cz > 0 && cz < 34) || (ax < 40 && Math.abs(cz) < 5 && vertPhase > 18 && vertPhase < 28))) {
-          tissue[idx] = Tissue.MARROW;
-          continue;
-        }
-        // Back muscles: erector spinae, quadratus lumborum; psoas.
-        if (((ax - 36) / 24) ** 2 + ((cz - 26) / 20) ** 2 < 1) {
-          tissue[idx] = Tissue.MUSCLE;
-          continue;
-        }
-        if (Y > psoasStart - 20 && Y < a.iliacCrestY + 10 && ((ax - 60) / 20) ** 2 + ((cz + 2) / 14) ** 2 < 1) {
-          tissue[idx] = Tissue.MUSCLE;
-          continue;
-        }
-        if (Y > psoasStart) {
-          const dy = Y - psoasStart;
-          const pr = Math.min(24, 8 + 0.16 * dy);
-          const px = 24 + pr * 0.8 + 0.1 * dy;
-          const pz = a.vertebraZ + 6 - 0.1 * dy;
-          if (((ax - px) / pr) ** 2 + ((Z - pz) / (pr * 0.9)) ** 2 < 1) {
-            tissue[idx] = Tissue.MUSCLE;
-            continue;
-          }
-        }
-        // Iliac wings (bone marrow) with the iliacus muscle on their inner side, below the iliac crest.
-        if (Y > a.iliacCrestY) {
-          const dy = Y - a.iliacCrestY;
-          const wingX = bx - a.subcutMm - a.wallMm - 12 - 0.35 * dy;
-          if (ax > wingX - 9 && ax < wingX && Z > a.vertebraZ - 30 && Z < a.vertebraZ + 55) {
-            tissue[idx] = Tissue.MARROW;
-            continue;
-          }
-          if (ax > wingX - 9 - Math.min(30, 0.5 * dy + 8) && ax <= wingX - 9 && Z > a.vertebraZ - 25 && Z < a.vertebraZ + 45) {
-            tissue[idx] = Tissue.MUSCLE;
-            continue;
-          }
-        }
-        // Great vessels and renal vessels (flowing blood).
-        if (((X - aorta[0]) / 11) ** 2 + ((Z - aorta[2]) / 11) ** 2 < 1 || ((X - ivc[0]) / 13) ** 2 + ((Z - ivc[2]) / 10) ** 2 < 1) {
-          tissue[idx] = Tissue.BLOOD;
-          continue;
-        }
-        if (
-          distToSegment2(X, Y, Z, veinR[0], veinR[1]) < 20 ||
-          distToSegment2(X, Y, Z, veinL[0], veinL[1]) < 25 ||
-          distToSegment2(X, Y, Z, artR[0], artR[1]) < 9 ||
-          distToSegment2(X, Y, Z, artL[0], artL[1]) < 9
-        ) {
-          tissue[idx] = Tissue.BLOOD;
-          continue;
-        }
-        // Above the diaphragm: lung bases (mediastinum/spine in the middle).
         const dY = diaphragm(X);
-        if (Y < dY) {
-          tissue[idx] = ax < 28 ? Tissue.MUSCLE : Tissue.LUNG;
-          continue;
-        }
-        if (Y < dY + 6) {
-          tissue[idx] = Tissue.MUSCLE; // diaphragm
-          continue;
-        }
-        if (X < 15 && inEllipsoid(X, Y, Z, liverC, a.liver.s)) {
+        const belowDiaphragm = Y >= dY + 6;
+        if (belowDiaphragm && X < 15 && inEllipsoid(X, Y, Z, liverC, a.liver.s)) {
           tissue[idx] = Tissue.LIVER;
+          for (const b of blobs) if (b.kind === 'hepatic-cyst' && inEllipsoid(X, Y, Z, b.c, b.s)) tissue[idx] = b.tissue;
           continue;
         }
-        if (inEllipsoid(X, Y, Z, spleenC, a.spleen.s)) {
+        if (belowDiaphragm && inEllipsoid(X, Y, Z, spleenC, a.spleen.s)) {
           tissue[idx] = Tissue.SPLEEN;
           continue;
         }
-        // Colon along both flanks.
-        const colonY = Y - organDy * 0.5;
-        const cxR = -bx + a.subcutMm + a.wallMm + a.colonR + 8;
-        const cxL = bx - a.subcutMm - a.wallMm - a.colonR - 6;
-        const colonZ = a.vertebraZ + 5;
-        if (
-          (colonY > kr.center[1] - 10 && ((X - cxR) / a.colonR) ** 2 + ((Z - colonZ) / (a.colonR * 1.2)) ** 2 < 1) ||
-          (colonY > a.spleen.c[1] + 20 && ((X - cxL) / a.colonR) ** 2 + ((Z - colonZ - 12) / (a.colonR * 1.1)) ** 2 < 1)
-        ) {
-          tissue[idx] = bowelKind[idx] > 0.9 ? Tissue.BOWEL_AIR : Tissue.BOWEL_CONTENT;
+        let inBlob = -1;
+        for (const b of blobs) if (b.kind !== 'hepatic-cyst' && inEllipsoid(X, Y, Z, b.c, b.s)) inBlob = b.tissue;
+        if (inBlob >= 0) {
+          tissue[idx] = inBlob;
           continue;
         }
-        // Bowel loops in front of the retroperitoneum; retroperitoneal/mesenteric fat elsewhere.
-        if (Z < a.vertebraZ + 8 && Y > dY + 30 && bowel[idx] > 0.2) {
-          const kind = bowelKind[idx];
-          tissue[idx] = kind > 1.2 ? Tissue.BOWEL_AIR : kind > -0.4 ? Tissue.BOWEL_FLUID : Tissue.BOWEL_CONTENT;
+        if (around >= 0) {
+          tissue[idx] = around;
           continue;
         }
-        tissue[idx] = Z < a.vertebraZ + 8 && bowel[idx] > -0.1 ? Tissue.BOWEL_CONTENT : Tissue.FAT;
+        tissue[idx] = outsideOrgans(X, Y, Z, idx, bx, dY);
       }
     }
   }
   return { tissue, label };
+
+  /** Spine, muscles, vessels, lungs, colon, bowel and retroperitoneal fat. */
+  function outsideOrgans(X: number, Y: number, Z: number, idx: number, bx: number, dY: number): Tissue {
+    const vertPhase = (((Y - a.vertebraPhase) % 36) + 36) % 36;
+    const inDisc = vertPhase < 8;
+    const ax = Math.abs(X);
+    if ((X / 22) ** 2 + ((Z - a.vertebraZ) / 17) ** 2 < 1) return inDisc ? Tissue.DISC : Tissue.MARROW;
+    const cz = Z - canalZ;
+    if ((X / 9) ** 2 + (cz / 8) ** 2 < 1) return Tissue.CSF;
+    if (!inDisc && ((X / 19) ** 2 + (cz / 14) ** 2 < 1 || (ax < 5 && cz > 0 && cz < 34) || (ax < 40 && Math.abs(cz) < 5 && vertPhase > 18 && vertPhase < 28))) {
+      return Tissue.MARROW;
+    }
+    // Back muscles: erector spinae, quadratus lumborum; psoas.
+    if (((ax - 36) / 24) ** 2 + ((cz - 26) / 20) ** 2 < 1) return Tissue.MUSCLE;
+    if (Y > psoasStart - 20 && Y < a.iliacCrestY + 10 && ((ax - 60) / 20) ** 2 + ((cz + 2) / 14) ** 2 < 1) return Tissue.MUSCLE;
+    if (Y > psoasStart) {
+      const dy = Y - psoasStart;
+      const pr = Math.min(24, 8 + 0.16 * dy);
+      const px = 24 + pr * 0.8 + 0.1 * dy;
+      const pz = a.vertebraZ + 6 - 0.1 * dy;
+      if (((ax - px) / pr) ** 2 + ((Z - pz) / (pr * 0.9)) ** 2 < 1) return Tissue.MUSCLE;
+    }
+    // Iliac wings (bone marrow) with the iliacus muscle on their inner side, below the iliac crest.
+    if (Y > a.iliacCrestY) {
+      const dy = Y - a.iliacCrestY;
+      const wingX = bx - a.subcutMm - a.wallMm - 12 - 0.35 * dy;
+      if (ax > wingX - 9 && ax < wingX && Z > a.vertebraZ - 30 && Z < a.vertebraZ + 55) return Tissue.MARROW;
+      if (ax > wingX - 9 - Math.min(30, 0.5 * dy + 8) && ax <= wingX - 9 && Z > a.vertebraZ - 25 && Z < a.vertebraZ + 45) return Tissue.MUSCLE;
+    }
+    // Great vessels and renal vessels (flowing blood).
+    if (((X - aorta[0]) / 11) ** 2 + ((Z - aorta[2]) / 11) ** 2 < 1 || ((X - ivc[0]) / 13) ** 2 + ((Z - ivc[2]) / 10) ** 2 < 1) return Tissue.BLOOD;
+    if (
+      distToSegment2(X, Y, Z, veinR[0], veinR[1]) < 20 ||
+      distToSegment2(X, Y, Z, veinL[0], veinL[1]) < 25 ||
+      distToSegment2(X, Y, Z, artR[0], artR[1]) < 9 ||
+      distToSegment2(X, Y, Z, artL[0], artL[1]) < 9
+    ) {
+      return Tissue.BLOOD;
+    }
+    // Above the diaphragm: lung bases (mediastinum/spine in the middle).
+    if (Y < dY) return ax < 28 ? Tissue.MUSCLE : Tissue.LUNG;
+    if (Y < dY + 6) return Tissue.MUSCLE; // diaphragm
+    // Colon along both flanks.
+    const colonY = Y - organDy * 0.5;
+    const cxR = -bx + a.subcutMm + a.wallMm + a.colonR + 8;
+    const cxL = bx - a.subcutMm - a.wallMm - a.colonR - 6;
+    if (
+      (colonY > kr.center[1] - 10 && ((X - cxR) / a.colonR) ** 2 + ((Z - colonZ) / (a.colonR * 1.2)) ** 2 < 1) ||
+      (colonY > a.spleen.c[1] + 20 && ((X - cxL) / a.colonR) ** 2 + ((Z - colonZ - 12) / (a.colonR * 1.1)) ** 2 < 1)
+    ) {
+      return bowelKind[idx] > 0.9 ? Tissue.BOWEL_AIR : Tissue.BOWEL_CONTENT;
+    }
+    // Bowel loops in front of the retroperitoneum; retroperitoneal/mesenteric fat elsewhere.
+    if (Z < a.vertebraZ + 8 && Y > dY + 30 && bowel[idx] > 0.2) {
+      const kind = bowelKind[idx];
+      return kind > 1.2 ? Tissue.BOWEL_AIR : kind > -0.4 ? Tissue.BOWEL_FLUID : Tissue.BOWEL_CONTENT;
+    }
+    return Z < a.vertebraZ + 8 && bowel[idx] > -0.1 ? Tissue.BOWEL_CONTENT : Tissue.FAT;
+  }
 }
