@@ -4,9 +4,12 @@
  * share an analytic shape; inside, a cortical shell, medullary pyramids (cones whose papillae point at the sinus), a
  * renal sinus of fat with a fluid-filled pelvis and calyces, and (mostly patients) cysts or an atrophic pole.
  *
- * Size: length 9–13 cm and volume ~150 ± 35 mL per kidney, the MRI norms of adults (Cheong B et al., "Normal values
- * for renal length and volume as measured by magnetic resonance imaging", Clin J Am Soc Nephrol 2007;2:38–45:
- * lengths ≈ 11 ± 1 cm; volumes 100–250 mL with an SD of ~30–40 mL, left slightly larger than right).
+ * Size: length 9–13 cm and volume 155 ± 34 mL per kidney (left +6 mL), after adult norms: pole-to-pole length
+ * 108.5 ± 12.2 mm (right) and 111.3 ± 12.6 mm (left) in 1,040 adults ("Normal kidney size and its influencing
+ * factors – a 64-slice MDCT study of 1.040 asymptomatic patients", BMC Urology 2009;9:19); MRI volume of the right
+ * kidney, median (IQR), 138 (121–156) mL in women and 174 (154–197) mL in men, 5th percentiles 99 and 126 mL, in 1,815
+ * adults ("Age- and sex-specific reference values for renal volume … an MRI-based study", J Clin Med 2024;13:769);
+ * MRI disc summation gives larger volumes than the ellipsoid formula (Cheong B et al., ISMRM 2006, abstract 2224).
  * Orientation: the long axis tilts with its upper pole medial (coronal tilt 0–30°), the hilum faces
  * antero-medially (10–40°) and the lower pole lies anterior to the upper one (−5–20°).
  */
@@ -99,7 +102,7 @@ export function drawKidney(rng: Rng, label: 1 | 2, group: SubjectGroupName, side
     // Volume of the unit-ball cap beyond `cut`: π(1−h)²(2+h)/3 over 4π/3.
     lossFraction = ((1 - cut) * (1 - cut) * (2 + cut)) / 4;
   }
-  // Volume (mL) and length (mm) drawn together: a bigger kidney is mostly longer (Cheong et al. 2007).
+  // Volume (mL) and length (mm) drawn together: a bigger kidney is mostly longer.
   const volumeMl = Math.max(105, Math.min(245, rng.clippedNormal(155 + (label === 2 ? 6 : 0), 34, 2.6)));
   const length = Math.max(92, Math.min(128, 111 * Math.cbrt(volumeMl / 155) * rng.uniform(0.93, 1.07)));
   const ellipsoidMm3 = (volumeMl * 1000) / beanFraction() / (1 - lossFraction);
