@@ -321,3 +321,12 @@ function mergeDeep(base: unknown, patch: unknown): unknown {
   for (const [k, v] of Object.entries(patch)) out[k] = mergeDeep(base[k], v);
   return out;
 }
+
+/**
+ * How many epochs a PRETRAIN run reports progress over: the global warm-up's, the CLC stage's, and one for the
+ * frozen-body probe when it runs. The job and the run's stored `epochs` both count with this, so a run that
+ * SUCCEEDED always ends at epoch == epochs.
+ */
+export function pretrainProgressEpochs(cfg: { global: { epochs: number }; clc: { epochs: number }; probe?: { steps: number } }): number {
+  return cfg.global.epochs + cfg.clc.epochs + ((cfg.probe?.steps ?? 0) > 0 ? 1 : 0);
+}

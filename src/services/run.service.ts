@@ -1,5 +1,5 @@
 import { In, type DataSource, type EntityManager } from 'typeorm';
-import type { PresetName, RunConfig } from '../ml/presets';
+import { pretrainProgressEpochs, type PresetName, type RunConfig } from '../ml/presets';
 import { ConfigError, resolveConfig } from '../ml/resolveConfig';
 import { badInput, conflict, isUuid, notFound } from '../errors';
 import { Cohort } from '../schema/cohort.entity';
@@ -36,8 +36,8 @@ export interface FineTuningRequest extends PretrainingRequest {
 
 /** Total epochs a run reports progress over. */
 export function totalEpochs(kind: RunKind, config: RunConfig): number {
-  const c = config as unknown as Record<string, { epochs: number }>;
-  return kind === RunKind.PRETRAIN ? c.global.epochs + c.clc.epochs : c.finetune.epochs;
+  const c = config as unknown as Record<string, { epochs: number; steps: number }>;
+  return kind === RunKind.PRETRAIN ? pretrainProgressEpochs({ global: c.global, clc: c.clc, probe: c.probe }) : c.finetune.epochs;
 }
 
 /** resolveConfig with its ConfigError turned into BAD_USER_INPUT naming the key under `field`. */

@@ -21,7 +21,7 @@
  * Result: the encoder-decoder weights (heads removed) of the best validation CLC loss.
  */
 import { initBackend } from '../../ml/backend';
-import { autoPatchSize, PRESETS, type PretrainConfig } from '../../ml/presets';
+import { autoPatchSize, PRESETS, pretrainProgressEpochs, type PretrainConfig } from '../../ml/presets';
 import { deriveSeed } from '../../ml/random';
 import { Trainer, clcLossFn, globalLoss, type ClcBatch, type GlobalBatch, type LossFn } from '../../ml/train';
 import { buildGlobalPretrainModel, buildLocalPretrainModel, isHeadName } from '../../ml/unet';
@@ -39,7 +39,7 @@ export const pretrainJob: Job = async (spec: JobSpec, io: JobIO): Promise<JobRes
   const size = cfg.image.size;
   const G = cfg.global.epochs;
   const C = cfg.clc.epochs;
-  const total = G + C + (cfg.probe.steps > 0 ? 1 : 0);
+  const total = pretrainProgressEpochs(cfg);
   const resume: JobCheckpoint | null = spec.resumeCheckpointKey ? decodeJobCheckpoint(await io.getBlob(spec.resumeCheckpointKey), 'PRETRAIN', spec.seed) : null;
 
   const loader = new SubjectLoader(io, size);

@@ -82,20 +82,23 @@ async function probeDice(
   try {
     await trainer.run();
     throwIfCancelled(io);
-    return pooledKidneyDice(model, val, probe.batchSize, probe.maxValidationImages);
+    return await pooledKidneyDice(model, val, probe.batchSize, probe.maxValidationImages);
   } finally {
     trainer.dispose();
     model.dispose();
   }
 }
 
-/** Dice of right and left kidney over all pixels of the validation images, averaged over the two kidneys. */
-function pooledKidneyDice(model: tf.LayersModel, val: LoadedSubject[], batchSize: number, maxImages: number): number {
+/**
+ * Dice of right and left kidney over all pixels of the validation images, averaged over the two kidneys. Reads are
+ * awaited: on WebGPU a synchronous read is refused (src/ml/reads.ts).
+ */
+async function pooledKidneyDice(model: tf.LayersModel, val: LoadedSubject[], batchSize: number, maxImages: number): Promise<number> {
   const counts = { 1: { p: 0, t: 0, both: 0 }, 2: { p: 0, t: 0, both: 0 } };
   for (const batch of segmentationSource(val, batchSize, false, maxImages)({ epoch: 0, seed: 0, rng: createRng(0) }) as Iterable<SegmentationBatch>) {
-    const [pred, truth] = tf.tidy(() => [tf.argMax(model.apply(batch.images, { training: false }) as tf.Tensor, -1).dataSync(), batch.labels.dataSync()]);
-    batch.images.dispose();
-    batch.labels.dispose();
+    const predicted = tf.tidy(() => tf.argMax(model.apply(batch.images, { training: false }) as tf.Tensor, -1));
+    const [pred, truth] = await Promise.all([predicted.data(), batch.labels.data()]);
+    tf.dispose([predicted, batch.images, batch.labels]);
     for (let i = 0; i < pred.length; i++) {
       for (const k of [1, 2] as const) {
         const a = pred[i] === k;
