@@ -17,7 +17,7 @@ import { autoPatchSize, type PretrainConfig } from '../src/ml/presets';
 import { initBackend } from '../src/ml/backend';
 import { resolveConfig } from '../src/ml/resolveConfig';
 import type { ContrastKindName } from '../src/data/volume';
-import type { JobSpec } from '../src/runners/job';
+import type { JobSpec } from '../src/runs/job';
 import { runJob } from '../src/runners/jobs';
 import { subjectPatches } from '../src/runners/jobs/constraints';
 import { SubjectLoader, splitSubjects } from '../src/runners/jobs/dataset';

@@ -2,7 +2,7 @@
  * By hand, not in CI: `npx tsx bench/ingest.ts` (PostgreSQL: DATABASE_URL, else a fresh database on TEST_DATABASE_URL's
  * server, dropped after). Metric ingestion through the runner path: `RunRecorder.epochEnd` exactly as a runner slot
  * calls it (one statement per epoch, grouped with the epochs of the other runs of the process ended meanwhile: see
- * src/runners/epoch-writer.ts; fenced on the lease, checkpoint keys advanced, RunProgress NOTIFYed), from
+ * src/runs/epoch-writer.ts; fenced on the lease, checkpoint keys advanced, RunProgress NOTIFYed), from
  * BENCH_RUNS concurrent runs, each BENCH_EPOCHS epochs of BENCH_METRICS metrics. Prints points/s and epoch latency,
  * then checks that every run has exactly one point per metric per epoch. Target (issue 8): ≥ 50,000 points/s.
  * Options (env): BENCH_RUNS (8), BENCH_EPOCHS (500), BENCH_METRICS (5; a comma list runs each), BENCH_POOL (10),
@@ -12,9 +12,9 @@ import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { buildDataSource } from '../ormconfig';
-import { RunRecorder } from '../src/runners/recorder';
-import { InProcessPubSub } from '../src/server/pubsub';
-import { PgPubSub } from '../src/server/pubsub-pg';
+import { RunRecorder } from '../src/runs/recorder';
+import { InProcessPubSub } from '../src/runs/pubsub';
+import { PgPubSub } from '../src/runs/pubsub-pg';
 import { freshPostgresDatabase } from '../test/helpers/postgres';
 import { machineLine } from './common';
 

@@ -10,7 +10,7 @@
 import { initBackend } from '../src/ml/backend';
 import { resolveConfig } from '../src/ml/resolveConfig';
 import type { ContrastKindName } from '../src/data/volume';
-import type { JobSpec, SubjectEvaluation } from '../src/runners/job';
+import type { JobSpec, SubjectEvaluation } from '../src/runs/job';
 import { runJob } from '../src/runners/jobs';
 import { jobSpec, memoryCohort, memoryIO, type MemoryCohort } from '../test/runners/jobsFixture';
 

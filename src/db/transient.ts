@@ -2,7 +2,7 @@
  * Which database errors mean "unavailable right now, the same statement may well succeed in a moment" (PostgreSQL
  * restarting, a dropped connection, too many clients, a serialization conflict), as opposed to errors that would
  * repeat (a constraint, a syntax error). Used by the runners' retries (src/runners/retry.ts) and by the
- * LISTEN/NOTIFY PubSub (src/server/pubsub-pg.ts) to keep an event until the connection is back.
+ * LISTEN/NOTIFY PubSub (src/runs/pubsub-pg.ts) to keep an event until the connection is back.
  */
 
 /** PostgreSQL SQLSTATEs meaning "try again": connection exceptions, server shutting down or starting, too many clients, serialization. */

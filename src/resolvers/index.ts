@@ -40,14 +40,14 @@ async function buildNephronSchemaOnce(): Promise<GraphQLSchema> {
     resolvers: RESOLVERS,
     authChecker,
     validate: false,
-    // every @Subscription here has its own `subscribe` over the context's PubSub (src/server/pubsub.ts);
+    // every @Subscription here has its own `subscribe` over the context's PubSub (src/runs/pubsub.ts);
     // type-graphql insists on a pubSub option all the same
     pubSub: {
       publish: () => {
-        throw new Error('publish through the PubSub of src/server/pubsub.ts');
+        throw new Error('publish through the PubSub of src/runs/pubsub.ts');
       },
       subscribe: () => {
-        throw new Error('subscribe through the PubSub of src/server/pubsub.ts');
+        throw new Error('subscribe through the PubSub of src/runs/pubsub.ts');
       },
     },
   });

@@ -12,8 +12,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { BlobNotFoundError, CorruptBlobError, type BlobStore } from '../data/blobStore';
 import type { Run } from '../schema/run.entity';
 import { rebuildSummaries } from '../services/metrics.service';
-import { fenced } from './fenced';
-import { RunNotHeldError } from './recorder';
+import { fenced } from '../runs/fenced';
+import { RunNotHeldError } from '../runs/recorder';
 
 export interface ResumePoint {
   /** Checkpoint to resume from (null: from scratch). */

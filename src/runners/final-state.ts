@@ -5,11 +5,11 @@
  * may redo it after a dropped connection (RunnerHost.settle). Answers how it settled, for the host's 'settled' event.
  */
 import type { Logger } from 'pino';
-import type { PubSub } from '../server/pubsub';
+import type { PubSub } from '../runs/pubsub';
 import type { Execution } from './host';
-import type { RunQueue } from './queue';
+import type { RunQueue } from '../runs/queue';
 import { isTransientDbError } from '../db/transient';
-import { publishStatus, type RunRecorder } from './recorder';
+import { publishStatus, type RunRecorder } from '../runs/recorder';
 import type { JobOutcome } from './slot';
 
 export interface FinalStateDeps {

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
-import type { PubSub } from '../server/pubsub';
+import type { PubSub } from '../runs/pubsub';
 import type { Services } from '../services';
 import { RunnerHost, type RunnerHostOptions } from './host';
 

@@ -3,7 +3,7 @@
  * tfjs backend and runs one job at a time; everything that touches the database or the blob store is a `call`
  * the main thread answers with a `reply`, so a job sees only JobIO (./job.ts).
  */
-import type { EpochReport, JobResult, JobSpec } from './job';
+import type { EpochReport, JobResult, JobSpec } from '../runs/job';
 
 export interface WorkerOptions {
   /** Module exporting `runJob` (default ./jobs); tests point at fixtures. */

@@ -5,7 +5,7 @@
  * out of memory). A dead worker is replaced before the slot takes the next run.
  */
 import { Worker } from 'node:worker_threads';
-import type { EpochReport, JobResult, JobSpec } from './job';
+import type { EpochReport, JobResult, JobSpec } from '../runs/job';
 import { ownedCopy, serializeError, type FromWorker, type ToWorker, type WorkerOptions } from './protocol';
 import { workerScript } from './worker-script';
 

@@ -8,7 +8,7 @@ import type { ContrastKindName } from '../data/volume';
 import type { RunConfig } from '../ml/presets';
 import { Initialization, RunKind, RunStatus } from '../schema/enums';
 import { Run } from '../schema/run.entity';
-import type { JobSpec, JobSplit, JobSubject } from './job';
+import type { JobSpec, JobSplit, JobSubject } from '../runs/job';
 
 interface SubjectRow {
   id: string;

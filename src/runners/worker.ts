@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../ml/backend';
-import { JobCancelledError, type Job, type JobIO, type JobSpec } from './job';
+import { JobCancelledError, type Job, type JobIO, type JobSpec } from '../runs/job';
 import { ownedCopy, serializeError, type CallArgs, type CallMethod, type FromWorker, type ToWorker, type WorkerOptions } from './protocol';
 
 const port = parentPort!;

@@ -11,7 +11,7 @@ import type { DataSource } from 'typeorm';
 import { preparedQuery } from '../db/prepared';
 import { isTransientDbError } from '../db/transient';
 import { finiteMetrics, recordCtes } from '../services/metrics.service';
-import { runBlobKeys } from './checkpoint-deleter';
+import { runBlobKeys } from '../runners/checkpoint-deleter';
 import type { EpochReport } from './job';
 
 export interface EpochWrite {

@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import { RunKind, RunStatus } from '../schema/enums';
 import { EvaluationRecord, SubjectScoreRecord } from '../schema/evaluation.entity';
 import { Run } from '../schema/run.entity';
-import { publishRunProgress, type PubSub } from '../server/pubsub';
+import { publishRunProgress, type PubSub } from './pubsub';
 import { finiteMetrics } from '../services/metrics.service';
 import { progressEvent } from '../services/run.service';
 import { epochWriter } from './epoch-writer';

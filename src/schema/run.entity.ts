@@ -147,11 +147,11 @@ export class Run {
   @Column({ type: 'text', nullable: true })
   weightsBlobKey: string | null;
 
-  /** Times a runner claimed the run; a run whose runner keeps dying fails after a few (src/runners/queue.ts). */
+  /** Times a runner claimed the run; a run whose runner keeps dying fails after a few (src/runs/queue.ts). */
   @Column({ type: 'int', default: 0 })
   attempts: number;
 
-  /** Runners lost in a row without the run storing an epoch; maxAttempts of them fail the run (src/runners/queue.ts). */
+  /** Runners lost in a row without the run storing an epoch; maxAttempts of them fail the run (src/runs/queue.ts). */
   @Column({ type: 'int', default: 0 })
   stalls: number;
 }

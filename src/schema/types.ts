@@ -234,7 +234,7 @@ export class BlandAltman {
 }
 
 /**
- * One event per finished epoch, plus one per status change. Published on the PubSub (src/server/pubsub.ts);
+ * One event per finished epoch, plus one per status change. Published on the PubSub (src/runs/pubsub.ts);
  * `cohortId` and `sweepId` travel with it for the runEvents filters but are not GraphQL fields.
  */
 @ObjectType()

@@ -91,7 +91,7 @@ export function recordCtes(a: { rows: string }): string {
 
 /**
  * A run's summaries computed again from all its points, after some were deleted (a rewind, ../runners/checkpoints.ts).
- * The same summary as `recordCtes` keeps (test/runners/metrics-record.test.ts compares them), written the other way
+ * The same summary as `recordCtes` keeps (test/runs/metrics-record.test.ts compares them), written the other way
  * on purpose: a min or max cannot be taken back out of a summary, so a rewind must aggregate; an epoch must not, it
  * folds each new point into the stored summary (one row per series, no grouping) so that its cost does not depend on
  * the run's length. Sharing this aggregate, an epoch would group its points first: ~25% more for the summary upsert
@@ -113,7 +113,7 @@ export class MetricsService {
   /**
    * Records one epoch's metric values for a run: points are upserted on (runId, name, epoch), so re-sending is
    * idempotent, and the per-series summary is maintained in the same statement. Pass the caller's transaction manager
-   * to join it. (Runners write through RunRecorder.epochEnd: ../runners/epoch-writer.ts puts `recordCtes` in its own
+   * to join it. (Runners write through RunRecorder.epochEnd: ../runs/epoch-writer.ts puts `recordCtes` in its own
    * statement.)
    */
   async record(runId: string, epoch: number, values: Record<string, number>, at = new Date(), manager?: EntityManager): Promise<void> {

@@ -7,8 +7,8 @@ import { ContrastKind, FINISHED_STATUSES, Initialization, Preset, RunKind, RunSt
 import { Run } from '../schema/run.entity';
 import { Subject } from '../schema/subject.entity';
 import type { RunConnection, RunProgress } from '../schema/types';
-import { failOrphanedFineTuning } from '../runners/queue';
-import { publishRunProgress, type PubSub } from '../server/pubsub';
+import { failOrphanedFineTuning } from '../runs/queue';
+import { publishRunProgress, type PubSub } from '../runs/pubsub';
 import { codeVersion } from './version';
 import { decodeCursor, encodeCursor, pageInfo, pageSize } from './pagination';
 

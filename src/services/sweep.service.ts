@@ -5,7 +5,7 @@ import { ContrastKind, Initialization, Preset, RunKind, RunStatus, Split } from 
 import { Run } from '../schema/run.entity';
 import { Subject } from '../schema/subject.entity';
 import { Sweep } from '../schema/sweep.entity';
-import { publishRunProgress, type PubSub } from '../server/pubsub';
+import { publishRunProgress, type PubSub } from '../runs/pubsub';
 import { progressEvent, requireContrast, requireSeed, resolveOrBadInput, type RunService } from './run.service';
 
 export interface SweepRequest {

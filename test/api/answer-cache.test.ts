@@ -3,7 +3,7 @@
  * mutation or an event of this process changes something; callers never share answers; mutations are never cached.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topics } from '../../src/server/pubsub';
+import { topics } from '../../src/runs/pubsub';
 import { seedCohort } from '../helpers/fixtures';
 import { startTestServer, type TestServer } from '../helpers/server';
 

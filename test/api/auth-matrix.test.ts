@@ -16,7 +16,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildNephronSchema } from '../../src/resolvers';
 import { Role } from '../../src/schema/enums';
-import { topics } from '../../src/server/pubsub';
+import { topics } from '../../src/runs/pubsub';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { upgradeAnswer, type TestSubscription } from '../helpers/ws';
 
@@ -176,7 +176,7 @@ describe('authorization matrix (PGlite)', () => {
   async function firstOutcome(sub: TestSubscription, topic: string | undefined): Promise<{ kind: 'error' } | { kind: 'event' }> {
     const failed = sub.waitForError().then(() => ({ kind: 'error' as const }));
     if (!topic) return failed;
-    const pubsub = t.pubsub as import('../../src/server/pubsub').InProcessPubSub;
+    const pubsub = t.pubsub as import('../../src/runs/pubsub').InProcessPubSub;
     const before = pubsub.subscriberCount(topic);
     const delivered = pubsub.waitForSubscribers(topic, before + 1).then(async () => {
       await pubsub.publish(topic, { runId: DUMMY, status: 'RUNNING', phase: 'queue', epoch: 0, epochs: 1, metrics: [], at: new Date() });

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NephronDataSource } from '../../ormconfig';
 import { createRng } from '../../src/ml/random';
-import { InProcessPubSub } from '../../src/server/pubsub';
+import { InProcessPubSub } from '../../src/runs/pubsub';
 import { createServices, type Services } from '../../src/services';
 import { downsample } from '../../src/services/metrics.service';
 import { DB_KINDS, engineAvailable, testDataSource } from '../helpers/db';

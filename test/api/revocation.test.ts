@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '../../src/schema/enums';
-import { topics } from '../../src/server/pubsub';
+import { topics } from '../../src/runs/pubsub';
 import { REVOKED_CLOSE_CODE } from '../../src/server/ws-sessions';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { startTestServer, type TestServer } from '../helpers/server';

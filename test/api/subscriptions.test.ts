@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunStatus } from '../../src/schema/enums';
-import { topics } from '../../src/server/pubsub';
+import { topics } from '../../src/runs/pubsub';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { seedCohort } from '../helpers/fixtures';
 import { startTestServer, type TestServer } from '../helpers/server';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import type { NephronDataSource } from '../../ormconfig';
 import { ContrastKind, Split, SubjectGroup } from '../../src/schema/enums';
-import { InProcessPubSub } from '../../src/server/pubsub';
+import { InProcessPubSub } from '../../src/runs/pubsub';
 import { createServices, type Services } from '../../src/services';
 import { testDataSource, type DbKind } from './db';
 

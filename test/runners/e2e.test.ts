@@ -12,7 +12,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMask } from '../../src/data/encoding';
 import { readNiftiMask } from '../../src/data/nifti';
-import { topics } from '../../src/server/pubsub';
+import { topics } from '../../src/runs/pubsub';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { nativeBuilt } from '../ml/nativeSupport';

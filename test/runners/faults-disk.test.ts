@@ -18,7 +18,7 @@ import { BlobStoreFullError, PgBlobStore } from '../../src/data/blobStore';
 import type { RunnerHost } from '../../src/runners/host';
 import { Run } from '../../src/schema/run.entity';
 import type { RunProgress } from '../../src/schema/types';
-import { topics } from '../../src/server/pubsub';
+import { topics } from '../../src/runs/pubsub';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 const fs = nodeFs.promises;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunnerHost } from '../../src/runners/host';
 import { Run } from '../../src/schema/run.entity';
-import { topics } from '../../src/server/pubsub';
+import { topics } from '../../src/runs/pubsub';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { startTestServer, type TestServer } from '../helpers/server';
 

@@ -11,7 +11,7 @@ import type { FinetuneRunConfig } from '../../src/ml/presets';
 import { resolveConfig } from '../../src/ml/resolveConfig';
 import { buildSegmentationModel, isHeadName } from '../../src/ml/unet';
 import { decodeBundle, loadEncoderDecoder } from '../../src/ml/weights';
-import { JobCancelledError, type EpochReport, type JobResult } from '../../src/runners/job';
+import { JobCancelledError, type EpochReport, type JobResult } from '../../src/runs/job';
 import { labelledSubset } from '../../src/runners/jobs/dataset';
 import { runJob } from '../../src/runners/jobs';
 import { jobSpec, memoryCohort, memoryIO, type MemoryCohort } from './jobsFixture';

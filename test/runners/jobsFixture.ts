@@ -5,7 +5,7 @@
 import { encodeMask, encodeVolume, sha256Hex } from '../../src/data/encoding';
 import { generateSubject, planCohort } from '../../src/data/phantom';
 import type { ContrastKindName } from '../../src/data/volume';
-import type { EpochReport, JobIO, JobSpec, JobSubject } from '../../src/runners/job';
+import type { EpochReport, JobIO, JobSpec, JobSubject } from '../../src/runs/job';
 import type { RunConfig } from '../../src/ml/presets';
 
 export interface MemoryCohort {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Run } from '../../src/schema/run.entity';
-import { topics } from '../../src/server/pubsub';
+import { topics } from '../../src/runs/pubsub';
 import { engineAvailable, freshPostgresDatabase } from '../helpers/db';
 import { startNephron, type NephronProcess } from '../helpers/processes';
 import { startTestServer, type TestServer } from '../helpers/server';

@@ -1,14 +1,14 @@
 /**
- * The one-statement epoch write and its group commit (src/runners/epoch-writer.ts): epochs of several runs in one
+ * The one-statement epoch write and its group commit (src/runs/epoch-writer.ts): epochs of several runs in one
  * statement are each fenced on their own lease (a run whose lease was taken writes nothing, its neighbours do), a
  * re-sent epoch in a batch changes nothing, two epochs of one run never share a statement, and an epoch that fails
  * for itself fails alone.
  */
 import { describe, expect, it } from 'vitest';
-import { EpochWriter, writeEpochs, type EpochWrite } from '../../src/runners/epoch-writer';
-import { RunQueue } from '../../src/runners/queue';
-import { RunNotHeldError, RunRecorder } from '../../src/runners/recorder';
-import { InProcessPubSub } from '../../src/server/pubsub';
+import { EpochWriter, writeEpochs, type EpochWrite } from '../../src/runs/epoch-writer';
+import { RunQueue } from '../../src/runs/queue';
+import { RunNotHeldError, RunRecorder } from '../../src/runs/recorder';
+import { InProcessPubSub } from '../../src/runs/pubsub';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { useSeededDatabase } from '../helpers/fixtures';
 

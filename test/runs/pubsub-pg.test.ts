@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { encode, MAX_PAYLOAD_BYTES, PG_CHANNEL, PgPubSub } from '../../src/server/pubsub-pg';
+import { encode, MAX_PAYLOAD_BYTES, PG_CHANNEL, PgPubSub } from '../../src/runs/pubsub-pg';
 import { engineAvailable, freshPostgresDatabase } from '../helpers/db';
 
 describe.skipIf(!engineAvailable('postgres'))('PgPubSub', () => {

@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RunStatus } from '../../src/schema/enums';
 import { Run } from '../../src/schema/run.entity';
-import { failOrphanedFineTuning, RunQueue } from '../../src/runners/queue';
-import { RunRecorder } from '../../src/runners/recorder';
-import { InProcessPubSub } from '../../src/server/pubsub';
+import { failOrphanedFineTuning, RunQueue } from '../../src/runs/queue';
+import { RunRecorder } from '../../src/runs/recorder';
+import { InProcessPubSub } from '../../src/runs/pubsub';
 import { createServices, type Services } from '../../src/services';
 import { DB_KINDS, engineAvailable, testDataSource } from '../helpers/db';
 import { seedCohort } from '../helpers/fixtures';

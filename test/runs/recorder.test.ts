@@ -3,9 +3,9 @@
  * the best; a checkpoint superseded twice goes, unless a twin holds it.
  */
 import { describe, expect, it } from 'vitest';
-import { RunQueue } from '../../src/runners/queue';
-import { RunRecorder } from '../../src/runners/recorder';
-import { InProcessPubSub } from '../../src/server/pubsub';
+import { RunQueue } from '../../src/runs/queue';
+import { RunRecorder } from '../../src/runs/recorder';
+import { InProcessPubSub } from '../../src/runs/pubsub';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { useSeededDatabase } from '../helpers/fixtures';
 

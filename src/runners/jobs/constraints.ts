@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { bodyMask, buildConstraintMaps, patchBodyMask, patchMajorityLabels } from '../../ml/constraintMaps';
 import type { ConstraintConfig } from '../../ml/presets';
 import { decodeBundle, encodeBundle } from '../../ml/weights';
-import type { JobIO } from '../job';
+import type { JobIO } from '../../runs/job';
 import type { LoadedSubject } from './dataset';
 import { throwIfCancelled, yieldToEventLoop } from './phase';
 

@@ -14,7 +14,7 @@ import { resampleLabels, resampleVolume } from '../../data/resample';
 import type { Volume } from '../../data/volume';
 import { createRng, deriveSeed, shuffle } from '../../ml/random';
 import { segmentationBatch, type DataSource, type SegmentationBatch } from '../../ml/train';
-import type { JobIO, JobSplit, JobSubject } from '../job';
+import type { JobIO, JobSplit, JobSubject } from '../../runs/job';
 
 export interface LoadedSubject {
   subject: JobSubject;

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { encodeMask } from '../../data/encoding';
 import { kidneyVolumesMl, type Volume } from '../../data/volume';
 import { kidneyDice } from '../../ml/metrics';
-import type { JobIO, JobSubject, SubjectEvaluation } from '../job';
+import type { JobIO, JobSubject, SubjectEvaluation } from '../../runs/job';
 import { resampleLabelsTo } from '../../data/resample';
 import { imageOffset, type SubjectLoader } from './dataset';
 import { throwIfCancelled, yieldToEventLoop } from './phase';

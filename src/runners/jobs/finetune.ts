@@ -18,7 +18,7 @@ import { deriveSeed } from '../../ml/random';
 import { Trainer, finetuneLoss, type LossFn, type MetricsFn, type SegmentationBatch } from '../../ml/train';
 import { NUM_CLASSES, buildSegmentationModel } from '../../ml/unet';
 import { exportWeightsAsync, loadEncoderDecoder, loadWeights } from '../../ml/weights';
-import type { Job, JobIO, JobResult, JobSpec } from '../job';
+import type { Job, JobIO, JobResult, JobSpec } from '../../runs/job';
 import { SubjectLoader, labelledSubset, segmentationSource, splitSubjects } from './dataset';
 import { evaluateSubjects } from './evaluate';
 import { decodeJobCheckpoint, epochReporter, runPhase } from './phase';

@@ -3,7 +3,7 @@
  * `runJob(spec, io)` and turns the JobResult (or the error: JobCancelledError = CANCELLED, anything else = FAILED
  * with its message) into the run's final state.
  */
-import type { Job, JobIO, JobKind, JobResult, JobSpec } from '../job';
+import type { Job, JobIO, JobKind, JobResult, JobSpec } from '../../runs/job';
 import { finetuneJob } from './finetune';
 import { pretrainJob } from './pretrain';
 

@@ -8,7 +8,7 @@
  */
 import { decodeBundle, encodeBundle } from '../../ml/weights';
 import type { EpochMetrics, Trainer, TrainResult } from '../../ml/train';
-import { JobCancelledError, type JobIO, type JobKind } from '../job';
+import { JobCancelledError, type JobIO, type JobKind } from '../../runs/job';
 
 const FORMAT = 'nephron-job-checkpoint/1';
 

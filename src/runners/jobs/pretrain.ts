@@ -26,7 +26,7 @@ import { deriveSeed } from '../../ml/random';
 import { Trainer, clcLossFn, globalLoss, type ClcBatch, type GlobalBatch, type LossFn } from '../../ml/train';
 import { buildGlobalPretrainModel, buildLocalPretrainModel, isHeadName } from '../../ml/unet';
 import { decodeBundle, encodeBundle, exportWeightsAsync, loadEncoderDecoder } from '../../ml/weights';
-import type { Job, JobIO, JobResult, JobSpec } from '../job';
+import type { Job, JobIO, JobResult, JobSpec } from '../../runs/job';
 import { buildConstraintIndex, loadPatchLabels } from './constraints';
 import { SubjectLoader, splitSubjects } from './dataset';
 import { decodeJobCheckpoint, encodeJobCheckpoint, epochReporter, runPhase, throwIfCancelled, type JobCheckpoint } from './phase';

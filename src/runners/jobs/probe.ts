@@ -20,7 +20,7 @@ import { createRng, deriveSeed } from '../../ml/random';
 import { Trainer, finetuneLoss, type SegmentationBatch } from '../../ml/train';
 import { buildSegmentationModel, isHeadName } from '../../ml/unet';
 import { decodeBundle, exportWeightsAsync, loadEncoderDecoder } from '../../ml/weights';
-import type { JobIO, JobSpec } from '../job';
+import type { JobIO, JobSpec } from '../../runs/job';
 import { SubjectLoader, labelledSubset, segmentationSource, splitSubjects, type LoadedSubject } from './dataset';
 import { throwIfCancelled } from './phase';
 
