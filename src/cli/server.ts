@@ -11,7 +11,7 @@ import { schemaSdl } from '../resolvers';
 import { Role } from '../schema/enums';
 import { startRunners } from '../runners';
 import { createLogger } from '../server/logger';
-import { createPubSub } from '../runs/pubsub-pg';
+import { createPubSub } from '../runs';
 import { createNephronServer } from '../server/server';
 import { createServices } from '../services';
 import { TokenService } from '../services/token.service';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Role } from '../schema/enums';
-import type { PubSub } from '../runs/pubsub';
+import type { PubSub } from '../runs';
 import type { Services } from '../services';
 import type { Loaders } from './loaders';
 

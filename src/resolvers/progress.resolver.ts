@@ -1,7 +1,7 @@
 import { Arg, Authorized, ID, Resolver, Root, Subscription } from 'type-graphql';
 import { isUuid, notFound } from '../errors';
 import { RunProgress } from '../schema/types';
-import { topics } from '../runs/pubsub';
+import { topics } from '../runs';
 import type { Context } from './context';
 
 /** Wraps an async iterator, passing only the values `keep` accepts; closing the wrapper closes the source. */

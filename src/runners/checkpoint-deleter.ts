@@ -9,9 +9,7 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { BlobStore } from '../data/blobStore';
-
-/** The blob keys a run row refers to (alias `r`): a blob one of them names must stay. */
-export const runBlobKeys = (r: string) => `${r}."checkpointBlobKey", ${r}."previousCheckpointBlobKey", ${r}."bestCheckpointBlobKey", ${r}."weightsBlobKey"`;
+import { runBlobKeys } from '../runs';
 
 export class CheckpointDeleter {
   private queue: { runId: string; key: string }[] = [];

@@ -1,19 +1,16 @@
 /**
- * Where a claimed run resumes. A run keeps its last checkpoint and the one before it (./recorder.ts); before the job
+ * Where a claimed run resumes. A run keeps its last checkpoint and the one before it (src/runs/recorder.ts); before the job
  * starts, the host reads the one it would resume from and checks its hash (the blob store's `get`):
  * - intact: resume after its epoch (the bytes are handed to the job, so they are read once);
  * - corrupt (bytes that no longer hash to the key) or gone: the blob is removed (a later `put` of the same,
  *   deterministically recomputed bytes must store them again, not find the bad copy) and the previous checkpoint
  *   is tried the same way; with none left the run restarts from scratch rather than failing forever.
- * When it falls back, the run is rewound to that epoch in one transaction fenced on the lease: its metric points after it are
- * deleted and its metric summaries recomputed, so the epochs trained again write exactly one point per metric.
+ * When it falls back, the run is rewound to that epoch (RunRecorder.rewind, src/runs/recorder.ts): its metric points after it
+ * are deleted and its metric summaries recomputed, so the epochs trained again write exactly one point per metric.
  */
-import type { DataSource, EntityManager } from 'typeorm';
 import { BlobNotFoundError, CorruptBlobError, type BlobStore } from '../data/blobStore';
 import type { Run } from '../schema/run.entity';
-import { rebuildSummaries } from '../services/metrics.service';
-import { fenced } from '../runs/fenced';
-import { RunNotHeldError } from '../runs/recorder';
+import type { RunRecorder } from '../runs';
 
 export interface ResumePoint {
   /** Checkpoint to resume from (null: from scratch). */
@@ -41,7 +38,7 @@ async function read(blobs: BlobStore, key: string): Promise<{ bytes: Uint8Array 
 }
 
 /** Picks the checkpoint a claimed run resumes from and rewinds the run to it (see the module comment). */
-export async function resumePoint(ds: DataSource, blobs: BlobStore, run: Run, owner: string): Promise<ResumePoint> {
+export async function resumePoint(recorder: RunRecorder, blobs: BlobStore, run: Run): Promise<ResumePoint> {
   const candidates: { key: string; epoch: number; name: string }[] = [];
   if (run.checkpointBlobKey) candidates.push({ key: run.checkpointBlobKey, epoch: run.epoch, name: 'last' });
   if (run.previousCheckpointBlobKey && run.previousCheckpointEpoch !== null) {
@@ -62,27 +59,6 @@ export async function resumePoint(ds: DataSource, blobs: BlobStore, run: Run, ow
     point.recovered = `${problems.join('; ')}: ${where}; metric points after epoch ${point.epoch} are dropped and trained again`;
   }
   // an intact last checkpoint needs no rewind: an epoch's points and its checkpoint key are stored in one statement
-  if (point.recovered) await ds.transaction((m) => rewind(m, run, owner, point, candidates[0]?.key === point.key));
+  if (point.recovered) await recorder.rewind(run.id, { epoch: point.epoch, key: point.key, keptLast: candidates[0]?.key === point.key });
   return point;
-}
-
-/**
- * The run at `point`, fenced on the lease. Keeping the last checkpoint keeps the previous one too; resuming from the
- * previous one leaves none before it. Metric points after the epoch go (normally none: an epoch's points and its
- * checkpoint are written in one transaction).
- */
-async function rewind(m: EntityManager, run: Run, owner: string, point: ResumePoint, keptLast: boolean): Promise<void> {
-  const held = await fenced(
-    m,
-    `epoch = $3, "checkpointBlobKey" = $4,
-     "previousCheckpointBlobKey" = CASE WHEN $5 THEN "previousCheckpointBlobKey" END,
-     "previousCheckpointEpoch" = CASE WHEN $5 THEN "previousCheckpointEpoch" END`,
-    [run.id, owner, point.epoch, point.key, keptLast],
-  );
-  if (!held) throw new RunNotHeldError(run.id);
-  const dropped: unknown[] = await m.query(
-    `WITH d AS (DELETE FROM metric_point WHERE "runId" = $1 AND epoch > $2 RETURNING 1) SELECT 1 FROM d LIMIT 1`,
-    [run.id, point.epoch],
-  );
-  if (dropped.length) await rebuildSummaries(m, run.id);
 }

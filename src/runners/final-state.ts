@@ -5,11 +5,9 @@
  * may redo it after a dropped connection (RunnerHost.settle). Answers how it settled, for the host's 'settled' event.
  */
 import type { Logger } from 'pino';
-import type { PubSub } from '../runs/pubsub';
-import type { Execution } from './host';
-import type { RunQueue } from '../runs/queue';
 import { isTransientDbError } from '../db/transient';
-import { publishStatus, type RunRecorder } from '../runs/recorder';
+import { publishStatus, type PubSub, type RunQueue, type RunRecorder } from '../runs';
+import type { Execution } from './execution';
 import type { JobOutcome } from './slot';
 
 export interface FinalStateDeps {
@@ -21,9 +19,9 @@ export interface FinalStateDeps {
   onDied(error: string): void;
 }
 
-export async function finalState(deps: FinalStateDeps, x: Execution, recorder: RunRecorder, outcome: JobOutcome, log: Logger): Promise<string> {
-  const { run, owner } = x;
-  if (outcome.kind === 'done' && !x.failure) {
+export async function finalState(deps: FinalStateDeps, execution: Execution, recorder: RunRecorder, outcome: JobOutcome, log: Logger): Promise<string> {
+  const { run, owner } = execution;
+  if (outcome.kind === 'done' && !execution.failure) {
     try {
       if (await recorder.succeed(run.id, outcome.result)) {
         log.info('run succeeded');
@@ -34,14 +32,14 @@ export async function finalState(deps: FinalStateDeps, x: Execution, recorder: R
       outcome = { kind: 'failed', error: `recording the result failed: ${(e as Error).message}`, cancelled: false };
     }
   }
-  if (x.stopReason === 'lost') {
+  if (execution.stopReason === 'lost') {
     // the database was unavailable until the lease ran out (or the run is someone else's): give it back if still ours
     const back = await deps.queue.release(run.id, owner);
     if (back) await publishStatus(deps.pubsub, [back]);
     log.warn(back ? 'run given back to the queue (database unavailable)' : 'run is no longer ours (lease taken over): left as it is');
     return back ? 'released' : 'lost';
   }
-  if (x.stopReason === 'shutdown') {
+  if (execution.stopReason === 'shutdown') {
     const back = await deps.queue.release(run.id, owner);
     if (back) await publishStatus(deps.pubsub, [back]);
     // a partly trained epoch is dropped: the run resumes after the last finished one (README, Runners: Stop)
@@ -51,7 +49,7 @@ export async function finalState(deps: FinalStateDeps, x: Execution, recorder: R
   const state = await deps.queue.renew(run.id, owner, deps.leaseMs);
   // worker deaths in a row without a stored epoch: the database's count (the claimed row is stale once epochs are stored)
   let deaths = 0;
-  if (state === 'held' && outcome.kind === 'died' && !x.failure) {
+  if (state === 'held' && outcome.kind === 'died' && !execution.failure) {
     const after = await deps.queue.requeueAfterDeath(run.id, owner, deps.maxAttempts);
     deaths = after?.stalls ?? 0;
     if (after?.status === 'QUEUED') {
@@ -71,7 +69,7 @@ export async function finalState(deps: FinalStateDeps, x: Execution, recorder: R
     return 'lost';
   }
   const error =
-    x.failure ??
+    execution.failure ??
     (outcome.kind === 'done'
       ? 'the job finished but its run could not be marked SUCCEEDED'
       : outcome.kind === 'died'

@@ -24,15 +24,13 @@ import { threadsPerSlot } from '../ml/threads';
 import { RunStatus } from '../schema/enums';
 import type { Run } from '../schema/run.entity';
 import type { RunProgress } from '../schema/types';
-import { topics, type PubSub } from '../runs/pubsub';
+import { isTransientDbError } from '../db/transient';
+import { failOrphanedFineTuning, publishStatus, RunQueue, RunRecorder, topics, type EpochReport, type PubSub } from '../runs';
 import { CheckpointDeleter } from './checkpoint-deleter';
 import { resumePoint } from './checkpoints';
-import type { EpochReport } from '../runs/job';
+import type { Execution } from './execution';
 import { finalState, type FinalStateDeps } from './final-state';
-import { failOrphanedFineTuning, RunQueue } from '../runs/queue';
-import { isTransientDbError } from '../db/transient';
 import { retryingHandlers, retryTransient } from './retry';
-import { publishStatus, RunRecorder } from '../runs/recorder';
 import { Slot, type JobHandlers, type JobOutcome } from './slot';
 import { buildJobSpec } from './spec';
 
@@ -60,17 +58,6 @@ export interface RunnerHostOptions {
   workerHeapMb?: number;
 }
 
-export interface Execution {
-  run: Run;
-  owner: string;
-  /** Why the host stopped the job, if it did. */
-  stopReason: 'cancelled' | 'lost' | 'shutdown' | null;
-  /** Set when the host decided the run failed (e.g. a non-finite loss). */
-  failure: string | null;
-  /** Until when the lease surely holds (local clock, from the last renewal sent): database retries stop there. */
-  leaseUntil: number;
-}
-
 /**
  * 'settled' (runId, how): the host is done with a run ('succeeded' | 'failed' | 'cancelled' | 'lost' | 'released' |
  * 'requeued'). 'died' (runId, error): its worker died and the run is queued again. 'started' (runId, { attempt,
@@ -94,17 +81,17 @@ export class RunnerHost extends EventEmitter {
   /** Superseded checkpoints, deleted off the epochs' path. */
   private readonly deleter: CheckpointDeleter;
 
-  constructor(private readonly o: RunnerHostOptions) {
+  constructor(private readonly options: RunnerHostOptions) {
     super();
-    this.queue = new RunQueue(o.dataSource);
-    this.deleter = new CheckpointDeleter(o.dataSource, o.blobs, o.log);
-    this.leaseMs = o.leaseMs ?? 30_000;
-    this.pollMs = o.pollMs ?? 2_000;
-    this.maxAttempts = o.maxAttempts ?? 3;
+    this.queue = new RunQueue(options.dataSource);
+    this.deleter = new CheckpointDeleter(options.dataSource, options.blobs, options.log);
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.pollMs = options.pollMs ?? 2_000;
+    this.maxAttempts = options.maxAttempts ?? 3;
     // Intra-op threads per slot: NEPHRON_THREADS (else the cores but one, left to the main thread's event loop: API,
     // database, events) shared among the slots (../ml/threads.ts).
-    const threads = o.threads ?? threadsPerSlot(o.slots);
-    this.slots = Array.from({ length: o.slots }, (_, i) => new Slot(i, { jobModule: o.jobModule, threads, heapMb: o.workerHeapMb, adapter: i }));
+    const threads = options.threads ?? threadsPerSlot(options.slots);
+    this.slots = Array.from({ length: options.slots }, (_, i) => new Slot(i, { jobModule: options.jobModule, threads, heapMb: options.workerHeapMb, adapter: i }));
   }
 
   /**
@@ -115,12 +102,12 @@ export class RunnerHost extends EventEmitter {
     const first = this.slots[0];
     await first.start();
     if (first.backend === 'webgpu' && first.adapters !== null && first.adapters < this.slots.length) {
-      this.o.log.info({ asked: this.slots.length, adapters: first.adapters }, 'webgpu: one runner slot per GPU adapter');
+      this.options.log.info({ asked: this.slots.length, adapters: first.adapters }, 'webgpu: one runner slot per GPU adapter');
       this.slots.length = first.adapters;
     }
     const devices = await Promise.all(this.slots.map((s) => s.start()));
-    this.o.log.info({ runner: this.id, slots: this.slots.length, devices, leaseMs: this.leaseMs }, 'runners started');
-    this.events = this.o.pubsub.subscribe<RunProgress>(topics.allRuns);
+    this.options.log.info({ runner: this.id, slots: this.slots.length, devices, leaseMs: this.leaseMs }, 'runners started');
+    this.events = this.options.pubsub.subscribe<RunProgress>(topics.allRuns);
     void this.watch(this.events);
     const every = (ms: number, f: () => void) => {
       const t = setInterval(f, ms);
@@ -137,9 +124,9 @@ export class RunnerHost extends EventEmitter {
     for await (const e of events) {
       if (e.status === RunStatus.QUEUED || e.status === RunStatus.SUCCEEDED) this.wake();
       if (e.status === RunStatus.CANCELLED) {
-        for (const [slot, x] of this.executions) {
-          if (x.run.id === e.runId && !x.stopReason) {
-            x.stopReason = 'cancelled';
+        for (const [slot, execution] of this.executions) {
+          if (execution.run.id === e.runId && !execution.stopReason) {
+            execution.stopReason = 'cancelled';
             slot.abort('run cancelled');
           }
         }
@@ -157,8 +144,8 @@ export class RunnerHost extends EventEmitter {
     this.ticking = this.tick()
       .catch((e: Error) => {
         // an outage is expected to pass (the next tick tries again): a warning, not an error per tick
-        if (isTransientDbError(e)) this.o.log.warn({ err: e.message }, 'runner tick skipped: database unavailable');
-        else this.o.log.error({ err: e.message }, 'runner tick failed');
+        if (isTransientDbError(e)) this.options.log.warn({ err: e.message }, 'runner tick skipped: database unavailable');
+        else this.options.log.error({ err: e.message }, 'runner tick failed');
       })
       .finally(() => {
         this.ticking = null;
@@ -171,20 +158,20 @@ export class RunnerHost extends EventEmitter {
 
   private async tick(): Promise<void> {
     const { requeued, failed } = await this.queue.reclaimExpired(this.maxAttempts);
-    for (const r of requeued) this.o.log.warn({ runId: r.id }, 'run lost its runner (lease expired): queued again, it resumes from its checkpoint');
-    for (const r of failed) this.o.log.error({ runId: r.id, error: r.error }, 'run lost its runner (lease expired) too often without progress: failed');
-    const orphans = await failOrphanedFineTuning(this.o.dataSource);
-    await publishStatus(this.o.pubsub, [...requeued, ...failed, ...orphans]);
+    for (const r of requeued) this.options.log.warn({ runId: r.id }, 'run lost its runner (lease expired): queued again, it resumes from its checkpoint');
+    for (const r of failed) this.options.log.error({ runId: r.id, error: r.error }, 'run lost its runner (lease expired) too often without progress: failed');
+    const orphans = await failOrphanedFineTuning(this.options.dataSource);
+    await publishStatus(this.options.pubsub, [...requeued, ...failed, ...orphans]);
     for (const slot of this.slots) {
       if (this.stopping || slot.busy || this.executions.has(slot)) continue;
       const owner = `${this.id}:${slot.index}`;
       const claimedAt = Date.now();
       const run = await this.queue.claim(owner, this.leaseMs, slot.device || null);
       if (!run) break;
-      const x: Execution = { run, owner, stopReason: null, failure: null, leaseUntil: claimedAt + this.leaseMs };
-      this.executions.set(slot, x);
-      const done = this.execute(slot, x)
-        .catch((e: Error) => this.o.log.error({ runId: run.id, err: e.message }, 'runner could not record the end of a run'))
+      const execution: Execution = { run, owner, stopReason: null, failure: null, leaseUntil: claimedAt + this.leaseMs };
+      this.executions.set(slot, execution);
+      const done = this.execute(slot, execution)
+        .catch((e: Error) => this.options.log.error({ runId: run.id, err: e.message }, 'runner could not record the end of a run'))
         .finally(() => {
           this.executions.delete(slot);
           this.settled.delete(done);
@@ -194,118 +181,118 @@ export class RunnerHost extends EventEmitter {
     }
   }
 
-  private async execute(slot: Slot, x: Execution): Promise<void> {
-    const { run, owner } = x;
-    const log = this.o.log.child({ runId: run.id, kind: run.kind, slot: slot.index });
-    const recorder = new RunRecorder(this.o.dataSource, this.o.pubsub, owner, this.leaseMs);
-    await publishStatus(this.o.pubsub, [run]);
+  private async execute(slot: Slot, execution: Execution): Promise<void> {
+    const { run, owner } = execution;
+    const log = this.options.log.child({ runId: run.id, kind: run.kind, slot: slot.index });
+    const recorder = new RunRecorder(this.options.dataSource, this.options.pubsub, owner, this.leaseMs);
+    await publishStatus(this.options.pubsub, [run]);
     let outcome: JobOutcome;
     try {
-      const point = await resumePoint(this.o.dataSource, this.o.blobs, run, owner);
+      const point = await resumePoint(recorder, this.options.blobs, run);
       if (point.recovered) {
         log.warn({ resumeFrom: point.key ? point.epoch : null }, `checkpoint unusable: ${point.recovered}`);
         this.emit('recovered', run.id, point.recovered);
       }
       log.info({ attempt: run.attempts, resumeFrom: point.key ? point.epoch : null }, 'run started');
       this.emit('started', run.id, { attempt: run.attempts, resumeFrom: point.key ? point.epoch : null });
-      const spec = await buildJobSpec(this.o.dataSource, run, point.key);
+      const spec = await buildJobSpec(this.options.dataSource, run, point.key);
       // the job reads its checkpoint first: hand it the bytes just verified instead of reading them again
       let verified = point.bytes;
       const getBlob = async (key: string) => {
         const bytes = key === point.key ? verified : null;
         verified = null;
-        return bytes ?? this.o.blobs.get(key);
+        return bytes ?? this.options.blobs.get(key);
       };
       // stopped (shutdown, cancel) while the spec was read: do not start the job at all
-      if (x.stopReason) return await this.settle(x, recorder, { kind: 'failed', error: 'stopped before it started', cancelled: true }, log);
+      if (execution.stopReason) return await this.settle(execution, recorder, { kind: 'failed', error: 'stopped before it started', cancelled: true }, log);
       // the database may be away for a while (restart, failover): what the job stores waits for it, lease permitting
-      outcome = await slot.run(spec, this.retrying(x, log, {
+      outcome = await slot.run(spec, this.retrying(execution, log, {
         getBlob,
-        putBlob: (bytes) => this.o.blobs.put(bytes).catch((e: Error) => this.storeFailed(x, e)),
+        putBlob: (bytes) => this.options.blobs.put(bytes).catch((e: Error) => this.storeFailed(execution, e)),
         // verified on lookup (a corrupt cache entry is a miss and gets rebuilt); the job reads the bytes much later, so
         // they are not kept: one extra read per constraint map per pretraining run
-        findNamed: async (name) => (await this.o.blobAliases.read(name))?.key ?? null,
-        putNamed: (name, bytes) => this.o.blobAliases.put(name, bytes).catch((e: Error) => this.storeFailed(x, e)),
-        epochEnd: (report) => this.epochEnd(slot, x, recorder, report),
+        findNamed: async (name) => (await this.options.blobAliases.read(name))?.key ?? null,
+        putNamed: (name, bytes) => this.options.blobAliases.put(name, bytes).catch((e: Error) => this.storeFailed(execution, e)),
+        epochEnd: (report) => this.epochEnd(slot, execution, recorder, report),
         phase: (name, epochs) => void recorder.phase(run.id, name, epochs).catch((e: Error) => log.warn({ err: e.message }, 'phase not recorded')),
         log: (message) => log.info(message),
       }));
     } catch (e) {
       // the database went away before the job started: the run goes back to the queue (finalState), no fault of its own
-      if (isTransientDbError(e) && !x.stopReason) x.stopReason = 'lost';
+      if (isTransientDbError(e) && !execution.stopReason) execution.stopReason = 'lost';
       outcome = { kind: 'failed', error: (e as Error).message, cancelled: false };
     }
-    await this.settle(x, recorder, outcome, log);
+    await this.settle(execution, recorder, outcome, log);
   }
 
   /** A full disk fails the run with a message that says so (the job's own error would name only the call). */
-  private storeFailed(x: Execution, e: Error): never {
-    if (e instanceof BlobStoreFullError && !x.failure) {
-      x.failure = `the blob store is full (no space left on device): a ${e.bytes}-byte blob of this run could not be stored, so it stopped at its last stored epoch. Free disk space, then start the run again`;
-      this.o.log.error({ runId: x.run.id, where: e.where, bytes: e.bytes }, 'blob store full: run fails');
+  private storeFailed(execution: Execution, e: Error): never {
+    if (e instanceof BlobStoreFullError && !execution.failure) {
+      execution.failure = `the blob store is full (no space left on device): a ${e.bytes}-byte blob of this run could not be stored, so it stopped at its last stored epoch. Free disk space, then start the run again`;
+      this.options.log.error({ runId: execution.run.id, where: e.where, bytes: e.bytes }, 'blob store full: run fails');
     }
     throw e;
   }
 
-  private async epochEnd(slot: Slot, x: Execution, recorder: RunRecorder, report: EpochReport): Promise<void> {
+  private async epochEnd(slot: Slot, execution: Execution, recorder: RunRecorder, report: EpochReport): Promise<void> {
     const bad = Object.entries(report.metrics).find(([name, v]) => /loss/.test(name) && !Number.isFinite(v));
     if (bad) {
-      x.failure = `${bad[0]} is ${bad[1]} at epoch ${report.epoch} (${report.phase}): training diverged; try a lower learning rate`;
+      execution.failure = `${bad[0]} is ${bad[1]} at epoch ${report.epoch} (${report.phase}): training diverged; try a lower learning rate`;
       slot.abort('failed');
-      throw new Error(x.failure);
+      throw new Error(execution.failure);
     }
-    const { superseded } = await recorder.epochEnd(x.run.id, report);
-    this.deleter.add(x.run.id, superseded);
+    const { superseded } = await recorder.epochEnd(execution.run.id, report);
+    this.deleter.add(execution.run.id, superseded);
   }
 
   /**
    * The job's database and blob calls, retried while the database is unavailable and the lease still holds; emits
    * 'retry' (runId, method, message) before each retry.
    */
-  private retrying(x: Execution, log: Logger, handlers: JobHandlers): JobHandlers {
+  private retrying(execution: Execution, log: Logger, handlers: JobHandlers): JobHandlers {
     return retryingHandlers(handlers, {
-      deadline: () => x.leaseUntil,
+      deadline: () => execution.leaseUntil,
       onRetry: (method, err, attempt) => {
         if (attempt === 1) log.warn({ method, err: err.message }, 'database unavailable: retrying until it is back or the lease runs out');
-        this.emit('retry', x.run.id, method, err.message);
+        this.emit('retry', execution.run.id, method, err.message);
       },
       // the job fails on the error; the run is not at fault: finalState gives it back to the queue
-      onGiveUp: () => void (x.stopReason ??= 'lost'),
+      onGiveUp: () => void (execution.stopReason ??= 'lost'),
     });
   }
 
   /** Turns the job's outcome into the run's final state; the database says whether the run is still ours. */
-  private async settle(x: Execution, recorder: RunRecorder, outcome: JobOutcome, log: Logger): Promise<void> {
+  private async settle(execution: Execution, recorder: RunRecorder, outcome: JobOutcome, log: Logger): Promise<void> {
     // every step of finalState is fenced on the lease, so redoing it after a dropped connection is safe
     const deps: FinalStateDeps = {
       queue: this.queue,
-      pubsub: this.o.pubsub,
+      pubsub: this.options.pubsub,
       leaseMs: this.leaseMs,
       maxAttempts: this.maxAttempts,
-      onDied: (error) => this.emit('died', x.run.id, error),
+      onDied: (error) => this.emit('died', execution.run.id, error),
     };
-    const how = await retryTransient(() => finalState(deps, x, recorder, outcome, log), {
-      deadline: () => x.leaseUntil,
-      onRetry: (err) => this.emit('retry', x.run.id, 'settle', err.message),
+    const how = await retryTransient(() => finalState(deps, execution, recorder, outcome, log), {
+      deadline: () => execution.leaseUntil,
+      onRetry: (err) => this.emit('retry', execution.run.id, 'settle', err.message),
     });
     // a settled run keeps no superseded checkpoint: its last epochs' deletes are done (off the epochs' path, not off this one)
     await this.deleter.drain();
-    this.emit('settled', x.run.id, how);
+    this.emit('settled', execution.run.id, how);
   }
 
   private async heartbeat(): Promise<void> {
-    for (const [slot, x] of this.executions) {
-      if (x.stopReason) continue;
+    for (const [slot, execution] of this.executions) {
+      if (execution.stopReason) continue;
       try {
         const sentAt = Date.now();
-        const state = await this.queue.renew(x.run.id, x.owner, this.leaseMs);
-        if (state === 'held') x.leaseUntil = Math.max(x.leaseUntil, sentAt + this.leaseMs);
-        if (state !== 'held' && !x.stopReason) {
-          x.stopReason = state;
+        const state = await this.queue.renew(execution.run.id, execution.owner, this.leaseMs);
+        if (state === 'held') execution.leaseUntil = Math.max(execution.leaseUntil, sentAt + this.leaseMs);
+        if (state !== 'held' && !execution.stopReason) {
+          execution.stopReason = state;
           slot.abort(state === 'cancelled' ? 'run cancelled' : 'lease lost');
         }
       } catch (e) {
-        this.o.log.warn({ runId: x.run.id, err: (e as Error).message }, 'heartbeat failed');
+        this.options.log.warn({ runId: execution.run.id, err: (e as Error).message }, 'heartbeat failed');
       }
     }
   }
@@ -315,24 +302,19 @@ export class RunnerHost extends EventEmitter {
     return this.slots.map((s) => s.device);
   }
 
-  /** Runs being executed here (ids), for logs and tests. */
-  runningIds(): string[] {
-    return [...this.executions.values()].map((x) => x.run.id);
-  }
-
   /** Graceful stop: no new claims; running jobs stop and go back to the queue; workers end. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     await this.ticking;
-    for (const [slot, x] of this.executions) {
-      x.stopReason = 'shutdown';
+    for (const [slot, execution] of this.executions) {
+      execution.stopReason = 'shutdown';
       slot.abort('shutdown');
     }
-    const grace = new Promise<'late'>((r) => setTimeout(() => r('late'), this.o.stopGraceMs ?? 6_000).unref());
+    const grace = new Promise<'late'>((r) => setTimeout(() => r('late'), this.options.stopGraceMs ?? 6_000).unref());
     if ((await Promise.race([Promise.all(this.settled), grace])) === 'late') {
-      this.o.log.warn('jobs did not stop in time: terminating their workers');
+      this.options.log.warn('jobs did not stop in time: terminating their workers');
       await Promise.all(this.slots.map((s) => s.terminate()));
       await Promise.all(this.settled);
     }
@@ -340,6 +322,6 @@ export class RunnerHost extends EventEmitter {
     await Promise.all(this.slots.map((s) => s.terminate()));
     // the last epochs' superseded checkpoints, before the caller closes the database
     await this.deleter.drain();
-    this.o.log.info({ runner: this.id }, 'runners stopped');
+    this.options.log.info({ runner: this.id }, 'runners stopped');
   }
 }

@@ -5,14 +5,13 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
-import type { PubSub } from '../runs/pubsub';
-import type { Services } from '../services';
+import type { PubSub } from '../runs';
 import { RunnerHost, type RunnerHostOptions } from './host';
 
 export interface RunnerDeps {
   config: Pick<Config, 'runners' | 'leaseSeconds'>;
   dataSource: DataSource;
-  services: Pick<Services, 'blobs' | 'blobAliases'>;
+  services: Pick<RunnerHostOptions, 'blobs' | 'blobAliases'>;
   pubsub: PubSub;
   log: Logger;
   /** Test knobs (job module, poll interval, …). */

@@ -10,9 +10,11 @@
 import type { DataSource } from 'typeorm';
 import { preparedQuery } from '../db/prepared';
 import { isTransientDbError } from '../db/transient';
-import { finiteMetrics, recordCtes } from '../services/metrics.service';
-import { runBlobKeys } from '../runners/checkpoint-deleter';
 import type { EpochReport } from './job';
+import { finiteMetrics, recordCtes } from './metric-writes';
+
+/** The blob keys a run row refers to (alias `r`): a blob one of them names must stay. */
+export const runBlobKeys = (r: string) => `${r}."checkpointBlobKey", ${r}."previousCheckpointBlobKey", ${r}."bestCheckpointBlobKey", ${r}."weightsBlobKey"`;
 
 export interface EpochWrite {
   runId: string;
@@ -74,7 +76,7 @@ export class EpochWriter {
       const answers = await writeEpochs(this.ds, batch.map((p) => p.write));
       batch.forEach((p, i) => p.resolve(answers[i]));
     } catch (e) {
-      // the database is away: every epoch of the batch is retried by its own runner (./retry.ts). Anything else is
+      // the database is away: every epoch of the batch is retried by its own runner (src/runners/retry.ts). Anything else is
       // one epoch's fault, not its neighbours': each is written again alone, so the error reaches only its owner.
       if (batch.length === 1 || isTransientDbError(e)) {
         for (const p of batch) p.reject(e);
@@ -101,7 +103,7 @@ export function epochWriter(ds: DataSource): EpochWriter {
  * `held`: the UPDATE, fenced (./fenced.ts) per run on the id and owner of its row of `b`: one statement carries many
  * runs, so FENCE's single-run $1/$2 form cannot serve. The right-hand sides of SET read the row as it was (the last
  * checkpoint becomes the previous one, unless this very epoch is stored already: a retry after a commit whose answer
- * was lost, ./retry.ts, then nothing shifts), and the self-join `o` hands back the keys it had before. Points go in
+ * was lost, src/runners/retry.ts, then nothing shifts), and the self-join `o` hands back the keys it had before. Points go in
  * only for runs `held` updated: a runner that lost its lease writes nothing. Unreferenced: every CTE reads the snapshot
  * from before the statement, so the references of the runs written are the new ones `held` returns, the other runs'
  * the table's (content-addressed: twin runs, same config and seed, hold the very same bytes and may drop them in one

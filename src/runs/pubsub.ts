@@ -3,8 +3,6 @@
  * LISTEN/NOTIFY, with the runners) can replace the in-process one. Payloads must survive JSON (a Date may come
  * back as an ISO string; the DateTime scalar serialises both).
  */
-import type { RunProgress } from '../schema/types';
-
 export interface PubSub {
   publish(topic: string, payload: unknown): Promise<void>;
   /** An async iterator of payloads; `return()` (the subscriber going away) unsubscribes. */
@@ -12,21 +10,17 @@ export interface PubSub {
   close(): Promise<void>;
 }
 
-/** Topics. Every run event goes to both its run's topic and the all-runs topic. */
+/** Topics. Every run event goes to both its run's topic and the all-runs topic (./events.ts). */
 export const topics = {
   run: (runId: string) => `run:${runId}`,
   allRuns: 'runs',
-  /** API tokens created or revoked (./ws-sessions.ts closes the WebSockets of revoked ones). */
+  /** API tokens created or revoked (src/server/ws-sessions.ts closes the WebSockets of revoked ones). */
   tokens: 'tokens',
 };
 
 export interface TokenEvent {
   id: string;
   revoked: boolean;
-}
-
-export async function publishRunProgress(pubsub: PubSub, event: RunProgress): Promise<void> {
-  await Promise.all([pubsub.publish(topics.run(event.runId), event), pubsub.publish(topics.allRuns, event)]);
 }
 
 /** In-process PubSub: per topic, a set of bounded queues (a slow subscriber drops its oldest events). */

@@ -4,10 +4,35 @@
  * leaseOwner (a unique id per slot and process) and leaseExpiresAt, renewed by a heartbeat. Every write a runner
  * makes afterwards is fenced on the lease (./fenced.ts).
  */
-import type { DataSource } from 'typeorm';
-import type { Run } from '../schema/run.entity';
+import type { DataSource, EntityManager } from 'typeorm';
+import { Run } from '../schema/run.entity';
 import { RunStatus } from '../schema/enums';
 import { fenced, FENCE, updated, type Db } from './fenced';
+
+/** A validated run, as the services build it: everything but its state, which the queue sets (QUEUED, epoch 0). */
+export type NewRun = Pick<
+  Run,
+  | 'kind'
+  | 'cohortId'
+  | 'cohortFingerprint'
+  | 'contrast'
+  | 'initialization'
+  | 'pretrainRunId'
+  | 'nLabeled'
+  | 'seed'
+  | 'preset'
+  | 'config'
+  | 'overrides'
+  | 'sweepId'
+  | 'epochs'
+  | 'codeVersion'
+>;
+
+/** Inserts a QUEUED run inside the caller's transaction; publish it (./events.ts publishStatus) once committed. */
+export async function enqueueRun(m: EntityManager, run: NewRun): Promise<Run> {
+  const repo = m.getRepository(Run);
+  return repo.save(repo.create({ ...run, status: RunStatus.QUEUED, epoch: 0 }));
+}
 
 export type LeaseState = 'held' | 'cancelled' | 'lost';
 

@@ -4,15 +4,15 @@
  * runner that lost its run (cancelled, lease taken over) changes nothing.
  */
 import type { DataSource } from 'typeorm';
-import { RunKind, RunStatus } from '../schema/enums';
+import { RunKind } from '../schema/enums';
 import { EvaluationRecord, SubjectScoreRecord } from '../schema/evaluation.entity';
 import { Run } from '../schema/run.entity';
-import { publishRunProgress, type PubSub } from './pubsub';
-import { finiteMetrics } from '../services/metrics.service';
-import { progressEvent } from '../services/run.service';
 import { epochWriter } from './epoch-writer';
+import { progressEvent, publishRunProgress } from './events';
 import { fenced } from './fenced';
 import type { EpochReport, JobResult } from './job';
+import { finiteMetrics, rebuildSummaries } from './metric-writes';
+import type { PubSub } from './pubsub';
 import { failOrphanedFineTuning } from './queue';
 
 /** The run is no longer this runner's: cancelled, or its lease was taken over. */
@@ -34,7 +34,7 @@ export class RunRecorder {
   /**
    * Stores an epoch (checkpoint keys, progress, metric points; the lease is renewed too), then publishes it.
    * Answers the checkpoint blobs this epoch superseded and no run refers to any more: a run keeps its last, the one
-   * before it (where a resume restarts when the last is corrupt, ./checkpoints.ts) and its best checkpoint (each
+   * before it (where a resume restarts when the last is corrupt, src/runners/checkpoints.ts) and its best checkpoint (each
    * holds the weights and both Adam moments, megabytes a time); a checkpoint goes once superseded twice.
    */
   async epochEnd(runId: string, report: EpochReport, at = new Date()): Promise<{ run: Run; superseded: string[] }> {
@@ -46,6 +46,30 @@ export class RunRecorder {
     const metrics = names.map((name, i) => ({ name, value: numbers[i] }));
     await publishRunProgress(this.pubsub, { ...progressEvent(run, report.phase), metrics, at });
     return { run, superseded: written.superseded };
+  }
+
+  /**
+   * Rewinds the run to the checkpoint it resumes from (src/runners/checkpoints.ts chose it), fenced on the lease.
+   * Keeping the last checkpoint keeps the previous one too; resuming from the previous one leaves none before it.
+   * Metric points after the epoch go (normally none: an epoch's points and its checkpoint are written in one
+   * statement) and the summaries are computed again, so the epochs trained again write exactly one point per metric.
+   */
+  async rewind(runId: string, to: { epoch: number; key: string | null; keptLast: boolean }): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      const held = await fenced(
+        m,
+        `epoch = $3, "checkpointBlobKey" = $4,
+         "previousCheckpointBlobKey" = CASE WHEN $5 THEN "previousCheckpointBlobKey" END,
+         "previousCheckpointEpoch" = CASE WHEN $5 THEN "previousCheckpointEpoch" END`,
+        [runId, this.owner, to.epoch, to.key, to.keptLast],
+      );
+      if (!held) throw new RunNotHeldError(runId);
+      const dropped: unknown[] = await m.query(
+        `WITH d AS (DELETE FROM metric_point WHERE "runId" = $1 AND epoch > $2 RETURNING 1) SELECT 1 FROM d LIMIT 1`,
+        [runId, to.epoch],
+      );
+      if (dropped.length) await rebuildSummaries(m, runId);
+    });
   }
 
   /** A phase begins (no event: api.md has one per epoch and one per status change). */
@@ -105,7 +129,3 @@ export class RunRecorder {
   }
 }
 
-/** Publishes a status change the queue made (requeued, failed orphan, reclaimed). */
-export async function publishStatus(pubsub: PubSub, runs: Run[]): Promise<void> {
-  for (const r of runs) await publishRunProgress(pubsub, progressEvent(r, r.status === RunStatus.QUEUED ? 'queue' : (r.phase ?? 'queue')));
-}

@@ -1,4 +1,5 @@
 import { registerEnumType } from 'type-graphql';
+import { RUN_STATUSES } from '../api/run-status';
 import { CONTRAST_KINDS, SUBJECT_GROUPS } from '../data/volume';
 
 /** GraphQL enums of api.md. Values are stored as text in the database under the same names. */
@@ -47,14 +48,13 @@ export enum Role {
   ADMIN = 'ADMIN',
 }
 
-export const FINISHED_STATUSES: readonly RunStatus[] = [RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED];
-
-// The data layer names the same enums; a mismatch is a programming error caught at import.
+// The data layer and the clients' src/api name the same enums; a mismatch is a programming error caught at import.
 for (const [name, mine, theirs] of [
   ['ContrastKind', Object.values(ContrastKind), CONTRAST_KINDS],
   ['SubjectGroup', Object.values(SubjectGroup), SUBJECT_GROUPS],
+  ['RunStatus', Object.values(RunStatus), RUN_STATUSES],
 ] as const) {
-  if (mine.join() !== [...theirs].join()) throw new Error(`${name} differs from src/data/volume.ts`);
+  if (mine.join() !== [...theirs].join()) throw new Error(`${name} differs from src/data/volume.ts or src/api/run-status.ts`);
 }
 
 registerEnumType(ContrastKind, { name: 'ContrastKind' });

@@ -12,7 +12,7 @@ import type { Caller } from './auth';
 import { dashboardRoute } from './dashboard-route';
 import { fileRoutes, imageRoutes } from './data-routes';
 import { segmentRoutes } from './segment-route';
-import type { PubSub } from '../runs/pubsub';
+import type { PubSub } from '../runs';
 
 export interface RouteDeps {
   config: Config;

@@ -13,7 +13,7 @@
 import type { Logger } from 'pino';
 import type { TokenService } from '../services/token.service';
 import type { Caller } from './auth';
-import { topics, type PubSub } from '../runs/pubsub';
+import { topics, type PubSub } from '../runs';
 
 /** graphql-ws's close code for "Unauthorized" (its clients treat it as final). */
 export const REVOKED_CLOSE_CODE = 4401;

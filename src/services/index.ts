@@ -1,7 +1,7 @@
 import type { NephronDataSource } from '../../ormconfig';
 import type { Config } from '../config';
 import type { BlobStore } from '../data/blobStore';
-import type { PubSub } from '../runs/pubsub';
+import type { PubSub } from '../runs';
 import { AnalysisService } from './analysis.service';
 import { BlobAliases, createBlobStore } from './blob-store';
 import { CohortService } from './cohort.service';

@@ -3,12 +3,11 @@ import { pretrainProgressEpochs, type PresetName, type RunConfig } from '../ml/p
 import { ConfigError, resolveConfig } from '../ml/resolveConfig';
 import { badInput, conflict, isUuid, notFound } from '../errors';
 import { Cohort } from '../schema/cohort.entity';
-import { ContrastKind, FINISHED_STATUSES, Initialization, Preset, RunKind, RunStatus, Split } from '../schema/enums';
+import { ContrastKind, Initialization, Preset, RunKind, RunStatus, Split } from '../schema/enums';
 import { Run } from '../schema/run.entity';
 import { Subject } from '../schema/subject.entity';
-import type { RunConnection, RunProgress } from '../schema/types';
-import { failOrphanedFineTuning } from '../runs/queue';
-import { publishRunProgress, type PubSub } from '../runs/pubsub';
+import type { RunConnection } from '../schema/types';
+import { cancelRun, enqueueRun, publishStatus, type PubSub } from '../runs';
 import { codeVersion } from './version';
 import { decodeCursor, encodeCursor, pageInfo, pageSize } from './pagination';
 
@@ -51,20 +50,6 @@ export function resolveOrBadInput(kind: RunKind, preset: Preset, overrides: unkn
     }
     throw e;
   }
-}
-
-export function progressEvent(run: Run, phase = run.phase ?? 'queue'): RunProgress {
-  return {
-    runId: run.id,
-    status: run.status,
-    phase,
-    epoch: run.epoch,
-    epochs: run.epochs,
-    metrics: [],
-    at: new Date(),
-    cohortId: run.cohortId,
-    sweepId: run.sweepId,
-  };
 }
 
 export class RunService {
@@ -120,13 +105,13 @@ export class RunService {
 
   async startPretraining(input: PretrainingRequest): Promise<Run> {
     const run = await this.ds.transaction((m) => this.createPretraining(m, input, { field: 'input.overrides' }));
-    await publishRunProgress(this.pubsub, progressEvent(run));
+    await publishStatus(this.pubsub, [run]);
     return run;
   }
 
   async startFineTuning(input: FineTuningRequest): Promise<Run> {
     const run = await this.ds.transaction((m) => this.createFineTuning(m, input, { field: 'input.overrides' }));
-    await publishRunProgress(this.pubsub, progressEvent(run));
+    await publishStatus(this.pubsub, [run]);
     return run;
   }
 
@@ -218,10 +203,8 @@ export class RunService {
       nLabeled?: number;
     },
   ): Promise<Run> {
-    const repo = m.getRepository(Run);
-    const run = repo.create({
+    return enqueueRun(m, {
       kind: v.kind,
-      status: RunStatus.QUEUED,
       cohortId: v.cohort.id,
       cohortFingerprint: v.cohort.fingerprint,
       contrast: v.contrast,
@@ -233,32 +216,17 @@ export class RunService {
       config: v.config as unknown as Record<string, unknown>,
       overrides: (v.overrides ?? {}) as Record<string, unknown>,
       sweepId: v.sweepId,
-      epoch: 0,
       epochs: totalEpochs(v.kind, v.config),
       codeVersion: codeVersion(),
     });
-    return repo.save(run);
   }
 
   /**
-   * Cancels a QUEUED or RUNNING run (a RUNNING run's runner sees the status and stops within one batch; its metric
-   * points stay). Cancelling a PRETRAIN run fails its queued CLC fine-tuning runs. A finished run is CONFLICT.
+   * Cancels a QUEUED or RUNNING run (src/runs/cancel.ts: its runner stops within one batch; its metric points stay).
+   * Cancelling a PRETRAIN run fails its queued CLC fine-tuning runs. A finished run is CONFLICT.
    */
-  async cancel(id: string): Promise<Run> {
-    const { run, orphans } = await this.ds.transaction(async (m) => {
-      const repo = m.getRepository(Run);
-      const current = isUuid(id) ? await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
-      if (!current) throw notFound('run', id);
-      if (FINISHED_STATUSES.includes(current.status)) {
-        throw conflict(`run ${id} is already ${current.status}: only QUEUED or RUNNING runs can be cancelled`);
-      }
-      await repo.update({ id }, { status: RunStatus.CANCELLED, finishedAt: () => 'now()', leaseExpiresAt: null } as never);
-      // its queued CLC fine-tuning runs can never start: they fail now, naming the cancelled pretraining run
-      const orphans = current.kind === RunKind.PRETRAIN ? await failOrphanedFineTuning(m, id) : [];
-      return { run: await repo.findOneByOrFail({ id }), orphans };
-    });
-    for (const r of [run, ...orphans]) await publishRunProgress(this.pubsub, progressEvent(r, r.phase ?? 'queue'));
-    return run;
+  cancel(id: string): Promise<Run> {
+    return cancelRun(this.ds, this.pubsub, id);
   }
 }
 

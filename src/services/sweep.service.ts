@@ -5,8 +5,8 @@ import { ContrastKind, Initialization, Preset, RunKind, RunStatus, Split } from 
 import { Run } from '../schema/run.entity';
 import { Subject } from '../schema/subject.entity';
 import { Sweep } from '../schema/sweep.entity';
-import { publishRunProgress, type PubSub } from '../runs/pubsub';
-import { progressEvent, requireContrast, requireSeed, resolveOrBadInput, type RunService } from './run.service';
+import { cancelSweepRuns, publishStatus, type PubSub } from '../runs';
+import { requireContrast, requireSeed, resolveOrBadInput, type RunService } from './run.service';
 
 export interface SweepRequest {
   name: string;
@@ -170,7 +170,7 @@ export class SweepService {
       return { sweep: await sweepRepo.findOneByOrFail({ id: sweep.id }), created };
     });
     // all at once: the PubSub keeps their order, and on PostgreSQL they share NOTIFY statements instead of one round trip each
-    await Promise.all(created.map((run) => publishRunProgress(this.pubsub, progressEvent(run))));
+    await publishStatus(this.pubsub, created);
     return sweep;
   }
 
@@ -181,16 +181,7 @@ export class SweepService {
   async cancel(id: string): Promise<Sweep> {
     const sweep = await this.get(id);
     if (!sweep) throw notFound('sweep', id);
-    const cancelled = await this.ds.transaction(async (m) => {
-      const repo = m.getRepository(Run);
-      const open = await repo.find({ where: { sweepId: id, status: In([RunStatus.QUEUED, RunStatus.RUNNING]) }, lock: { mode: 'pessimistic_write' } });
-      if (!open.length) throw conflict(`sweep ${sweep.name} has no QUEUED or RUNNING run left to cancel`);
-      const ids = open.map((r) => r.id);
-      await repo.update({ id: In(ids) }, { status: RunStatus.CANCELLED, finishedAt: () => 'now()', leaseExpiresAt: null } as never);
-      return repo.findBy({ id: In(ids) });
-    });
-    await Promise.all(cancelled.map((r) => publishRunProgress(this.pubsub, progressEvent(r, r.phase ?? 'queue'))));
+    await cancelSweepRuns(this.ds, this.pubsub, sweep);
     return sweep;
   }
-
 }

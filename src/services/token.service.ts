@@ -3,7 +3,7 @@ import { In, IsNull, type DataSource } from 'typeorm';
 import { isUuid, notFound } from '../errors';
 import { ApiToken } from '../schema/api-token.entity';
 import { Role } from '../schema/enums';
-import { topics, type PubSub, type TokenEvent } from '../runs/pubsub';
+import { topics, type PubSub, type TokenEvent } from '../runs';
 
 /** Tokens look like "nph_<43 base64url chars>" (256 random bits); the database keeps only their sha256. */
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Run } from '../../src/schema/run.entity';
 import { RunStatus } from '../../src/schema/enums';
+import { recordMetrics } from '../../src/runs';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { seedCohort } from '../helpers/fixtures';
 import { startTestServer, type TestServer } from '../helpers/server';
@@ -149,11 +150,11 @@ describe.each(DB_KINDS)('GraphQL API on %s', (kind) => {
 
     it('serves metrics: summaries without points, downsampled points keeping min and max', async () => {
       const id = (await t.ok(`mutation($i: PretrainingInput!) { startPretraining(input: $i) { id } }`, { i: { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed: 99 } })).startPretraining.id;
-      const m = t.server.services.metrics;
+      const record = (runId: string, epoch: number, values: Record<string, number>) => recordMetrics(t.server.dataSource, runId, epoch, values);
       for (let epoch = 1; epoch <= 50; epoch++) {
-        await m.record(id, epoch, { train_loss: epoch === 17 ? 0.01 : 1 / epoch + 0.1, lr: epoch === 33 ? 9 : 1e-3 });
+        await record(id, epoch, { train_loss: epoch === 17 ? 0.01 : 1 / epoch + 0.1, lr: epoch === 33 ? 9 : 1e-3 });
       }
-      await m.record(id, 50, { train_loss: 1 / 50 + 0.1, lr: 1e-3 }); // re-sent: idempotent
+      await record(id, 50, { train_loss: 1 / 50 + 0.1, lr: 1e-3 }); // re-sent: idempotent
       const data = await t.ok(`query($id: ID!) { run(id: $id) {
         all: metrics { name last min max }
         some: metrics(names: ["train_loss"], maxPoints: 10) { name last min max points { epoch value at } }

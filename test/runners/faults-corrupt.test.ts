@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CorruptBlobError, FileBlobStore } from '../../src/data/blobStore';
 import { resumePoint } from '../../src/runners/checkpoints';
 import { RunnerHost } from '../../src/runners/host';
-import { RunQueue } from '../../src/runs/queue';
+import { recordMetrics, RunQueue, RunRecorder } from '../../src/runs';
 import { Run } from '../../src/schema/run.entity';
 import type { RunProgress } from '../../src/schema/types';
 import { createLogger } from '../../src/server/logger';
@@ -175,11 +175,11 @@ describe.each(STORES)('corrupt checkpoint on the $store store', ({ store, kind }
       const blobs = t.server.services.blobs;
       const previous = await blobs.put(new Uint8Array([1, 2, 3, 4]));
       const last = await blobs.put(new Uint8Array([5, 6, 7, 8, 9, 10, 11, 12]));
-      for (const [epoch, loss] of [[1, 0.9], [2, 0.5], [3, 0.1]]) await t.server.services.metrics.record(id, epoch, { train_loss: loss });
+      for (const [epoch, loss] of [[1, 0.9], [2, 0.5], [3, 0.1]]) await recordMetrics(ds, id, epoch, { train_loss: loss });
       await ds.query(`UPDATE run SET epoch = 3, "checkpointBlobKey" = $2, "previousCheckpointBlobKey" = $3, "previousCheckpointEpoch" = 2 WHERE id = $1`, [id, last, previous]);
       await corrupt(last);
 
-      const point = await resumePoint(ds, blobs, await row(id), 'test:0');
+      const point = await resumePoint(new RunRecorder(ds, t.pubsub, 'test:0', 60_000), blobs, await row(id));
       expect(point).toMatchObject({ key: previous, epoch: 2 });
       expect([...point.bytes!]).toEqual([1, 2, 3, 4]);
       expect(await row(id)).toMatchObject({ epoch: 2, checkpointBlobKey: previous, previousCheckpointBlobKey: null, previousCheckpointEpoch: null });
@@ -193,7 +193,7 @@ describe.each(STORES)('corrupt checkpoint on the $store store', ({ store, kind }
       ]);
       // a runner whose lease is gone rewinds nothing (a rewind happens only when a checkpoint is unusable)
       await corrupt(previous);
-      await expect(resumePoint(ds, blobs, await row(id), 'someone-else:0')).rejects.toThrow(/no longer held/);
+      await expect(resumePoint(new RunRecorder(ds, t.pubsub, 'someone-else:0', 60_000), blobs, await row(id))).rejects.toThrow(/no longer held/);
       await ds.query(`UPDATE run SET status = 'CANCELLED', "leaseOwner" = NULL WHERE id = $1`, [id]);
     });
   });
