@@ -11,5 +11,8 @@ export const ACTIVE_STATUSES: readonly RunStatusName[] = ['QUEUED', 'RUNNING'];
 /** Final: the run will not change any more. */
 export const FINISHED_STATUSES: readonly RunStatusName[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
+/** How summaries list the counts: finished first, then running, then queued. */
+export const SUMMARY_ORDER: readonly RunStatusName[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'RUNNING', 'QUEUED'];
+
 export const isActiveStatus = (status: string): boolean => (ACTIVE_STATUSES as readonly string[]).includes(status);
 export const isFinishedStatus = (status: string): boolean => (FINISHED_STATUSES as readonly string[]).includes(status);

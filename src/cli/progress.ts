@@ -5,8 +5,8 @@
  */
 import { duration, fixed } from './text';
 import type { RunFields } from '../api/run-fields';
+import { isFinishedStatus, SUMMARY_ORDER } from '../api/run-status';
 
-export const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
 export interface RunInfo extends RunFields {
   startedAt: string | null;
@@ -60,8 +60,8 @@ export class Progress {
       return;
     }
     cur.device = info.device ?? cur.device; // set when a runner claims the run (events do not carry it)
-    if (TERMINAL.has(cur.status)) return;
-    if (TERMINAL.has(info.status)) this.finish(cur, info.status, info.error);
+    if (isFinishedStatus(cur.status)) return;
+    if (isFinishedStatus(info.status)) this.finish(cur, info.status, info.error);
     else if (info.epoch >= cur.epoch) Object.assign(cur, { status: info.status, epoch: info.epoch, epochs: info.epochs, startedAt: cur.startedAt ?? info.startedAt });
   }
 
@@ -69,7 +69,7 @@ export class Progress {
   event(e: ProgressEvent): boolean {
     const r = this.runs.get(e.runId);
     if (!r) return false;
-    if (TERMINAL.has(r.status)) return true;
+    if (isFinishedStatus(r.status)) return true;
     const metric = (n: string) => e.metrics.find((m) => m.name === n)?.value;
     const loss = LOSSES.map(metric).find((v) => v !== undefined);
     const right = metric('val_dice_right');
@@ -78,7 +78,7 @@ export class Progress {
     if (right !== undefined && left !== undefined) r.dice = (right + left) / 2;
     if (e.status === 'RUNNING' && !r.startedAt) r.startedAt = e.at;
     if (e.epoch >= r.epoch) Object.assign(r, { epoch: e.epoch, epochs: e.epochs || r.epochs, phase: e.phase });
-    if (TERMINAL.has(e.status)) this.finish(r, e.status, null);
+    if (isFinishedStatus(e.status)) this.finish(r, e.status, null);
     else {
       const changed = r.status !== e.status;
       r.status = e.status;
@@ -107,7 +107,7 @@ export class Progress {
   }
 
   get done(): boolean {
-    return this.runs.size > 0 && [...this.runs.values()].every((r) => TERMINAL.has(r.status));
+    return this.runs.size > 0 && [...this.runs.values()].every((r) => isFinishedStatus(r.status));
   }
 
   count(status: string): number {
@@ -116,7 +116,7 @@ export class Progress {
 
   summary(): string {
     const n = this.runs.size;
-    const parts = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'RUNNING', 'QUEUED'].map((s) => [s, this.count(s)] as const).filter(([, c]) => c > 0);
+    const parts = SUMMARY_ORDER.map((s) => [s, this.count(s)] as const).filter(([, c]) => c > 0);
     return `${this.title}: ${n} run${n === 1 ? '' : 's'}, ${parts.map(([s, c]) => `${c} ${s.toLowerCase()}`).join(', ')}`;
   }
 

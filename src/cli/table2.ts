@@ -7,6 +7,7 @@
 import { ciText, SIGNIFICANCE, STAR, starredSide, type Kidney, type Table2Row } from '../analysis/significance';
 import { labelUse, type Baselines, type ModelAgreement, type Reduction, type ReportData } from './reportData';
 import { csvTable, fixed, markdownTable, pValue, textTable } from './text';
+import { SUMMARY_ORDER } from '../api/run-status';
 
 export { STAR, starredSide };
 export const FORMATS = ['table', 'markdown', 'csv', 'json'] as const;
@@ -46,7 +47,7 @@ function agreementCells(m: ModelAgreement): string[][] {
 function runSummary(data: ReportData): string {
   const { runs } = data.sweep;
   const count = (s: string) => runs.filter((r) => r.status === s).length;
-  const parts = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'RUNNING', 'QUEUED'].filter((s) => count(s)).map((s) => `${count(s)} ${s.toLowerCase()}`);
+  const parts = SUMMARY_ORDER.filter((s) => count(s)).map((s) => `${count(s)} ${s.toLowerCase()}`);
   return `sweep "${data.sweep.name}" ${data.sweep.id} (${data.sweep.status}): ${runs.length} runs, ${parts.join(', ')}`;
 }
 

@@ -1,4 +1,5 @@
 import { In, type DataSource } from 'typeorm';
+import { FINISHED_STATUSES } from '../api/run-status';
 import { badInput, conflict, isUuid, notFound } from '../errors';
 import { Cohort } from '../schema/cohort.entity';
 import { ContrastKind, Initialization, Preset, RunKind, RunStatus, Split } from '../schema/enums';
@@ -32,13 +33,17 @@ export interface SweepStats {
  */
 export function sweepStatus(counts: Partial<Record<RunStatus, number>>): RunStatus {
   const n = (s: RunStatus) => counts[s] ?? 0;
-  const finished = n(RunStatus.SUCCEEDED) + n(RunStatus.FAILED) + n(RunStatus.CANCELLED);
+  const finished = finishedCount(counts);
   if (n(RunStatus.RUNNING) > 0) return RunStatus.RUNNING;
   if (n(RunStatus.QUEUED) > 0) return finished > 0 ? RunStatus.RUNNING : RunStatus.QUEUED;
   if (n(RunStatus.FAILED) > 0) return RunStatus.FAILED;
-  if (n(RunStatus.CANCELLED) > 0 && n(RunStatus.SUCCEEDED) === 0) return RunStatus.CANCELLED;
   if (n(RunStatus.CANCELLED) > 0) return RunStatus.CANCELLED;
   return RunStatus.SUCCEEDED;
+}
+
+/** Runs in a finished status (src/api/run-status.ts). */
+function finishedCount(counts: Partial<Record<RunStatus, number>>): number {
+  return FINISHED_STATUSES.reduce((sum, s) => sum + (counts[s as RunStatus] ?? 0), 0);
 }
 
 function requireList<T>(values: T[], field: string, what: string): void {
@@ -86,7 +91,7 @@ export class SweepService {
     for (const id of ids) {
       const c = counts.get(id) ?? {};
       const total = Object.values(c).reduce((a, b) => a + (b ?? 0), 0);
-      const done = (c.SUCCEEDED ?? 0) + (c.FAILED ?? 0) + (c.CANCELLED ?? 0);
+      const done = finishedCount(c);
       out.set(id, { total, done, status: sweepStatus(c) });
     }
     return out;

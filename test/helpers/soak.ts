@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { RUN_DETAIL, RUNS } from '../../client/src/api/queries';
 import { startNephron, type MemorySample, type NephronProcess } from './processes';
 import { connectWs } from './ws';
+import { isFinishedStatus } from '../../src/api/run-status';
 
 /**
  * `nephron serve` as the soak runs it (the memory test and bench/soak.ts): one runner, the production lease and answer
@@ -51,7 +52,6 @@ export interface SoakSample {
   queries: number;
 }
 
-const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 async function post(url: string, query: string, variables?: Record<string, unknown>): Promise<any> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
@@ -107,7 +107,7 @@ export async function soak(o: SoakOptions): Promise<{ samples: SoakSample[]; sta
             pending.push(post(o.url, RUN_DETAIL, { id: run.id, maxPoints: 400 }), post(o.url, RUNS, { filter: {}, first: 50, after: null }));
             queries += 2;
           }
-          if (TERMINAL.includes(e.status)) resolve(e.status);
+          if (isFinishedStatus(e.status)) resolve(e.status);
         };
       });
       listener = null;

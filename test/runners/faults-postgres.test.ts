@@ -13,9 +13,9 @@ import { WS_TRY_AGAIN_LATER } from '../../src/server/server';
 import { clusterUnavailableReason, startPgCluster, type PgCluster } from '../helpers/pg-cluster';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { expectEveryEpochOnce } from '../helpers/run-points';
+import { isFinishedStatus } from '../../src/api/run-status';
 
 const PROGRESS = `subscription($id: ID!) { runProgress(runId: $id) { status epoch epochs metrics { name } } }`;
-const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 // like the other PostgreSQL tests: skipped where the server binaries are missing, except under CI=true, where the
 // test runs and fails on the reason
 const unavailable = process.env.CI ? null : clusterUnavailableReason();
@@ -80,7 +80,7 @@ describe.skipIf(unavailable !== null)('PostgreSQL restarted while two runs train
     await cluster.start();
     console.log(`[faults] PostgreSQL down ${Date.now() - down} ms (stop, 3 s, start) while 2 runs trained`);
 
-    const ends = await Promise.all(subs.map((s) => s.waitForNext((e) => TERMINAL.includes(e.runProgress.status))));
+    const ends = await Promise.all(subs.map((s) => s.waitForNext((e) => isFinishedStatus(e.runProgress.status))));
     expect(ends.map((e) => e.runProgress.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     // the API answers again (a fresh pooled connection)
     const page = await t.ok(`{ runs(first: 10) { totalCount edges { node { id status epoch epochs } } } }`);
@@ -120,7 +120,7 @@ describe.skipIf(unavailable !== null)('PostgreSQL restarted while two runs train
       await sub.waitForNext((e) => e.runProgress.status === 'RUNNING' && e.runProgress.metrics.length > 0);
 
       await cluster.restart(5_000); // 2.5 times the lease
-      const end = await sub.waitForNext((e) => TERMINAL.includes(e.runProgress.status));
+      const end = await sub.waitForNext((e) => isFinishedStatus(e.runProgress.status));
       expect(end.runProgress.status).toBe('SUCCEEDED');
       const row = await short.server.dataSource.getRepository(Run).findOneByOrFail({ id: run.id });
       // claimed again after the outage (the lease ran out meanwhile), and it did not count against the run

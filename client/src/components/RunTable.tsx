@@ -7,6 +7,7 @@ import { elapsed, fmtDuration, label } from '../lib/format';
 import { Link } from '../router';
 import { ProgressBar, StatusBadge } from './common';
 import type { RunFields } from '../../../src/api/run-fields';
+import { isActiveStatus } from '../../../src/api/run-status';
 
 export interface RunRow extends RunFields {
   preset: string;
@@ -91,7 +92,7 @@ export function RunTable({ rows, canCancel, onCancelled, showSweep = true, selec
               <td><ProgressBar epoch={r.epoch} epochs={r.epochs} status={r.status} phase={r.phase} /></td>
               <td className="num">{r.startedAt ? fmtDuration(elapsed(r.startedAt, r.finishedAt)) : '—'}</td>
               <td className="device" title={r.device ?? undefined}>{r.device ?? '—'}</td>
-              {canCancel && <td>{(r.status === 'QUEUED' || r.status === 'RUNNING') && <CancelButton id={r.id} onDone={onCancelled} />}</td>}
+              {canCancel && <td>{isActiveStatus(r.status) && <CancelButton id={r.id} onDone={onCancelled} />}</td>}
             </tr>
           ))}
         </tbody>

@@ -11,6 +11,7 @@ import { CancelButton, type RunRow } from '../components/RunTable';
 import { EvaluationTable, type SubjectScore } from '../components/EvaluationTable';
 import { SegmentUpload } from '../components/SegmentUpload';
 import { chartGroups, MAX_POINTS, useLiveMetrics, type MetricSeriesJson } from './useLiveMetrics';
+import { isFinishedStatus } from '../../../src/api/run-status';
 
 interface RunDetail extends RunRow {
   config: unknown;
@@ -32,7 +33,6 @@ interface Progress {
   metrics: { name: string; value: number }[];
 }
 
-const FINISHED = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 export function RunDetailView({ id }: { id: string }) {
   const { role } = useCallerRole();
@@ -44,9 +44,9 @@ export function RunDetailView({ id }: { id: string }) {
   const subError = useSubscription<{ runProgress: Progress }>(RUN_PROGRESS, { runId: id }, ({ runProgress: e }) => {
     append(e.epoch, e.metrics);
     setPhase(e.phase);
-    q.setData((d) => d?.run ? { run: { ...d.run, status: e.status, epoch: e.epoch, epochs: e.epochs, startedAt: d.run.startedAt ?? (e.status === 'RUNNING' ? e.at : null), finishedAt: FINISHED.includes(e.status) ? e.at : d.run.finishedAt } } : d);
+    q.setData((d) => d?.run ? { run: { ...d.run, status: e.status, epoch: e.epoch, epochs: e.epochs, startedAt: d.run.startedAt ?? (e.status === 'RUNNING' ? e.at : null), finishedAt: isFinishedStatus(e.status) ? e.at : d.run.finishedAt } } : d);
     // the evaluation, device and final timings exist only once the run has finished: fetch them then (once)
-    if (FINISHED.includes(e.status) && !finishedSeen.current) {
+    if (isFinishedStatus(e.status) && !finishedSeen.current) {
       finishedSeen.current = true;
       q.refetch();
     }
@@ -62,7 +62,7 @@ export function RunDetailView({ id }: { id: string }) {
         title={`${label(run.kind)} run ${run.id.slice(0, 8)}`}
         actions={
           <span className="head-actions">
-            {canOperate(role) && !FINISHED.includes(run.status) && <CancelButton id={run.id} onDone={q.refetch} />}
+            {canOperate(role) && !isFinishedStatus(run.status) && <CancelButton id={run.id} onDone={q.refetch} />}
             <StatusBadge status={run.status} />
           </span>
         }

@@ -8,9 +8,9 @@ import { Link, navigate, useLocation, withQuery } from '../router';
 import { MAX_COMPARED, parseRunIds } from '../../../src/api/compare';
 import { useCallerRole } from '../role';
 import { patchRow, useRunEvents } from './useLiveRuns';
+import { RUN_STATUSES } from '../../../src/api/run-status';
 
 const PAGE = 50;
-const STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 const KINDS = ['PRETRAIN', 'FINETUNE'];
 const CONTRASTS = ['DIXON', 'T1_MAP', 'T2_MAP', 'BOLD', 'DWI'];
 
@@ -70,7 +70,7 @@ export function RunsView() {
       actions={<span className={`live ${live.error ? 'live-off' : 'live-on'}`} title={live.error ? String(live.error.message) : 'status and progress update as epochs finish'}>{live.error ? 'live updates off' : '● live'}</span>}
     >
       <div className="filters">
-        <Select name="status" label="Status" value={filter.status ?? ''} options={STATUSES} onChange={set('status')} />
+        <Select name="status" label="Status" value={filter.status ?? ''} options={[...RUN_STATUSES]} onChange={set('status')} />
         <Select name="kind" label="Kind" value={filter.kind ?? ''} options={KINDS} onChange={set('kind')} />
         <Select name="contrast" label="Contrast" value={filter.contrast ?? ''} options={CONTRASTS} onChange={set('contrast')} />
         <label className="field-inline">

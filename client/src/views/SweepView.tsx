@@ -11,6 +11,7 @@ import { groupByContrast, label, type Table2Row } from '../lib/format';
 import { Link } from '../router';
 import { SweepFigures, type SweepRun } from './SweepFigures';
 import { useRunEvents } from './useLiveRuns';
+import { isFinishedStatus } from '../../../src/api/run-status';
 
 export interface SweepData {
   sweep: { id: string; name: string; status: string; done: number; total: number; runs: SweepRun[] } | null;
@@ -34,7 +35,7 @@ export function SweepView({ id }: { id: string }) {
   const live = useRunEvents(
     id,
     (e) => {
-      const finished = ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.status);
+      const finished = isFinishedStatus(e.status);
       if (finished) q.refetch(); // a finished run changes done/total, Table 2 and the figures
       else q.setData((d) => d?.sweep ? { ...d, sweep: { ...d.sweep, runs: d.sweep.runs.map((r) => (r.id === e.runId ? { ...r, status: e.status, epoch: e.epoch, epochs: e.epochs } : r)) } } : d);
     },

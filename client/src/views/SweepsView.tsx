@@ -6,6 +6,7 @@ import { ErrorBox, Loading, ProgressBar, Section, StatusBadge } from '../compone
 import { Link } from '../router';
 import { useCallerRole } from '../role';
 import { useRunEvents } from './useLiveRuns';
+import { isFinishedStatus } from '../../../src/api/run-status';
 
 interface SweepRow {
   id: string;
@@ -23,7 +24,7 @@ export function SweepsView() {
     null,
     (e) => {
       // only status changes move these counts, not epochs
-      if (!['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.status) && e.phase !== 'queue') return;
+      if (!isFinishedStatus(e.status) && e.phase !== 'queue') return;
       if (pending.current) return; // one refetch a second at most while many runs finish together
       pending.current = true;
       setTimeout(() => {

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useSubscription } from '../api/hooks';
 import { RUN_EVENTS } from '../api/queries';
+import { isFinishedStatus } from '../../../src/api/run-status';
 
 export interface RunProgressEvent {
   runId: string;
@@ -24,7 +25,7 @@ export interface LiveRow {
 }
 
 export function patchRow<T extends LiveRow>(row: T, e: RunProgressEvent): T {
-  const finished = ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.status);
+  const finished = isFinishedStatus(e.status);
   return {
     ...row,
     status: e.status,
