@@ -11,7 +11,7 @@
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { buildDataSource } from '../ormconfig';
+import { buildDataSource } from '../src/db/data-source';
 import { RunRecorder } from '../src/runs/recorder';
 import { InProcessPubSub } from '../src/runs/pubsub';
 import { PgPubSub } from '../src/runs/pubsub-pg';

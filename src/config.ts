@@ -191,7 +191,7 @@ function parseMutationRate(rateText: string, burstText: string | undefined, prob
   return { perSecond: count / period, burst };
 }
 
-/** The environment a DataSource is built from (ormconfig.ts reads DATABASE_URL and NEPHRON_DATA_DIR). */
+/** The environment a DataSource is built from (src/db/data-source.ts reads DATABASE_URL and NEPHRON_DATA_DIR). */
 export function databaseEnv(config: Config): NodeJS.ProcessEnv {
   return { DATABASE_URL: config.databaseUrl, NEPHRON_DATA_DIR: config.dataDir };
 }

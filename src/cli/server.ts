@@ -5,7 +5,7 @@
  * database) and `schema`. Loaded only for these commands, so the client commands start fast.
  */
 import 'reflect-metadata';
-import { buildDataSource } from '../../ormconfig';
+import { buildDataSource } from '../db/data-source';
 import { databaseEnv, loadConfig } from '../config';
 import { schemaSdl } from '../resolvers';
 import { Role } from '../schema/enums';

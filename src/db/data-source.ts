@@ -8,17 +8,17 @@
  */
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { InitialSchema1764000000000 } from './migrations/1764000000000-InitialSchema';
-import { CohortData1765000000000 } from './migrations/1765000000000-CohortData';
-import { RunnerState1766000000000 } from './migrations/1766000000000-RunnerState';
-import { CheckpointHistory1767000000000 } from './migrations/1767000000000-CheckpointHistory';
-import { RunnerStalls1768000000000 } from './migrations/1768000000000-RunnerStalls';
-import { MetricPointCovering1769000000000 } from './migrations/1769000000000-MetricPointCovering';
-import { Segmentations1770170000000 } from './migrations/1770170000000-Segmentations';
-import { TrainingSizeDice1770200000013 } from './migrations/1770200000013-TrainingSizeDice';
-import { createPGliteDriver, type PGliteDriverModule } from './src/db/pglite-driver';
-import { QueryCounter } from './src/db/query-counter';
-import { ENTITIES } from './src/schema';
+import { InitialSchema1764000000000 } from '../../migrations/1764000000000-InitialSchema';
+import { CohortData1765000000000 } from '../../migrations/1765000000000-CohortData';
+import { RunnerState1766000000000 } from '../../migrations/1766000000000-RunnerState';
+import { CheckpointHistory1767000000000 } from '../../migrations/1767000000000-CheckpointHistory';
+import { RunnerStalls1768000000000 } from '../../migrations/1768000000000-RunnerStalls';
+import { MetricPointCovering1769000000000 } from '../../migrations/1769000000000-MetricPointCovering';
+import { Segmentations1770170000000 } from '../../migrations/1770170000000-Segmentations';
+import { TrainingSizeDice1770200000013 } from '../../migrations/1770200000013-TrainingSizeDice';
+import { ENTITIES } from '../schema';
+import { createPGliteDriver, type PGliteDriverModule } from './pglite-driver';
+import { QueryCounter } from './query-counter';
 
 export const MIGRATIONS = [InitialSchema1764000000000, CohortData1765000000000, RunnerState1766000000000, CheckpointHistory1767000000000, RunnerStalls1768000000000, MetricPointCovering1769000000000, Segmentations1770170000000, TrainingSizeDice1770200000013];
 
@@ -73,6 +73,3 @@ export function buildDataSource(
   }
   return Object.assign(ds, { queryCounter, pglite, target }) as NephronDataSource;
 }
-
-/** For the TypeORM CLI (`npx typeorm -d dist/ormconfig.js migration:show`). Opens nothing until initialize(). */
-export default buildDataSource();

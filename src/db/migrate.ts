@@ -6,7 +6,7 @@
  * later process finds nothing left to do. PGlite is one process by construction (its lock file).
  */
 import type { Migration } from 'typeorm';
-import type { NephronDataSource } from '../../ormconfig';
+import type { NephronDataSource } from './data-source';
 
 /** pg_advisory_lock key of nephron's migrations ("nephmigr" as 8 bytes, so no other application's key collides by chance). */
 export const MIGRATION_LOCK = '7954887910634383218';

@@ -14,7 +14,7 @@
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { DatabaseTarget } from '../../ormconfig';
+import type { DatabaseTarget } from '../db/data-source';
 import { isTransientDbError } from '../db/transient';
 import { InProcessPubSub, type PubSub } from './pubsub';
 

@@ -5,7 +5,7 @@
  */
 import type express from 'express';
 import type { Logger } from 'pino';
-import type { NephronDataSource } from '../../ormconfig';
+import type { NephronDataSource } from '../db/data-source';
 import type { Config } from '../config';
 import type { Services } from '../services';
 import type { Caller } from './auth';

@@ -15,7 +15,7 @@ import { GraphQLError, type ExecutionResult } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { buildDataSource, type NephronDataSource } from '../../ormconfig';
+import { buildDataSource, type NephronDataSource } from '../db/data-source';
 import { databaseEnv, isLoopback, type Config } from '../config';
 import type { Context } from '../resolvers/context';
 import { buildNephronSchema } from '../resolvers';

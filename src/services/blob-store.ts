@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import type { NephronDataSource } from '../../ormconfig';
+import type { NephronDataSource } from '../db/data-source';
 import { BlobNotFoundError, CorruptBlobError, FileBlobStore, PgBlobStore, type BlobStore } from '../data/blobStore';
 import { BlobAlias } from '../schema/blob-alias.entity';
 

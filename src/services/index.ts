@@ -1,4 +1,4 @@
-import type { NephronDataSource } from '../../ormconfig';
+import type { NephronDataSource } from '../db/data-source';
 import type { Config } from '../config';
 import type { BlobStore } from '../data/blobStore';
 import type { PubSub } from '../runs';

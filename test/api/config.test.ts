@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
-import { databaseTarget } from '../../ormconfig';
+import { databaseTarget } from '../../src/db/data-source';
 
 describe('configuration from the environment', () => {
   it('has the documented defaults', () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDataSource, type NephronDataSource } from '../../ormconfig';
+import { buildDataSource, type NephronDataSource } from '../../src/db/data-source';
 import { Cohort } from '../../src/schema/cohort.entity';
 import { DB_KINDS, engineAvailable, testDataSource } from '../helpers/db';
 

@@ -1,6 +1,6 @@
 /** Downsampling of metric points in the database keeps exactly the points of the reference rule `downsample`. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NephronDataSource } from '../../ormconfig';
+import type { NephronDataSource } from '../../src/db/data-source';
 import { createRng } from '../../src/ml/random';
 import { InProcessPubSub } from '../../src/runs/pubsub';
 import { createServices, type Services } from '../../src/services';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildDataSource, type NephronDataSource } from '../../ormconfig';
+import { buildDataSource, type NephronDataSource } from '../../src/db/data-source';
 import { migrate } from '../../src/db/migrate';
 import { engineAvailable } from '../helpers/db';
 import { freshPostgresDatabase } from '../helpers/postgres';

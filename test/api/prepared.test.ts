@@ -1,6 +1,6 @@
 /** preparedQuery: a named prepared statement on PostgreSQL, a plain query on PGlite; same rows, counted once. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NephronDataSource } from '../../ormconfig';
+import type { NephronDataSource } from '../../src/db/data-source';
 import { preparedQuery } from '../../src/db/prepared';
 import { DB_KINDS, engineAvailable, testDataSource } from '../helpers/db';
 

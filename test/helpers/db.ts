@@ -6,7 +6,7 @@
  * probe throws, so the run fails.
  */
 import pg from 'pg';
-import { buildDataSource, type NephronDataSource } from '../../ormconfig';
+import { buildDataSource, type NephronDataSource } from '../../src/db/data-source';
 import { freshPostgresDatabase, POSTGRES_ADMIN_URL } from './postgres';
 
 export { freshPostgresDatabase, POSTGRES_ADMIN_URL };

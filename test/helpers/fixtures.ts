@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import type { NephronDataSource } from '../../ormconfig';
+import type { NephronDataSource } from '../../src/db/data-source';
 import { ContrastKind, Split, SubjectGroup } from '../../src/schema/enums';
 import { InProcessPubSub } from '../../src/runs/pubsub';
 import { createServices, type Services } from '../../src/services';

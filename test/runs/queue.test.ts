@@ -8,7 +8,7 @@ import { InProcessPubSub } from '../../src/runs/pubsub';
 import { createServices, type Services } from '../../src/services';
 import { DB_KINDS, engineAvailable, testDataSource } from '../helpers/db';
 import { seedCohort } from '../helpers/fixtures';
-import type { NephronDataSource } from '../../ormconfig';
+import type { NephronDataSource } from '../../src/db/data-source';
 
 describe.each(DB_KINDS)('run queue on %s', (kind) => {
   describe.skipIf(!engineAvailable(kind))('', () => {
