@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { RUN_DETAIL, RUNS as RUNS_PAGE } from '../client/src/api/queries';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/server/logger';
+import { openNephron } from '../src/app';
 import { createNephronServer } from '../src/server/server';
 import { freshPostgresDatabase } from '../test/helpers/postgres';
 import { machineLine } from './common';
@@ -70,7 +71,7 @@ async function main() {
     let ids: string[] = [];
     for (const cache of CACHE) {
       const config = loadConfig(env(cache === 'off' ? '0' : '1000'));
-      const server = await createNephronServer(config, { log: createLogger(config.logLevel) });
+      const server = await createNephronServer(await openNephron(config, { log: createLogger(config.logLevel) }));
       try {
         if (!ids.length) ids = await seed(server.dataSource);
         const gqlUrl = await server.listen();

@@ -16,6 +16,7 @@ import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/server/logger';
+import { openNephron } from '../src/app';
 import { createNephronServer } from '../src/server/server';
 
 const RUNS = 1000;
@@ -43,7 +44,7 @@ async function main() {
   if (!fs.existsSync(path.join(DIST, 'index.html'))) throw new Error('client/dist is missing: run `npm run build:client` first');
   console.log(bundleSize());
   const config = loadConfig({ DATABASE_URL: 'memory', PORT: '0', LOG_LEVEL: 'warn', NEPHRON_RUNNERS: '0', NEPHRON_DEFAULT_COHORT: 'off' });
-  const server = await createNephronServer(config, { log: createLogger(config.logLevel) });
+  const server = await createNephronServer(await openNephron(config, { log: createLogger(config.logLevel) }));
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
   try {
     const ds = server.dataSource;

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/server/logger';
+import { openNephron } from '../src/app';
 import { createNephronServer } from '../src/server/server';
 import { connectWs } from '../test/helpers/ws';
 
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     NEPHRON_RUNNERS: '1',
     NEPHRON_DATA_DIR: dataDir,
   });
-  const server = await createNephronServer(config, { log: createLogger(config.logLevel) });
+  const server = await createNephronServer(await openNephron(config, { log: createLogger(config.logLevel) }));
   const url = (await server.listen()).replace(/^http/, 'ws');
   const ws = await connectWs(url);
   try {

@@ -18,6 +18,7 @@ import { startRunners } from '../src/runners';
 import { createLogger } from '../src/server/logger';
 import { topics } from '../src/runs/pubsub';
 import { PgPubSub } from '../src/runs/pubsub-pg';
+import { openNephron } from '../src/app';
 import { createNephronServer } from '../src/server/server';
 import { freshPostgresDatabase } from '../test/helpers/postgres';
 import { gql, machineLine } from './common';
@@ -49,7 +50,7 @@ async function main() {
   const log = createLogger(config.logLevel);
   const pubsub = new PgPubSub(dbUrl);
   await pubsub.start();
-  const server = await createNephronServer(config, { pubsub, log });
+  const server = await createNephronServer(await openNephron(config, { pubsub, log }));
   let runners: Awaited<ReturnType<typeof startRunners>> = null;
   let failed = false;
   try {

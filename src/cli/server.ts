@@ -8,12 +8,10 @@ import 'reflect-metadata';
 import { buildDataSource } from '../db/data-source';
 import { databaseEnv, loadConfig } from '../config';
 import { schemaSdl } from '../resolvers';
+import { openNephron } from '../app';
 import { Role } from '../schema/enums';
-import { startRunners } from '../runners';
 import { createLogger } from '../server/logger';
-import { createPubSub } from '../runs';
 import { createNephronServer } from '../server/server';
-import { createServices } from '../services';
 import { TokenService } from '../services/token.service';
 import { migrate } from '../db/migrate';
 
@@ -30,7 +28,7 @@ function option(args: string[], name: string): string | undefined {
 export async function serve(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const server = await createNephronServer(config, { log });
+  const server = await createNephronServer(await openNephron(config, { log }));
   try {
     await server.listen();
   } catch (e) {
@@ -45,30 +43,10 @@ export async function worker(): Promise<void> {
   const config = loadConfig();
   if (config.runners === 0) throw new Error('NEPHRON_RUNNERS=0: a worker without runners has nothing to do');
   const log = createLogger(config.logLevel);
-  const ds = buildDataSource(databaseEnv(config), { onWarn: (m) => log.warn(m) });
-  await ds.initialize();
-  const pubsub = await createPubSub(ds.target, log).catch(async (e) => {
-    await ds.destroy();
-    throw e;
-  });
-  const services = createServices(ds, pubsub, config);
-  const close = async () => {
-    await services.close();
-    await pubsub.close();
-    if (ds.isInitialized) await ds.destroy();
-  };
-  let runners: Awaited<ReturnType<typeof startRunners>>;
-  try {
-    await migrate(ds);
-    runners = await startRunners({ config, dataSource: ds, services, pubsub, log });
-  } catch (e) {
-    await close();
-    throw e;
-  }
-  log.info({ database: ds.target.engine, runners: config.runners }, 'nephron worker running');
+  const nephron = await openNephron(config, { log });
+  log.info({ database: nephron.dataSource.target.engine, runners: config.runners }, 'nephron worker running');
   onSignals(log, async () => {
-    await runners?.stop();
-    await close();
+    await nephron.close();
     log.info('nephron worker stopped');
   });
 }

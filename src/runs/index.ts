@@ -20,7 +20,7 @@ export { progressEvent, publishStatus } from './events';
 export type { Db } from './fenced';
 export type { EpochReport, JobIO, JobResult, JobSpec, JobSplit, JobSubject, SubjectEvaluation } from './job';
 export { recordMetrics } from './metric-writes';
-export { InProcessPubSub, topics, type PubSub, type TokenEvent } from './pubsub';
+export { InProcessPubSub, ObservedPubSub, topics, type PubSub, type TokenEvent } from './pubsub';
 export { createPubSub } from './pubsub-pg';
 export { enqueueRun, failOrphanedFineTuning, RunQueue, type LeaseState, type NewRun } from './queue';
 export { RunNotHeldError, RunRecorder } from './recorder';

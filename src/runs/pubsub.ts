@@ -106,3 +106,32 @@ export class InProcessPubSub implements PubSub {
     for (const close of [...this.closers]) close();
   }
 }
+
+/**
+ * A PubSub that tells its listeners of every publish of this process before it goes out (the HTTP answer cache drops
+ * its answers: an event may change any of them). Events of other processes reach subscribers only.
+ */
+export class ObservedPubSub implements PubSub {
+  private readonly listeners = new Set<() => void>();
+
+  constructor(readonly inner: PubSub) {}
+
+  /** Calls `listener` on every publish; answers the function that removes it. */
+  onPublish(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  publish(topic: string, payload: unknown): Promise<void> {
+    for (const listener of this.listeners) listener();
+    return this.inner.publish(topic, payload);
+  }
+
+  subscribe<T = unknown>(topic: string): AsyncIterableIterator<T> {
+    return this.inner.subscribe<T>(topic);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

@@ -1,7 +1,7 @@
 /**
- * The nephron server: express 5 + Apollo Server 5 for queries and mutations, graphql-ws for subscriptions, on one
- * http server and one path (/graphql). createNephronServer() opens and migrates the database; listen() starts
- * serving; stop() drains HTTP and WebSocket, closes the PubSub and the DataSource.
+ * The nephron server: express 5 + Apollo Server 5 for queries and mutations, graphql-ws for subscriptions (./ws.ts),
+ * on one http server and one path (/graphql), over a nephron opened by src/app.ts. listen() starts serving; stop()
+ * drains HTTP and WebSocket, then closes the nephron (runners, services, PubSub, database).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,48 +11,32 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError, type ExecutionResult } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
-import { buildDataSource, type NephronDataSource } from '../db/data-source';
-import { databaseEnv, isLoopback, type Config } from '../config';
+import type { Nephron } from '../app';
+import { isLoopback, type Config } from '../config';
+import type { NephronDataSource } from '../db/data-source';
+import type { RunnerHost } from '../runners';
 import type { Context } from '../resolvers/context';
 import { buildNephronSchema } from '../resolvers';
 import { createLoaders } from '../resolvers/loaders';
-import { createServices, type Services } from '../services';
+import type { Services } from '../services';
 import { authenticate, type Caller } from './auth';
 import { createFormatError } from './format-error';
-import { createLogger } from './logger';
-import { startRunners, type RunnerHost } from '../runners';
-import type { RunnerHostOptions } from '../runners/host';
-import { createPubSub, topics, type PubSub } from '../runs';
+import { topics, type PubSub } from '../runs';
 import { AnswerCache } from './answer-cache';
 import { ROUTES, type RouteDeps, type RouteInstaller } from './routes';
 import { runStartupTasks } from './startup';
 import { emptyBodyForGet, jsonClientErrors, jsonErrorHandler, queryTimeout, requireJsonBody, sourceNestingGuard } from './http-guards';
-import { refuseServerMessagesFromClients } from './ws-guard';
 import { limitsPlugin, MAX_TOKENS } from './limits';
-import { executeWithDeadline, prepareWsOperation } from './ws-operation';
 import { MutationRateLimiter, rateKey } from './rate-limit';
-import { WsSessions, type ClosableSocket } from './ws-sessions';
+import { serveSubscriptions } from './ws';
+import { WsSessions } from './ws-sessions';
 import { refuseHttpSubscriptions } from './http-subscriptions';
 import { HostOriginGuard } from './origin-guard';
-import { isTransientDbError } from '../db/transient';
-import { migrate } from '../db/migrate';
-
-/** WebSocket close code 1013 (RFC 6455 registry: "Try Again Later"). */
-export const WS_TRY_AGAIN_LATER = 1013;
 
 export interface NephronServerOptions {
-  /** An existing DataSource (initialized or not); by default one is built from the config. */
-  dataSource?: NephronDataSource;
-  pubsub?: PubSub;
-  log?: Logger;
   /** More routes, after ROUTES. */
   routes?: RouteInstaller[];
-  /** Runner host knobs for tests (job module, poll interval, …); NEPHRON_RUNNERS decides whether runners start. */
-  runners?: Partial<RunnerHostOptions>;
   /** Milliseconds clock of the mutation rate limit (tests move it by hand). */
   clock?: () => number;
   /** How often open WebSocket connections re-check their token (./ws-sessions.ts); default 10 s. */
@@ -77,41 +61,22 @@ export interface NephronServer {
   stop(): Promise<void>;
 }
 
-export async function createNephronServer(config: Config, options: NephronServerOptions = {}): Promise<NephronServer> {
-  const log = options.log ?? createLogger(config.logLevel);
-  const dataSource = options.dataSource ?? buildDataSource(databaseEnv(config), { onWarn: (m) => log.warn(m) });
-  if (!dataSource.isInitialized) await dataSource.initialize();
-  try {
-    const applied = await migrate(dataSource);
-    if (applied.length) log.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
-  } catch (e) {
-    await dataSource.destroy().catch(() => {});
-    throw e;
-  }
+/** HTTP, Apollo and graphql-ws on an opened nephron (src/app.ts); the server owns it from here: stop() closes it. */
+export async function createNephronServer(nephron: Nephron, options: NephronServerOptions = {}): Promise<NephronServer> {
+  const { config, log, dataSource, pubsub, services, runners } = nephron;
   const answers = config.answerCacheMs > 0 ? new AnswerCache({ ttlMs: config.answerCacheMs, maxEntries: 1000 }) : null;
-  const basePubsub = options.pubsub ?? (await createPubSub(dataSource.target, log));
-  // every event this process publishes (progress, status, cancellations) may change a cached answer
-  const pubsub: PubSub = answers
-    ? {
-        publish: (topic, payload) => {
-          answers.invalidate();
-          return basePubsub.publish(topic, payload);
-        },
-        subscribe: (topic) => basePubsub.subscribe(topic),
-        close: () => basePubsub.close(),
-      }
-    : basePubsub;
   if (answers) {
+    // every event this process publishes (progress, status, cancellations) may change a cached answer
+    pubsub.onPublish(() => answers.invalidate());
     // events of other processes (LISTEN/NOTIFY) arrive without a local publish: runs that moved, tokens revoked
     // elsewhere (whose cached answers must not outlive them here). The subscriptions end when the PubSub closes.
     for (const topic of [topics.allRuns, topics.tokens]) {
-      const events = basePubsub.subscribe(topic);
+      const events = pubsub.subscribe(topic);
       void (async () => {
         for await (const _event of events) answers.invalidate();
       })();
     }
   }
-  const services = createServices(dataSource, pubsub, config);
   const mutationLimiter = config.mutationRate ? new MutationRateLimiter(config.mutationRate, options.clock) : null;
   const wsSessions = new WsSessions(services.tokens, pubsub, log, options.tokenRecheckMs);
   const schema = await buildNephronSchema();
@@ -157,49 +122,9 @@ export async function createNephronServer(config: Config, options: NephronServer
   };
   for (const install of [...ROUTES, ...(options.routes ?? [])]) install(app, deps);
 
-  // subscriptions: graphql-ws on the same server and path
-  // the Host and Origin are checked on the upgrade request: a refused socket never completes its handshake
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', verifyClient: guard.verifyClient() });
-  refuseServerMessagesFromClients(wsServer); // before useServer: sees each message first
-  // extensions.http (status, Retry-After) is for HTTP answers only: Apollo strips it there, we strip it here
-  const formatWsErrors = (errors: readonly GraphQLError[]) =>
-    errors.map((e) => {
-      const { http: _http, ...extensions } = (e.extensions ?? {}) as Record<string, unknown>;
-      return formatError({ ...e.toJSON(), extensions }, e);
-    });
-  const wsCleanup = useServer<Record<string, unknown>, { caller?: Caller; socket?: unknown; request?: http.IncomingMessage }>(
-    {
-      schema,
-      onConnect: async (ctx) => {
-        try {
-          ctx.extra.caller = await authenticate(services.tokens, ctx.connectionParams?.authorization, guard.peer(ctx.extra.request));
-          wsSessions.add(ctx.extra.socket as ClosableSocket, ctx.extra.caller);
-          return true;
-        } catch (e) {
-          if (isTransientDbError(e)) {
-            // the token could not be checked: 1013 "try again later" (graphql-ws clients retry it), not 4403 (fatal)
-            log.warn({ reason: (e as Error).message }, 'websocket connection deferred: database unavailable');
-            (ctx.extra.socket as ClosableSocket).close(WS_TRY_AGAIN_LATER, 'database unavailable, try again');
-            return false;
-          }
-          log.info({ reason: (e as Error).message }, 'websocket connection refused');
-          return false; // closes with 4403 Forbidden
-        }
-      },
-      onClose: (ctx) => wsSessions.remove(ctx.extra.socket as ClosableSocket),
-      // parse, validate, variables and operation limits as on HTTP (./ws-operation.ts)
-      onSubscribe: (_ctx, _id, payload) => prepareWsOperation(schema, payload, { ...config, introspection: !config.production }),
-      context: (ctx) => makeContext(ctx.extra.caller!, ctx.extra.request?.socket.remoteAddress),
-      execute: executeWithDeadline(config.requestTimeoutMs, (operationName) => log.warn({ operationName, ms: config.requestTimeoutMs, transport: 'websocket' }, 'query timed out')),
-      onError: (_ctx, _id, _payload, errors) => formatWsErrors(errors),
-      onNext: (_ctx, _id, _payload, _args, result) => {
-        const r = result as ExecutionResult;
-        if (r.errors?.length) return { ...r, errors: formatWsErrors(r.errors) } as unknown as ExecutionResult;
-        return undefined;
-      },
-    },
-    wsServer,
-  );
+  // subscriptions: graphql-ws on the same server and path (./ws.ts); the Host and Origin are checked on the upgrade
+  // request, so a refused socket never completes its handshake
+  const subscriptions = serveSubscriptions({ httpServer, schema, config, log, formatError, wsSessions, services, makeContext, guard });
 
   const apollo = new ApolloServer<BaseContext>({
     schema,
@@ -215,7 +140,7 @@ export async function createNephronServer(config: Config, options: NephronServer
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // no HTTP caching here; the plugin would wrap every field resolver (a measurable cost on 100-run pages)
       ApolloServerPluginCacheControlDisabled(),
-      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+      { async serverWillStart() { return { async drainServer() { await subscriptions.dispose(); } }; } },
     ],
   });
   await apollo.start();
@@ -235,17 +160,6 @@ export async function createNephronServer(config: Config, options: NephronServer
   app.use(jsonErrorHandler(log, config.development)); // last: malformed JSON, bodies over 2mb, route errors
 
   await runStartupTasks({ config, dataSource, services, pubsub, log });
-  let runners: RunnerHost | null;
-  try {
-    runners = await startRunners({ config, dataSource, services, pubsub, log, overrides: options.runners });
-  } catch (e) {
-    await apollo.stop();
-    await wsSessions.stop();
-    await services.close();
-    await pubsub.close();
-    await dataSource.destroy();
-    throw e;
-  }
 
   let url = '';
   let stopping: Promise<void> | undefined;
@@ -286,9 +200,7 @@ export async function createNephronServer(config: Config, options: NephronServer
         // runners give their runs back to the queue while HTTP and WebSocket drain
         await Promise.all([runners?.stop(), apollo.stop()]); // apollo: through the plugin above, also the WebSocket server
         await wsSessions.stop();
-        await services.close(); // worker pool and background cohort work, before the database goes
-        await pubsub.close();
-        if (dataSource.isInitialized) await dataSource.destroy();
+        await nephron.close(); // services, PubSub, database
         log.info('nephron stopped');
       })();
       return stopping;

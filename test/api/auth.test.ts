@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config';
 import { Role } from '../../src/schema/enums';
 import { Run } from '../../src/schema/run.entity';
 import { createLogger } from '../../src/server/logger';
+import { openNephron } from '../../src/app';
 import { createNephronServer } from '../../src/server/server';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { seedCohort } from '../helpers/fixtures';
@@ -94,7 +95,7 @@ describe.each(DB_KINDS)('auth on %s', (kind) => {
 describe('binding', () => {
   it('refuses a non-loopback HOST without tokens', async () => {
     const config = loadConfig({ HOST: '0.0.0.0', PORT: '0', DATABASE_URL: 'memory', LOG_LEVEL: 'silent' });
-    const server = await createNephronServer(config, { log: createLogger('silent') });
+    const server = await createNephronServer(await openNephron(config, { log: createLogger('silent') }));
     try {
       await expect(server.listen()).rejects.toThrow(/refusing to listen on HOST=0\.0\.0\.0 without API tokens/);
       // with a token it may

@@ -8,8 +8,10 @@ import { createLogger } from '../../src/server/logger';
 import type { RunnerHostOptions } from '../../src/runners/host';
 import { InProcessPubSub } from '../../src/runs/pubsub';
 import { PgPubSub } from '../../src/runs/pubsub-pg';
+import { openNephron } from '../../src/app';
 import { createNephronServer, type NephronServer, type NephronServerOptions } from '../../src/server/server';
 import { freshDatabaseEnv, type DbKind } from './db';
+import type { Logger } from 'pino';
 import type { ClientOptions } from 'ws';
 import { connectWs, type TestWsClient } from './ws';
 
@@ -39,7 +41,7 @@ export interface TestServer {
 export async function startTestServer(
   kind: DbKind,
   env: Record<string, string> = {},
-  options: { runners?: Partial<RunnerHostOptions>; databaseUrl?: string; server?: Pick<NephronServerOptions, 'clock' | 'tokenRecheckMs' | 'log'> } = {},
+  options: { runners?: Partial<RunnerHostOptions>; databaseUrl?: string; server?: Pick<NephronServerOptions, 'clock' | 'tokenRecheckMs'> & { log?: Logger } } = {},
 ): Promise<TestServer> {
   // databaseUrl: share a database another process uses (the caller owns it)
   const db = options.databaseUrl ? { env: { DATABASE_URL: options.databaseUrl }, cleanup: async () => {} } : await freshDatabaseEnv(kind);
@@ -49,7 +51,8 @@ export async function startTestServer(
   try {
     pubsub = kind === 'postgres' ? new PgPubSub(config.databaseUrl!) : new InProcessPubSub();
     if (pubsub instanceof PgPubSub) await pubsub.start();
-    server = await createNephronServer(config, { log: createLogger(config.logLevel), ...options.server, pubsub, runners: options.runners });
+    const { log = createLogger(config.logLevel), ...serverOptions } = options.server ?? {};
+    server = await createNephronServer(await openNephron(config, { pubsub, log, runners: options.runners }), serverOptions);
   } catch (e) {
     await db.cleanup();
     throw e;

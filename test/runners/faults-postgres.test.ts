@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Run } from '../../src/schema/run.entity';
 import { topics } from '../../src/runs/pubsub';
-import { WS_TRY_AGAIN_LATER } from '../../src/server/server';
+import { WS_TRY_AGAIN_LATER } from '../../src/server/ws';
 import { clusterUnavailableReason, startPgCluster, type PgCluster } from '../helpers/pg-cluster';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { expectEveryEpochOnce } from '../helpers/run-points';
