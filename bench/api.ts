@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { RUN_DETAIL, RUNS as RUNS_PAGE } from '../client/src/api/queries';
 import { loadConfig } from '../src/config';
-import { createLogger } from '../src/server/logger';
+import { createLogger } from '../src/logger';
 import { openNephron } from '../src/app';
 import { createNephronServer } from '../src/server/server';
 import { freshPostgresDatabase } from '../test/helpers/postgres';

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { loadConfig } from '../src/config';
-import { createLogger } from '../src/server/logger';
+import { createLogger } from '../src/logger';
 import { openNephron } from '../src/app';
 import { createNephronServer } from '../src/server/server';
 

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../src/config';
-import { createLogger } from '../src/server/logger';
+import { createLogger } from '../src/logger';
 import { openNephron } from '../src/app';
 import { createNephronServer } from '../src/server/server';
 import { connectWs } from '../test/helpers/ws';

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { loadConfig } from '../src/config';
 import { startRunners } from '../src/runners';
-import { createLogger } from '../src/server/logger';
+import { createLogger } from '../src/logger';
 import { topics } from '../src/runs/pubsub';
 import { PgPubSub } from '../src/runs/pubsub-pg';
 import { openNephron } from '../src/app';

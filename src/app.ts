@@ -10,7 +10,7 @@ import { migrate } from './db/migrate';
 import { startRunners, type RunnerHost } from './runners';
 import type { RunnerHostOptions } from './runners/host';
 import { createPubSub, ObservedPubSub, type PubSub } from './runs';
-import { createLogger } from './server/logger';
+import { createLogger } from './logger';
 import { createServices, type Services } from './services';
 
 export interface NephronOptions {

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import type { LogLevel } from '../config';
+import type { LogLevel } from './config';
 
 /** JSON lines on stdout (pino); LOG_LEVEL picks the level. */
 export function createLogger(level: LogLevel = 'info'): Logger {

@@ -10,7 +10,7 @@ import { databaseEnv, loadConfig } from '../config';
 import { schemaSdl } from '../resolvers';
 import { openNephron } from '../app';
 import { Role } from '../schema/enums';
-import { createLogger } from '../server/logger';
+import { createLogger } from '../logger';
 import { createNephronServer } from '../server/server';
 import { TokenService } from '../services/token.service';
 import { migrate } from '../db/migrate';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { Role } from '../../src/schema/enums';
 import { Run } from '../../src/schema/run.entity';
-import { createLogger } from '../../src/server/logger';
+import { createLogger } from '../../src/logger';
 import { openNephron } from '../../src/app';
 import { createNephronServer } from '../../src/server/server';
 import { DB_KINDS, engineAvailable } from '../helpers/db';

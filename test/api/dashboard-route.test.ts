@@ -11,7 +11,7 @@ import express from 'express';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dashboardRoute, findClientDist, RECHECK_MS } from '../../src/server/dashboard-route';
-import { createLogger } from '../../src/server/logger';
+import { createLogger } from '../../src/logger';
 import type { RouteDeps } from '../../src/server/routes';
 
 describe('dashboard route', () => {

@@ -4,7 +4,7 @@
  */
 import request from 'supertest';
 import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/server/logger';
+import { createLogger } from '../../src/logger';
 import type { RunnerHostOptions } from '../../src/runners/host';
 import { InProcessPubSub } from '../../src/runs/pubsub';
 import { PgPubSub } from '../../src/runs/pubsub-pg';

@@ -15,7 +15,7 @@ import { RunnerHost } from '../../src/runners/host';
 import { recordMetrics, RunQueue, RunRecorder } from '../../src/runs';
 import { Run } from '../../src/schema/run.entity';
 import type { RunProgress } from '../../src/schema/types';
-import { createLogger } from '../../src/server/logger';
+import { createLogger } from '../../src/logger';
 import { topics } from '../../src/runs/pubsub';
 import { engineAvailable } from '../helpers/db';
 import { startTestServer, type TestServer } from '../helpers/server';
