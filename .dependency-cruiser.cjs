@@ -2,24 +2,24 @@
  * The import rules of docs/style.md, checked by `npm run lint:deps` (in CI through `npm run lint`). Layers, top to
  * bottom; a module imports only its own layer and the ones below it:
  *   src/cli, client            the command line and the dashboard
+ *   src/server                 HTTP, Apollo, graphql-ws, over what src/app.ts opened
  *   src/app.ts                 the composition root (serve, worker, benches, test helpers)
- *   src/server                 HTTP, Apollo, graphql-ws
  *   src/resolvers              GraphQL: arguments → service call → result
  *   src/services               transactions and rules
  *   src/runners                slots, worker threads, jobs
  *   src/runs                   run state and its events: the only writer of run.status and publisher of RunProgress
- *   src/schema, src/db, src/errors.ts, src/config.ts, src/api   entities and enums, database plumbing, shared types
+ *   src/schema, src/db, src/api, src/errors.ts, src/config.ts, src/logger.ts   entities and enums, database plumbing, shared types
  *   src/ml, src/data, src/analysis                             no database, no GraphQL
  */
 const LAYERS = [
   ['cli', '^src/cli/'],
-  ['app', '^src/app\\.ts$'],
   ['server', '^src/server/'],
+  ['app', '^src/app\\.ts$'],
   ['resolvers', '^src/resolvers/'],
   ['services', '^src/services/'],
   ['runners', '^src/runners/'],
   ['runs', '^src/runs/'],
-  ['foundation', '^(src/(schema|db|api)/|src/errors\\.ts$|src/config\\.ts$|ormconfig\\.ts$|migrations/)'],
+  ['foundation', '^(src/(schema|db|api)/|src/(errors|config|logger)\\.ts$|ormconfig\\.ts$|migrations/)'],
   ['science', '^src/(ml|data|analysis|types)/'],
 ];
 

@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import type { NephronDataSource } from '../../src/db/data-source';
 import { ContrastKind, Split, SubjectGroup } from '../../src/schema/enums';
-import { InProcessPubSub } from '../../src/runs/pubsub';
-import { createServices, type Services } from '../../src/services';
-import { testDataSource, type DbKind } from './db';
+import { InProcessPubSub } from '../../src/runs';
+import { openNephron } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import type { Services } from '../../src/services';
+import { freshDatabaseEnv, type DbKind } from './db';
 
 const key = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -48,19 +50,24 @@ export interface SeededDatabase {
 }
 
 /**
- * For one describe block: a fresh database of `kind` with services and a `seedCohort` cohort, opened before its tests
+ * For one describe block: a fresh database of `kind` opened as `nephron serve` opens it (src/app.ts, no runners), with services and a `seedCohort` cohort, opened before its tests
  * and closed after them (the vitest hooks are registered here). The fields are set once the hooks have run.
  */
 export function useSeededDatabase(kind: DbKind): SeededDatabase {
   const db = {} as SeededDatabase;
   let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    ({ ds: db.ds, close } = await testDataSource(kind));
-    db.services = createServices(db.ds, new InProcessPubSub());
+    const { env, cleanup } = await freshDatabaseEnv(kind);
+    const config = loadConfig({ LOG_LEVEL: 'warn', NEPHRON_RUNNERS: '0', ...env });
+    const nephron = await openNephron(config, { pubsub: new InProcessPubSub() });
+    close = async () => {
+      await nephron.close();
+      await cleanup();
+    };
+    ({ dataSource: db.ds, services: db.services } = nephron);
     db.cohortId = (await seedCohort(db.services)).id;
   });
   afterAll(async () => {
-    await db.services?.close();
     await close?.();
   });
   return db;
