@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
-import type { RouteInstaller } from './routes';
+import type { RouteInstaller } from './route-deps';
 
 const RESERVED = /^\/(graphql|healthz|files|images|api)(\/|$)/;
 

@@ -10,7 +10,7 @@ import type express from 'express';
 import { AppError, badInput, notFound } from '../errors';
 import type { Series } from '../schema/series.entity';
 import type { SliceOverlay } from '../services/series-data.service';
-import type { RouteInstaller } from './routes';
+import type { RouteInstaller } from './route-deps';
 
 const STATUS: Record<string, number> = { BAD_USER_INPUT: 400, NOT_FOUND: 404, UNAUTHENTICATED: 401, FORBIDDEN: 403 };
 

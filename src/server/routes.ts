@@ -3,30 +3,10 @@
  * RouteInstaller to ROUTES, or a caller passes more in createNephronServer({ routes }). Installers run before the
  * GraphQL middleware; use `deps.authenticate(req)` to apply the same token rules as the API.
  */
-import type express from 'express';
-import type { Logger } from 'pino';
-import type { NephronDataSource } from '../db/data-source';
-import type { Config } from '../config';
-import type { Services } from '../services';
-import type { Caller } from './auth';
 import { dashboardRoute } from './dashboard-route';
 import { fileRoutes, imageRoutes } from './data-routes';
 import { segmentRoutes } from './segment-route';
-import type { PubSub } from '../runs';
-
-export interface RouteDeps {
-  config: Config;
-  dataSource: NephronDataSource;
-  services: Services;
-  pubsub: PubSub;
-  log: Logger;
-  /** Resolves the caller like the GraphQL endpoint does; throws an AppError (UNAUTHENTICATED) otherwise. */
-  authenticate(req: express.Request): Promise<Caller>;
-  /** Charges one mutation to the caller's rate limit (./rate-limit.ts), as a GraphQL mutation would; throws RATE_LIMITED. */
-  takeMutation(caller: Caller, req: express.Request): void;
-}
-
-export type RouteInstaller = (app: express.Express, deps: RouteDeps) => void;
+import type { RouteInstaller } from './route-deps';
 
 /** GET /healthz: 200 when the database answers and no migration is pending, else 503. Public. */
 export const healthRoute: RouteInstaller = (app, { dataSource, log }) => {

@@ -13,7 +13,7 @@ import type express from 'express';
 import { AppError, forbidden } from '../errors';
 import { Role } from '../schema/enums';
 import { maskUrl } from '../services/segmentation.service';
-import type { RouteDeps, RouteInstaller } from './routes';
+import type { RouteDeps, RouteInstaller } from './route-deps';
 
 const STATUS: Record<string, number> = { BAD_USER_INPUT: 400, NOT_FOUND: 404, UNAUTHENTICATED: 401, FORBIDDEN: 403, CONFLICT: 409, RATE_LIMITED: 429 };
 

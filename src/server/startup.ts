@@ -1,4 +1,4 @@
-import type { RouteDeps } from './routes';
+import type { RouteDeps } from './route-deps';
 
 export const DEFAULT_COHORT = { name: 'synthetic-79', subjects: 79, seed: 2093, size: 128 } as const;
 

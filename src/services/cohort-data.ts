@@ -11,7 +11,7 @@ import type { BlobStore } from '../data/blobStore';
 import { badInput, conflict } from '../errors';
 import { Cohort } from '../schema/cohort.entity';
 import type { ContrastKind } from '../schema/enums';
-import type { NewSeries } from './cohort.service';
+import type { NewSeries } from './new-cohort';
 import type { WorkerPool } from './workers/pool';
 import type { EncodedSeries } from './workers/tasks';
 

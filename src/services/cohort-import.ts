@@ -10,7 +10,7 @@ import { AppError, badInput } from '../errors';
 import type { Cohort, StoredContrast } from '../schema/cohort.entity';
 import type { ContrastKind, Split, SubjectGroup } from '../schema/enums';
 import { BlobBatch, checkCohortName, fingerprintOf, mapLimit, type CohortDataDeps } from './cohort-data';
-import type { CohortService, NewSeries } from './cohort.service';
+import type { StoreCohort, NewSeries } from './new-cohort';
 import { ImportError, resolveImportDir, scanImportDir } from './import-layout';
 import { readNnunetCohort } from './nnunet-import';
 import { isNnunetDir, type ChannelMapping } from './nnunet-layout';
@@ -26,7 +26,7 @@ export interface ImportRequest {
 
 const badFile = (file: string, reason: string) => new AppError('BAD_USER_INPUT', `${file}: ${reason}`, { field: 'input.path', file, reason });
 
-export async function importCohort(deps: CohortDataDeps, cohorts: CohortService, req: ImportRequest): Promise<Cohort> {
+export async function importCohort(deps: CohortDataDeps, store: StoreCohort, req: ImportRequest): Promise<Cohort> {
   const root = deps.config.importRoot;
   if (!root) throw badInput('this server has no import root: set NEPHRON_IMPORT_ROOT to the directory importCohort may read from', 'input.path');
   const name = await checkCohortName(deps.ds, req.name);
@@ -72,7 +72,7 @@ export async function importCohort(deps: CohortDataDeps, cohorts: CohortService,
       }
       return { code: row.code, group: row.group as SubjectGroup, split: row.split as Split, series, hashes };
     });
-    return await cohorts.insert({
+    return await store({
       name,
       source: `nifti:${relative}`,
       fingerprint: fingerprintOf(subjects.map((s) => ({ code: s.code, series: s.hashes }))),

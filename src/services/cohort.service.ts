@@ -6,39 +6,10 @@ import { Series } from '../schema/series.entity';
 import { Subject } from '../schema/subject.entity';
 import type { SubjectConnection } from '../schema/types';
 import type { CohortDataDeps } from './cohort-data';
+import type { NewCohort } from './new-cohort';
 import { importCohort, type ImportRequest } from './cohort-import';
 import { decodeCursor, encodeCursor, pageInfo, pageSize } from './pagination';
 import { createSyntheticCohort, type Progress, type SyntheticCohortRequest } from './synthetic-cohort';
-
-/** A cohort to store, e.g. from the synthetic generator or a NIfTI import (blobs already in the blob store). */
-export interface NewCohort {
-  name: string;
-  source: string;
-  fingerprint: string;
-  contrasts: StoredContrast[];
-  subjects: {
-    code: string;
-    group: SubjectGroup;
-    split: Split;
-    series: NewSeries[];
-  }[];
-}
-
-export interface NewSeries {
-  contrast: ContrastKind;
-  channels: string[];
-  width: number;
-  height: number;
-  slices: number;
-  spacingMm: number[];
-  orientation?: string;
-  /** 4×4 voxel → RAS+ mm of the source (NIfTI export writes it back). */
-  affine?: number[][] | null;
-  dtype?: string;
-  dataBlobKey: string;
-  maskBlobKey: string | null;
-  kidneyVolumesMl: { right: number; left: number } | null;
-}
 
 export class CohortService {
   constructor(
@@ -98,12 +69,12 @@ export class CohortService {
 
   /** Generates a phantom cohort in the worker pool and stores it in one transaction (./synthetic-cohort.ts). */
   createSynthetic(req: SyntheticCohortRequest, onProgress?: (p: Progress) => void): Promise<Cohort> {
-    return createSyntheticCohort(this.dataDeps(), this, req, onProgress);
+    return createSyntheticCohort(this.dataDeps(), (cohort) => this.insert(cohort), req, onProgress);
   }
 
   /** Imports a NIfTI directory under NEPHRON_IMPORT_ROOT, all or nothing (./cohort-import.ts). */
   importCohort(req: ImportRequest): Promise<Cohort> {
-    return importCohort(this.dataDeps(), this, req);
+    return importCohort(this.dataDeps(), (cohort) => this.insert(cohort), req);
   }
 
   /** True while the database holds no cohort (the default cohort is created only then). */

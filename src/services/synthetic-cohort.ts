@@ -9,7 +9,7 @@ import { badInput } from '../errors';
 import type { Cohort, StoredContrast } from '../schema/cohort.entity';
 import type { ContrastKind, Split, SubjectGroup } from '../schema/enums';
 import { BlobBatch, checkCohortName, fingerprintOf, mapLimit, type CohortDataDeps } from './cohort-data';
-import type { CohortService, NewCohort, NewSeries } from './cohort.service';
+import type { StoreCohort, NewCohort, NewSeries } from './new-cohort';
 
 export interface SyntheticCohortRequest {
   name: string;
@@ -45,7 +45,7 @@ function check(req: SyntheticCohortRequest): { subjects: number; seed: number; s
 
 export async function createSyntheticCohort(
   deps: CohortDataDeps,
-  cohorts: CohortService,
+  store: StoreCohort,
   req: SyntheticCohortRequest,
   onProgress?: (p: Progress) => void,
 ): Promise<Cohort> {
@@ -80,7 +80,7 @@ export async function createSyntheticCohort(
       })),
       subjects: stored.map(({ hashes: _h, ...s }) => s),
     };
-    return await cohorts.insert(input);
+    return await store(input);
   } catch (e) {
     await batch.discard();
     throw e;

@@ -12,7 +12,7 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dashboardRoute, findClientDist, RECHECK_MS } from '../../src/server/dashboard-route';
 import { createLogger } from '../../src/logger';
-import type { RouteDeps } from '../../src/server/routes';
+import type { RouteDeps } from '../../src/server/route-deps';
 
 describe('dashboard route', () => {
   let root: string;

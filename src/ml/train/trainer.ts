@@ -21,13 +21,13 @@ import { replayReads, whenReadable } from '../reads';
 import { decodeBundle, encodeBundle, exportWeights, loadWeights, type NamedArray } from '../weights';
 import { ReduceLrOnPlateau, type PlateauState } from './plateau';
 
-import type { EpochMetrics, StepContext, TrainerOptions, TrainResult, TrainStatus } from './types';
+import type { EpochMetrics, StepContext, TrainerControls, TrainerOptions, TrainResult, TrainStatus } from './types';
 
 export * from './types';
 
 const STATE_FORMAT = 'nephron-trainer-state/1';
 
-export class Trainer<B> {
+export class Trainer<B> implements TrainerControls {
   readonly model: tf.LayersModel;
   /** Epochs completed. */
   epoch = 0;
@@ -50,17 +50,9 @@ export class Trainer<B> {
   }
 
   /** Learning rate for the next epoch. */
-  get learningRate(): number {
-    return this.lr;
-  }
-
   /** Weights (checkpoint bytes) of the best monitored loss so far, or null before the first epoch. */
   bestWeights(): Uint8Array | null {
     return this.best;
-  }
-
-  get bestMonitoredLoss(): number {
-    return this.bestLoss;
   }
 
   /** Train from the current epoch to `epochs`. Resolves with status 'cancelled' when the signal fires. */

@@ -2,7 +2,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { PlateauConfig } from '../presets';
 import type { Rng } from '../random';
-import type { Trainer } from './trainer';
 
 export interface StepContext {
   /** 0-based epoch and batch index. */
@@ -42,6 +41,16 @@ export interface EpochMetrics {
   [metric: string]: number | boolean | null;
 }
 
+/** What an epoch's callback may do with its Trainer (./trainer.ts): save its state, read its best weights, stop it. */
+export interface TrainerControls {
+  /** The full training state (weights, optimiser, scheduler, RNG), to resume from. */
+  exportState(): Promise<Uint8Array>;
+  /** The weights of the best monitored loss so far, or null before the first validation. */
+  bestWeights(): Uint8Array | null;
+  /** End the run after the current epoch (early stopping). */
+  stop(): void;
+}
+
 export interface TrainerOptions<B> {
   model: tf.LayersModel;
   loss: LossFn<B>;
@@ -57,7 +66,7 @@ export interface TrainerOptions<B> {
   maxBatchesPerEpoch?: number;
   /** Keep the weights of the best monitored loss (default true). */
   keepBest?: boolean;
-  onEpoch?: (metrics: EpochMetrics, trainer: Trainer<B>) => void | Promise<void>;
+  onEpoch?: (metrics: EpochMetrics, trainer: TrainerControls) => void | Promise<void>;
   onBatch?: (info: { epoch: number; batch: number; loss: number }) => void;
   /** Checked between batches; an aborted signal (or a function returning true) stops the run. */
   signal?: AbortSignal | (() => boolean);

@@ -7,7 +7,7 @@
  * { format, kind, seed, phase, epochInPhase, ...job fields } — so one blob restores a job in a fresh process.
  */
 import { decodeBundle, encodeBundle } from '../../ml/weights';
-import type { EpochMetrics, Trainer, TrainResult } from '../../ml/train';
+import type { EpochMetrics, Trainer, TrainerControls, TrainResult } from '../../ml/train';
 import { JobCancelledError, type JobIO, type JobKind } from '../../runs/job';
 
 const FORMAT = 'nephron-job-checkpoint/1';
@@ -63,7 +63,7 @@ export interface PhaseOptions {
 }
 
 /** The Trainer's onEpoch for a phase: checkpoint → blob store → io.epochEnd. */
-export function epochReporter<B>(o: PhaseOptions): (m: EpochMetrics, trainer: Trainer<B>) => Promise<void> {
+export function epochReporter(o: PhaseOptions): (m: EpochMetrics, trainer: TrainerControls) => Promise<void> {
   return async (m, trainer) => {
     const metrics = o.metrics(m);
     for (const [name, value] of Object.entries(metrics)) {
