@@ -5,7 +5,9 @@
  *
  * Correctness rules:
  * - only POSTed query operations are cached, never mutations (a mutation empties the cache before and after it runs);
- * - the key is the caller's Authorization header and the whole request body, so no caller sees another's answer;
+ * - the key is the caller's Authorization and Accept headers and the whole request body, so no caller sees another's
+ *   answer, and each gets the media type it asked for (application/json or application/graphql-response+json: Apollo
+ *   picks the Content-Type from Accept, and graphql-over-HTTP requires it to match);
  * - every event published by this process (run progress, status changes, cancellations) empties the cache, and an
  *   execution that overlapped an invalidation is not stored; changes made by other processes without an event here
  *   are seen after at most `ttlMs`;
@@ -52,6 +54,8 @@ export class AnswerCache {
       const key = createHash('sha256')
         .update(req.headers.authorization ?? '')
         .update('\0')
+        .update(req.headers.accept ?? '')
+        .update('\0')
         .update(JSON.stringify(body))
         .digest('hex');
       const hit = this.entries.get(key);
@@ -77,8 +81,6 @@ export class AnswerCache {
     if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { answer, expires: Date.now() + this.options.ttlMs });
   }
-
-
 }
 
 /** Resolves with what Apollo sends on this response (null when it ends without a body we can replay). */

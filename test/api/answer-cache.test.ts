@@ -62,6 +62,21 @@ describe('answer cache (PGlite)', () => {
     expect((await t.ok(RUNS)).runs.edges.map((e: any) => e.node.status)).not.toContain('CANCELLED');
   });
 
+  it('answers each caller in the media type it accepts, even for a query answered the other way a moment before', async () => {
+    const query = { query: `{ runs(first: 2) { totalCount } }` };
+    const post = (accept: string) => t.http().post('/graphql').set('content-type', 'application/json').set('accept', accept).send(query);
+    // graphql-over-HTTP: application/graphql-response+json first, then application/json within the TTL
+    const modern = await post('application/graphql-response+json');
+    expect(modern.status).toBe(200);
+    expect(modern.headers['content-type']).toMatch(/^application\/graphql-response\+json/);
+    const legacy = await post('application/json');
+    expect(legacy.status).toBe(200);
+    expect(legacy.headers['content-type']).toMatch(/^application\/json/);
+    expect(legacy.text).toBe(modern.text);
+    // each is still served from the cache: a repeat costs no statement
+    expect(await statements(() => post('application/json'))).toBe(0);
+  });
+
   it('never caches mutations, and keeps callers apart', async () => {
     const a = await start();
     const b = await start();
