@@ -31,7 +31,8 @@ import { resumePoint } from './checkpoints';
 import type { Execution } from './execution';
 import { finalState, type FinalStateDeps } from './final-state';
 import { retryingHandlers, retryTransient } from './retry';
-import { Slot, type JobHandlers, type JobOutcome } from './slot';
+import type { JobHandlers } from './protocol';
+import { Slot, type JobOutcome } from './slot';
 import { buildJobSpec } from './spec';
 
 export interface RunnerHostOptions {

@@ -10,8 +10,7 @@
  * points are upserts, blobs are content-addressed, lease updates are fenced).
  */
 import { isTransientDbError } from '../db/transient';
-import type { JobHandlers } from './slot';
-
+import { JOB_CALLS, type JobCall, type JobHandlers } from './protocol';
 
 export interface RetryOptions {
   /** Time (ms since the epoch) after which no attempt starts: the lease's end as far as this process knows. */
@@ -53,15 +52,11 @@ export async function retryTransient<T>(work: () => Promise<T>, o: RetryOptions)
   }
 }
 
-/** The job's calls that touch the database or the blob store, each retried as above; the others as they are. */
+/** The job's calls (JOB_CALLS: the database and the blob store), each retried as above; the others as they are. */
 export function retryingHandlers(h: JobHandlers, o: Omit<RetryOptions, 'onRetry'> & { onRetry?: (method: string, err: Error, attempt: number) => void }): JobHandlers {
-  const retry = <T>(method: string, work: () => Promise<T>) => retryTransient(work, { ...o, onRetry: (err, attempt) => o.onRetry?.(method, err, attempt) });
-  return {
-    ...h,
-    getBlob: (key) => retry('getBlob', () => h.getBlob(key)),
-    putBlob: (bytes) => retry('putBlob', () => h.putBlob(bytes)),
-    findNamed: (name) => retry('findNamed', () => h.findNamed(name)),
-    putNamed: (name, bytes) => retry('putNamed', () => h.putNamed(name, bytes)),
-    epochEnd: (report) => retry('epochEnd', () => h.epochEnd(report)),
+  const retried = (method: JobCall) => {
+    const handler = h[method] as (...args: unknown[]) => Promise<unknown>;
+    return (...args: unknown[]) => retryTransient(() => handler(...args), { ...o, onRetry: (err, attempt) => o.onRetry?.(method, err, attempt) });
   };
+  return { ...h, ...(Object.fromEntries(JOB_CALLS.map((m) => [m, retried(m)])) as Pick<JobHandlers, JobCall>) };
 }

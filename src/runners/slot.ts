@@ -5,19 +5,9 @@
  * out of memory). A dead worker is replaced before the slot takes the next run.
  */
 import { Worker } from 'node:worker_threads';
-import type { EpochReport, JobResult, JobSpec } from '../runs/job';
-import { ownedCopy, serializeError, type FromWorker, type ToWorker, type WorkerOptions } from './protocol';
+import type { JobResult, JobSpec } from '../runs/job';
+import { JOB_CALLS, movable, serializeError, type FromWorker, type JobHandlers, type ToWorker, type WorkerOptions } from './protocol';
 import { workerScript } from './worker-script';
-
-export interface JobHandlers {
-  getBlob(key: string): Promise<Uint8Array>;
-  putBlob(bytes: Uint8Array): Promise<string>;
-  findNamed(name: string): Promise<string | null>;
-  putNamed(name: string, bytes: Uint8Array): Promise<string>;
-  epochEnd(report: EpochReport): Promise<void>;
-  phase(name: string, epochs: number): void;
-  log(message: string): void;
-}
 
 export type JobOutcome =
   | { kind: 'done'; result: JobResult }
@@ -102,23 +92,14 @@ export class Slot {
     if (!run) return;
     switch (msg.type) {
       case 'call': {
-        const reply = (value: unknown, transfer: ArrayBuffer[] = []) => this.send(worker, { type: 'reply', id: msg.id, value }, transfer);
         const fail = (e: unknown) => this.send(worker, { type: 'reply', id: msg.id, error: serializeError(e) });
-        if (msg.method === 'getBlob') {
-          run.handlers.getBlob(msg.arg as string).then((bytes) => {
-            const copy = ownedCopy(bytes); // the store's buffer may be pooled: move a copy that owns its memory
-            reply(copy, [copy.buffer as ArrayBuffer]);
-          }, fail);
-        } else if (msg.method === 'putBlob') {
-          run.handlers.putBlob(msg.arg as Uint8Array).then(reply, fail);
-        } else if (msg.method === 'findNamed') {
-          run.handlers.findNamed(msg.arg as string).then(reply, fail);
-        } else if (msg.method === 'putNamed') {
-          const { name, bytes } = msg.arg as { name: string; bytes: Uint8Array };
-          run.handlers.putNamed(name, bytes).then(reply, fail);
-        } else {
-          run.handlers.epochEnd(msg.arg as EpochReport).then(() => reply(undefined), fail);
-        }
+        if (!JOB_CALLS.includes(msg.method)) return fail(new Error(`unknown job call ${String(msg.method)}`));
+        const handler = run.handlers[msg.method] as (...args: unknown[]) => Promise<unknown>;
+        handler(...msg.args).then((value) => {
+          // bytes go back moved: the store's buffer may be pooled, so the worker gets a copy that owns its memory
+          const answer = movable(value);
+          this.send(worker, { type: 'reply', id: msg.id, value: answer.value }, answer.transfer);
+        }, fail);
         return;
       }
       case 'phase':

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../ml/backend';
 import { JobCancelledError, type Job, type JobIO, type JobSpec } from '../runs/job';
-import { ownedCopy, serializeError, type CallArgs, type CallMethod, type FromWorker, type ToWorker, type WorkerOptions } from './protocol';
+import { JOB_CALLS, movable, serializeError, type CallArgs, type FromWorker, type JobCall, type ToWorker, type WorkerOptions } from './protocol';
 
 const port = parentPort!;
 const options = (workerData ?? {}) as WorkerOptions;
@@ -18,13 +18,18 @@ function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
 }
 
-function call<M extends CallMethod>(method: M, arg: CallArgs[M], transfer: ArrayBuffer[] = []): Promise<unknown> {
+/** One JobIO call answered by the main thread; bytes in the arguments are moved (the job may keep using its own). */
+function call<M extends JobCall>(method: M, args: CallArgs[M]): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const id = nextCall++;
     pending.set(id, { resolve, reject });
-    post({ type: 'call', id, method, arg }, transfer);
+    const moved = movable(args);
+    post({ type: 'call', id, method, args: moved.value }, moved.transfer);
   });
 }
+
+/** The JobIO calls of JOB_CALLS, proxied to the main thread. */
+const calls = Object.fromEntries(JOB_CALLS.map((method) => [method, (...args: CallArgs[typeof method]) => call(method, args)])) as Pick<JobIO, JobCall>;
 
 function loadJob(): Job {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -36,18 +41,8 @@ function loadJob(): Job {
 async function execute(job: Job, spec: JobSpec): Promise<void> {
   const controller = (current = new AbortController());
   const io: JobIO = {
-    getBlob: async (key) => (await call('getBlob', key)) as Uint8Array,
-    putBlob: async (bytes) => {
-      const copy = ownedCopy(bytes); // the job may keep using its bytes: move a copy
-      return (await call('putBlob', copy, [copy.buffer as ArrayBuffer])) as string;
-    },
-    findNamed: async (name) => (await call('findNamed', name)) as string | null,
-    putNamed: async (name, bytes) => {
-      const copy = ownedCopy(bytes);
-      return (await call('putNamed', { name, bytes: copy }, [copy.buffer as ArrayBuffer])) as string;
-    },
+    ...calls,
     phase: (name, epochs) => post({ type: 'phase', name, epochs }),
-    epochEnd: async (report) => void (await call('epochEnd', report)),
     signal: controller.signal,
     log: (message) => post({ type: 'log', message }),
   };
