@@ -1,6 +1,8 @@
 /**
  * Evaluation metrics on label volumes (typed arrays, no tensors).
  *
+ * - `labelCounts`: |A|, |B| and |A ∩ B| of one label in a prediction and a truth, the counts every Dice here is made
+ *   of (this 3D Dice, and the pooled validation Dice of fine-tuning, src/ml/train/finetune.ts).
  * - `diceScore`: Dice–Sørensen coefficient of one label in two label volumes (Dice, Ecology 1945), the 3D per-kidney
  *   Dice of method.md's evaluation.
  * - `kidneyDice`: the right (label 1) and left (label 2) kidney Dice of a predicted mask against the manual one.
@@ -15,6 +17,36 @@ export type LabelVolume = ArrayLike<number>;
 export const RIGHT_KIDNEY_LABEL = 1;
 export const LEFT_KIDNEY_LABEL = 2;
 
+/** The voxels of one label: predicted (|A|), true (|B|) and both (|A ∩ B|). */
+export interface LabelCounts {
+  pred: number;
+  truth: number;
+  both: number;
+}
+
+/** |A|, |B| and |A ∩ B| with A = { i : pred[i] = label }, B = { i : truth[i] = label }. */
+export function labelCounts(predLabels: LabelVolume, trueLabels: LabelVolume, label: number): LabelCounts {
+  if (predLabels.length !== trueLabels.length) {
+    throw new RangeError(`labelCounts: predLabels has ${predLabels.length} voxels, trueLabels ${trueLabels.length}; they must match`);
+  }
+  let pred = 0;
+  let truth = 0;
+  let both = 0;
+  for (let i = 0; i < predLabels.length; i++) {
+    const p = predLabels[i] === label;
+    const t = trueLabels[i] === label;
+    if (p) pred++;
+    if (t) truth++;
+    if (p && t) both++;
+  }
+  return { pred, truth, both };
+}
+
+/** 2 |A ∩ B| / (|A| + |B|) from counts (summed over any number of volumes or batches); 1 when both are empty. */
+export function diceFromCounts(c: LabelCounts): number {
+  return c.pred + c.truth === 0 ? 1 : (2 * c.both) / (c.pred + c.truth);
+}
+
 /**
  * Dice(A, B) = 2 |A ∩ B| / (|A| + |B|) with A = { i : pred[i] = label }, B = { i : truth[i] = label }, over every voxel
  * of the volume (so a 3D Dice when the arrays hold whole volumes).
@@ -22,20 +54,7 @@ export const LEFT_KIDNEY_LABEL = 2;
  * found — and not NaN.
  */
 export function diceScore(predLabels: LabelVolume, trueLabels: LabelVolume, label: number): number {
-  if (predLabels.length !== trueLabels.length) {
-    throw new RangeError(`diceScore: predLabels has ${predLabels.length} voxels, trueLabels ${trueLabels.length}; they must match`);
-  }
-  let a = 0;
-  let b = 0;
-  let both = 0;
-  for (let i = 0; i < predLabels.length; i++) {
-    const p = predLabels[i] === label;
-    const t = trueLabels[i] === label;
-    if (p) a++;
-    if (t) b++;
-    if (p && t) both++;
-  }
-  return a + b === 0 ? 1 : (2 * both) / (a + b);
+  return diceFromCounts(labelCounts(predLabels, trueLabels, label));
 }
 
 /** Per-kidney 3D Dice: right = label 1, left = label 2 (each with diceScore's both-empty → 1 convention). */

@@ -1,11 +1,12 @@
 /**
  * Fine-tuning pieces for the Trainer: batches of (image, label map), the focal Tversky loss of method.md on the
- * augmented batch, and per-class hard Dice of the validation batches.
+ * augmented batch, and the kidney Dice pooled over every validation pixel (counted by src/ml/metrics.ts labelCounts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { augmentPair } from '../augment';
 import { focalTversky } from '../losses';
 import type { FinetuneConfig } from '../presets';
+import { diceFromCounts, labelCounts, LEFT_KIDNEY_LABEL, RIGHT_KIDNEY_LABEL } from '../metrics';
 import { createRng } from '../random';
 import { NUM_CLASSES } from '../unet';
 import type { LossFn, MetricsFn } from './trainer';
@@ -35,24 +36,40 @@ export function finetuneLoss(cfg: Pick<FinetuneConfig, 'alpha' | 'weights' | 'ga
   };
 }
 
-/** Hard Dice of the right (1) and left (2) kidney over the whole validation batch: dice_right, dice_left. */
-export const segmentationDice: MetricsFn<SegmentationBatch> = (model, batch) => {
-  const [pred, truth] = tf.tidy(() => {
+const KIDNEYS = { right: RIGHT_KIDNEY_LABEL, left: LEFT_KIDNEY_LABEL } as const;
+
+/**
+ * Training: `finetuneLoss` (augmented). Validation: the same focal Tversky on the un-augmented batch, and from the
+ * same forward pass the per-kidney counts |pred|, |true|, |pred ∩ true| that `metrics` then hands to the Trainer.
+ * The Trainer averages metrics over batches, so mean(∩)/mean(…) = Σ∩/Σ…: `pooledDice` gives the Dice over all
+ * validation pixels, not a mean of per-batch Dice (batches without kidney would count as 1).
+ */
+export function countingLoss(ft: FinetuneConfig): { loss: LossFn<SegmentationBatch>; metrics: MetricsFn<SegmentationBatch> } {
+  const trainLoss = finetuneLoss(ft);
+  let stash: { epoch: number; batch: number; counts: Record<string, number> } | null = null;
+  const loss: LossFn<SegmentationBatch> = (model, batch, ctx) => {
+    if (ctx.training) return trainLoss(model, batch, ctx);
     const probs = model.apply(batch.images, { training: false }) as tf.Tensor;
-    return [tf.argMax(probs, -1).dataSync(), batch.labels.dataSync()];
-  });
-  const dice = (label: number) => {
-    let a = 0;
-    let b = 0;
-    let both = 0;
-    for (let i = 0; i < pred.length; i++) {
-      const p = pred[i] === label;
-      const t = truth[i] === label;
-      if (p) a++;
-      if (t) b++;
-      if (p && t) both++;
+    const pred = tf.argMax(probs, -1).dataSync();
+    const truth = batch.labels.dataSync();
+    const counts: Record<string, number> = {};
+    for (const [name, label] of Object.entries(KIDNEYS)) {
+      const c = labelCounts(pred, truth, label);
+      Object.assign(counts, { [`pred_${name}`]: c.pred, [`true_${name}`]: c.truth, [`both_${name}`]: c.both });
     }
-    return a + b === 0 ? 1 : (2 * both) / (a + b);
+    stash = { epoch: ctx.epoch, batch: ctx.batch, counts };
+    const oneHot = tf.cast(tf.oneHot(batch.labels, NUM_CLASSES), 'float32');
+    return focalTversky(oneHot, probs, { alpha: ft.alpha, weights: ft.weights, gamma: ft.gamma, smooth: ft.smooth });
   };
-  return { dice_right: dice(1), dice_left: dice(2) };
-};
+  const metrics: MetricsFn<SegmentationBatch> = (_model, _batch, ctx) => {
+    if (!stash || stash.epoch !== ctx.epoch || stash.batch !== ctx.batch) throw new Error('validation metrics: no counts from this batch’s loss');
+    return stash.counts;
+  };
+  return { loss, metrics };
+}
+
+/** The Dice of one kidney from an epoch's averaged counts (`countingLoss`): the Dice over all validation pixels. */
+export function pooledDice(m: Record<string, unknown>, kidney: keyof typeof KIDNEYS): number {
+  const count = (what: string) => (m[`${what}_${kidney}`] as number | undefined) ?? 0;
+  return diceFromCounts({ pred: count('pred'), truth: count('true'), both: count('both') });
+}

@@ -5,18 +5,16 @@
  * - the nested subset of N labelled TRAIN subjects (./dataset.ts), every (slice, channel) image of them shuffled each
  *   epoch, focal Tversky loss on augmented batches (src/ml/train/finetune.ts), Adam at `finetune.lr`;
  * - each epoch, the VALIDATION subjects' images: the validation focal Tversky loss (drives reduce-on-plateau and the
- *   best checkpoint) and the kidney Dice pooled over all validation pixels;
+ *   best checkpoint) and the kidney Dice pooled over all validation pixels (src/ml/train/finetune.ts countingLoss);
  * - phase "evaluate": the best checkpoint on every TEST subject (./evaluate.ts).
  * Reports { train_loss, val_loss, val_dice_right, val_dice_left, lr } per epoch, a checkpoint after each; resume as
  * in ./phase.ts.
  */
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../ml/backend';
-import { focalTversky } from '../../ml/losses';
-import type { FinetuneConfig, FinetuneRunConfig } from '../../ml/presets';
+import type { FinetuneRunConfig } from '../../ml/presets';
 import { deriveSeed } from '../../ml/random';
-import { Trainer, finetuneLoss, type LossFn, type MetricsFn, type SegmentationBatch } from '../../ml/train';
-import { NUM_CLASSES, buildSegmentationModel } from '../../ml/unet';
+import { Trainer, countingLoss, pooledDice, type SegmentationBatch } from '../../ml/train';
+import { buildSegmentationModel } from '../../ml/unet';
 import { exportWeightsAsync, loadEncoderDecoder, loadWeights } from '../../ml/weights';
 import type { Job, JobIO, JobResult, JobSpec } from '../../runs/job';
 import { SubjectLoader, labelledSubset, segmentationSource, splitSubjects } from './dataset';
@@ -94,52 +92,4 @@ function finetuneConfig(spec: JobSpec): FinetuneRunConfig {
     if (!cfg[section]) throw new Error(`FINETUNE run config lacks the "${section}" section`);
   }
   return cfg as FinetuneRunConfig;
-}
-
-const KIDNEYS = { right: 1, left: 2 } as const;
-
-/**
- * Training: `finetuneLoss` (augmented). Validation: the same focal Tversky on the un-augmented batch, and from the
- * same forward pass the per-kidney counts |pred|, |true|, |pred ∩ true| that `metrics` then hands to the Trainer.
- * The Trainer averages metrics over batches, so mean(∩)/mean(…) = Σ∩/Σ…: `pooledDice` gives the Dice over all
- * validation pixels, not a mean of per-batch Dice (batches without kidney would count as 1).
- */
-function countingLoss(ft: FinetuneConfig): { loss: LossFn<SegmentationBatch>; metrics: MetricsFn<SegmentationBatch> } {
-  const trainLoss = finetuneLoss(ft);
-  let stash: { epoch: number; batch: number; counts: Record<string, number> } | null = null;
-  const loss: LossFn<SegmentationBatch> = (model, batch, ctx) => {
-    if (ctx.training) return trainLoss(model, batch, ctx);
-    const probs = model.apply(batch.images, { training: false }) as tf.Tensor;
-    const pred = tf.argMax(probs, -1).dataSync();
-    const truth = batch.labels.dataSync();
-    const counts: Record<string, number> = {};
-    for (const [name, label] of Object.entries(KIDNEYS)) {
-      let p = 0;
-      let t = 0;
-      let both = 0;
-      for (let i = 0; i < pred.length; i++) {
-        const a = pred[i] === label;
-        const b = truth[i] === label;
-        if (a) p++;
-        if (b) t++;
-        if (a && b) both++;
-      }
-      Object.assign(counts, { [`pred_${name}`]: p, [`true_${name}`]: t, [`both_${name}`]: both });
-    }
-    stash = { epoch: ctx.epoch, batch: ctx.batch, counts };
-    const oneHot = tf.cast(tf.oneHot(batch.labels, NUM_CLASSES), 'float32');
-    return focalTversky(oneHot, probs, { alpha: ft.alpha, weights: ft.weights, gamma: ft.gamma, smooth: ft.smooth });
-  };
-  const metrics: MetricsFn<SegmentationBatch> = (_model, _batch, ctx) => {
-    if (!stash || stash.epoch !== ctx.epoch || stash.batch !== ctx.batch) throw new Error('validation metrics: no counts from this batch’s loss');
-    return stash.counts;
-  };
-  return { loss, metrics };
-}
-
-function pooledDice(m: Record<string, unknown>, kidney: keyof typeof KIDNEYS): number {
-  const p = (m[`pred_${kidney}`] as number | undefined) ?? 0;
-  const t = (m[`true_${kidney}`] as number | undefined) ?? 0;
-  const both = (m[`both_${kidney}`] as number | undefined) ?? 0;
-  return p + t === 0 ? 1 : (2 * both) / (p + t);
 }
