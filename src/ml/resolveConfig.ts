@@ -1,8 +1,24 @@
 /**
  * A run's fully resolved config: the preset's sections for the run kind (./presets.ts) with the user's overrides
  * merged in, every key checked: an unknown key, a wrong type or a value out of range is a ConfigError naming the key.
+ * A stored config is read back through `parseRunConfig`, which checks it the same way and that no key is missing.
  */
-import { autoPatchSize, isPlainObject, PRESETS, type FinetuneConfig, type PlateauConfig, type PresetName, type RunConfig, type RunKindName } from './presets';
+import {
+  autoPatchSize,
+  pretrainProgressEpochs,
+  isPlainObject,
+  PRESETS,
+  type FinetuneConfig,
+  type FinetuneRunConfig,
+  type PlateauConfig,
+  type PresetName,
+  type PretrainConfig,
+  type RunConfig,
+  type RunKindName,
+} from './presets';
+
+/** The config of a run of kind K. */
+export type RunConfigOf<K extends RunKindName> = K extends 'PRETRAIN' ? PretrainConfig : FinetuneRunConfig;
 
 const SECTIONS: Record<RunKindName, string[]> = {
   PRETRAIN: ['image', 'model', 'constraints', 'global', 'clc', 'probe'],
@@ -24,21 +40,52 @@ export class ConfigError extends Error {
  * The fully resolved config of a run: the preset's sections for this run kind, with `overrides` merged in.
  * Throws ConfigError for an unknown key, a wrong type, or a value out of range.
  */
-export function resolveConfig(kind: RunKindName, preset: PresetName, overrides: unknown = {}): RunConfig {
+export function resolveConfig<K extends RunKindName>(kind: K, preset: PresetName, overrides: unknown = {}): RunConfigOf<K> {
   const base = PRESETS[preset];
   if (!base) throw new ConfigError('preset', `unknown preset ${String(preset)}`);
-  const sections: Record<string, unknown> = {};
-  for (const name of SECTIONS[kind]) sections[name] = (base as unknown as Record<string, unknown>)[name];
-  const merged = applyOverrides(sections, overrides ?? {}, '') as Record<string, Record<string, unknown>>;
+  const merged = applyOverrides(sectionsOf(kind, base), overrides ?? {}, '') as Record<string, Record<string, unknown>>;
   validateRanges(merged);
   // The stored config shows the patch size a run actually uses.
   if (merged.clc && merged.clc.patchSize === 0) merged.clc = { ...merged.clc, patchSize: autoPatchSize(merged.image.size as number) };
-  return merged as unknown as RunConfig;
+  return merged as unknown as RunConfigOf<K>;
 }
 
-function applyOverrides(base: unknown, override: unknown, path: string): unknown {
+/**
+ * A stored config (a run's jsonb `config`) read back as the config of its kind: the kind's sections and nothing else,
+ * every key present with the type of the presets' and every value in range; a ConfigError names the first that is not.
+ */
+export function parseRunConfig<K extends RunKindName>(kind: K, json: unknown): RunConfigOf<K> {
+  const shape = sectionsOf(kind, PRESETS.PAPER);
+  const config = applyOverrides(shape, json, '', 'config');
+  requireEveryKey(shape, json, '');
+  validateRanges(config as Record<string, Record<string, unknown>>);
+  return config as RunConfigOf<K>;
+}
+
+/** Total epochs a run of this config reports progress over. */
+export function totalEpochs(config: RunConfig): number {
+  return 'finetune' in config ? config.finetune.epochs : pretrainProgressEpochs(config);
+}
+
+function sectionsOf(kind: RunKindName, preset: PretrainConfig & FinetuneRunConfig): Record<string, unknown> {
+  const sections: Record<string, unknown> = {};
+  for (const name of SECTIONS[kind]) sections[name] = (preset as unknown as Record<string, unknown>)[name];
+  return sections;
+}
+
+/** Every key of `shape` (nested objects too) is in `value` (applyOverrides checked the rest). */
+function requireEveryKey(shape: unknown, value: unknown, path: string): void {
+  if (!isPlainObject(shape) || !isPlainObject(value)) return;
+  for (const [key, inner] of Object.entries(shape)) {
+    const keyPath = path ? `${path}.${key}` : key;
+    if (!(key in value)) throw new ConfigError(keyPath, 'missing');
+    requireEveryKey(inner, value[key], keyPath);
+  }
+}
+
+function applyOverrides(base: unknown, override: unknown, path: string, root = 'overrides'): unknown {
   if (!isPlainObject(override)) {
-    throw new ConfigError(path || 'overrides', 'expected an object');
+    throw new ConfigError(path || root, 'expected an object');
   }
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [key, value] of Object.entries(override)) {

@@ -5,7 +5,7 @@
  */
 import type { DataSource } from 'typeorm';
 import type { ContrastKindName } from '../data/volume';
-import type { RunConfig } from '../ml/presets';
+import { parseRunConfig } from '../ml/resolveConfig';
 import { Initialization, RunKind, RunStatus } from '../schema/enums';
 import { Run } from '../schema/run.entity';
 import type { JobSpec, JobSplit, JobSubject } from '../runs/job';
@@ -58,7 +58,8 @@ export async function buildJobSpec(ds: DataSource, run: Run, resumeCheckpointKey
     kind: run.kind,
     contrast: run.contrast as ContrastKindName,
     seed: run.seed,
-    config: run.config as unknown as RunConfig,
+    // the stored config, checked again: a row edited by hand fails its run with the key that is wrong
+    config: parseRunConfig(run.kind, run.config),
     initialization: run.initialization,
     nLabeled: run.nLabeled,
     pretrainedWeightsKey,

@@ -6,6 +6,7 @@
  */
 import type { ContrastKindName } from '../data/volume';
 import type { RunConfig } from '../ml/presets';
+import type { RunConfigOf } from '../ml/resolveConfig';
 
 export type JobKind = 'PRETRAIN' | 'FINETUNE';
 export type JobSplit = 'TRAIN' | 'VALIDATION' | 'TEST';
@@ -98,6 +99,12 @@ export interface JobResult {
 }
 
 export type Job = (spec: JobSpec, io: JobIO) => Promise<JobResult>;
+
+/** The spec's config as its kind's: the host read it back through parseRunConfig (src/runners/spec.ts). */
+export function jobConfig<K extends JobKind>(spec: JobSpec, kind: K): RunConfigOf<K> {
+  if (spec.kind !== kind) throw new Error(`a ${kind} job was handed a ${spec.kind} run`);
+  return spec.config as RunConfigOf<K>;
+}
 
 /** Thrown by a job that stopped because its signal was aborted. */
 export class JobCancelledError extends Error {

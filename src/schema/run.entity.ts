@@ -4,6 +4,7 @@ import { Cohort } from './cohort.entity';
 import { ContrastKind, Initialization, Preset, RunKind, RunStatus } from './enums';
 import { DateTimeScalar, JSONScalar } from './scalars';
 import { Sweep } from './sweep.entity';
+import type { RunConfig } from '../ml/presets';
 
 /**
  * A training run: PRETRAIN (CLC pretraining of the whole U-Net) or FINETUNE (segmentation on nLabeled subjects,
@@ -73,7 +74,7 @@ export class Run {
 
   @Column({ type: 'jsonb' })
   @Field(() => JSONScalar, { description: 'the fully resolved hyper-parameters' })
-  config: Record<string, unknown>;
+  config: RunConfig;
 
   /** The user's overrides as given (config = preset + overrides). */
   @Column({ type: 'jsonb', default: () => "'{}'" })

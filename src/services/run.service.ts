@@ -1,6 +1,6 @@
 import { In, type DataSource, type EntityManager } from 'typeorm';
-import { pretrainProgressEpochs, type PresetName, type RunConfig } from '../ml/presets';
-import { ConfigError, resolveConfig } from '../ml/resolveConfig';
+import type { PresetName, RunConfig } from '../ml/presets';
+import { ConfigError, resolveConfig, totalEpochs } from '../ml/resolveConfig';
 import { badInput, conflict, isUuid, notFound } from '../errors';
 import { Cohort } from '../schema/cohort.entity';
 import { ContrastKind, Initialization, Preset, RunKind, RunStatus, Split } from '../schema/enums';
@@ -31,12 +31,6 @@ export interface FineTuningRequest extends PretrainingRequest {
   initialization: Initialization;
   pretrainRunId?: string | null;
   nLabeled: number;
-}
-
-/** Total epochs a run reports progress over. */
-export function totalEpochs(kind: RunKind, config: RunConfig): number {
-  const c = config as unknown as Record<string, { epochs: number; steps: number }>;
-  return kind === RunKind.PRETRAIN ? pretrainProgressEpochs({ global: c.global, clc: c.clc, probe: c.probe }) : c.finetune.epochs;
 }
 
 /** resolveConfig with its ConfigError turned into BAD_USER_INPUT naming the key under `field`. */
@@ -213,10 +207,10 @@ export class RunService {
       nLabeled: v.nLabeled ?? null,
       seed: v.seed,
       preset: v.preset,
-      config: v.config as unknown as Record<string, unknown>,
+      config: v.config,
       overrides: (v.overrides ?? {}) as Record<string, unknown>,
       sweepId: v.sweepId,
-      epochs: totalEpochs(v.kind, v.config),
+      epochs: totalEpochs(v.config),
       codeVersion: codeVersion(),
     });
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS, unetLevels, type FinetuneRunConfig, type PretrainConfig } from '../../src/ml/presets';
-import { ConfigError, resolveConfig } from '../../src/ml/resolveConfig';
+import { ConfigError, parseRunConfig, resolveConfig, totalEpochs } from '../../src/ml/resolveConfig';
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -88,5 +88,44 @@ describe('presets', () => {
     const c = resolveConfig('PRETRAIN', 'PAPER', { constraints: { denoise: false, componentScaling: 'joint' } }) as PretrainConfig;
     expect(c.constraints.denoise).toBe(false);
     expect(c.constraints.componentScaling).toBe('joint');
+  });
+});
+
+describe('parseRunConfig: a stored config read back', () => {
+  it('reads back every preset of both kinds as stored (through JSON), with its total epochs', () => {
+    for (const kind of ['PRETRAIN', 'FINETUNE'] as const) {
+      for (const preset of ['PAPER', 'QUICK', 'SMOKE'] as const) {
+        const config = resolveConfig(kind, preset, preset === 'SMOKE' ? { image: { size: 32 } } : {});
+        expect(parseRunConfig(kind, JSON.parse(JSON.stringify(config)))).toEqual(config);
+      }
+    }
+    const ft = resolveConfig('FINETUNE', 'QUICK');
+    expect(totalEpochs(ft)).toBe(ft.finetune.epochs);
+    const pt = resolveConfig('PRETRAIN', 'QUICK');
+    expect(totalEpochs(pt)).toBe(pt.global.epochs + pt.clc.epochs);
+  });
+
+  it('names what is wrong: a missing key, a section of the other kind, a wrong type, a value out of range', () => {
+    const stored = () => JSON.parse(JSON.stringify(resolveConfig('FINETUNE', 'SMOKE'))) as Record<string, Record<string, unknown>>;
+    const error = (kind: 'PRETRAIN' | 'FINETUNE', json: unknown) => {
+      try {
+        parseRunConfig(kind, json);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as ConfigError).message;
+      }
+      throw new Error('accepted');
+    };
+    const missing = stored();
+    delete missing.finetune.epochs;
+    expect(error('FINETUNE', missing)).toBe('finetune.epochs: missing');
+    expect(error('PRETRAIN', stored())).toMatch(/^finetune: unknown key|missing/);
+    const typed = stored();
+    typed.finetune.lr = '0.001';
+    expect(error('FINETUNE', typed)).toBe('finetune.lr: expected a number');
+    const range = stored();
+    range.finetune.batchSize = 0;
+    expect(error('FINETUNE', range)).toBe('finetune.batchSize: expected a positive integer');
+    expect(error('FINETUNE', null)).toBe('config: expected an object');
   });
 });

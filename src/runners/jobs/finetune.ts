@@ -11,19 +11,18 @@
  * in ./phase.ts.
  */
 import { initBackend } from '../../ml/backend';
-import type { FinetuneRunConfig } from '../../ml/presets';
 import { deriveSeed } from '../../ml/random';
 import { Trainer, countingLoss, pooledDice, type SegmentationBatch } from '../../ml/train';
 import { buildSegmentationModel } from '../../ml/unet';
 import { exportWeightsAsync, loadEncoderDecoder, loadWeights } from '../../ml/weights';
-import type { Job, JobIO, JobResult, JobSpec } from '../../runs/job';
+import { jobConfig, type Job, type JobIO, type JobResult, type JobSpec } from '../../runs/job';
 import { SubjectLoader, labelledSubset, segmentationSource, splitSubjects } from './dataset';
 import { evaluateSubjects } from './evaluate';
 import { decodeJobCheckpoint, epochReporter, runPhase } from './phase';
 
 export const finetuneJob: Job = async (spec: JobSpec, io: JobIO): Promise<JobResult> => {
   const { device } = await initBackend();
-  const cfg = finetuneConfig(spec);
+  const cfg = jobConfig(spec, 'FINETUNE');
   const ft = cfg.finetune;
   const size = cfg.image.size;
   if (spec.nLabeled === null) throw new Error('FINETUNE run without nLabeled');
@@ -85,11 +84,3 @@ export const finetuneJob: Job = async (spec: JobSpec, io: JobIO): Promise<JobRes
     model.dispose();
   }
 };
-
-function finetuneConfig(spec: JobSpec): FinetuneRunConfig {
-  const cfg = spec.config as Partial<FinetuneRunConfig>;
-  for (const section of ['image', 'model', 'finetune'] as const) {
-    if (!cfg[section]) throw new Error(`FINETUNE run config lacks the "${section}" section`);
-  }
-  return cfg as FinetuneRunConfig;
-}

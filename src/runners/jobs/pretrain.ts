@@ -26,7 +26,7 @@ import { deriveSeed } from '../../ml/random';
 import { Trainer, clcLossFn, globalLoss, type ClcBatch, type GlobalBatch, type LossFn } from '../../ml/train';
 import { buildGlobalPretrainModel, buildLocalPretrainModel, isHeadName } from '../../ml/unet';
 import { decodeBundle, encodeBundle, exportWeightsAsync, loadEncoderDecoder } from '../../ml/weights';
-import type { Job, JobIO, JobResult, JobSpec } from '../../runs/job';
+import { jobConfig, type Job, type JobIO, type JobResult, type JobSpec } from '../../runs/job';
 import { buildConstraintIndex, loadPatchLabels } from './constraints';
 import { SubjectLoader, splitSubjects } from './dataset';
 import { decodeJobCheckpoint, encodeJobCheckpoint, epochReporter, runPhase, throwIfCancelled, type JobCheckpoint } from './phase';
@@ -35,7 +35,7 @@ import { clcSource, globalSource } from './pretrainData';
 
 export const pretrainJob: Job = async (spec: JobSpec, io: JobIO): Promise<JobResult> => {
   const { device } = await initBackend();
-  const cfg = pretrainConfig(spec);
+  const cfg = jobConfig(spec, 'PRETRAIN');
   const size = cfg.image.size;
   const G = cfg.global.epochs;
   const C = cfg.clc.epochs;
@@ -147,24 +147,6 @@ async function runProbePhase(
  * The run's config; configs stored before issue 13 (no probe section, topK instead of topKFraction, maskWithLabels)
  * are read with the values they ran with.
  */
-function pretrainConfig(spec: JobSpec): PretrainConfig {
-  const cfg = spec.config as Partial<PretrainConfig>;
-  for (const section of ['image', 'model', 'constraints', 'global', 'clc'] as const) {
-    if (!cfg[section]) throw new Error(`PRETRAIN run config lacks the "${section}" section`);
-  }
-  const clc = cfg.clc as PretrainConfig['clc'] & { topK?: number };
-  const patchSize = clc.patchSize || autoPatchSize(cfg.image!.size);
-  const patches = (cfg.image!.size / patchSize) ** 2;
-  const constraints = cfg.constraints as PretrainConfig['constraints'] & { maskWithLabels?: boolean };
-  return {
-    ...(cfg as PretrainConfig),
-    constraints: { ...constraints, kidneyBox: constraints.kidneyBox ?? (constraints.maskWithLabels ? 'PER_SLICE' : 'OFF'), kidneyBoxMargin: constraints.kidneyBoxMargin ?? 5 },
-    global: { ...cfg.global!, plateau: cfg.global!.plateau ?? null },
-    clc: { ...clc, patchSize, topKFraction: clc.topKFraction ?? (clc.topK ?? 100) / patches, anchorSampling: clc.anchorSampling ?? 'UNIFORM' },
-    probe: cfg.probe ?? { ...PRESETS.PAPER.probe, steps: 0 },
-  };
-}
-
 /**
  * Validation batch b draws the same anchors every epoch (the Trainer's validation seeds change per epoch), so the
  * validation CLC loss that drives the schedule and the best checkpoint moves with the model, not with the draw.
