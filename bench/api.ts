@@ -26,8 +26,8 @@ const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 200);
 const CACHE = (process.env.BENCH_CACHE ?? 'on,off').split(',');
 const ONLY = process.env.BENCH_ONLY; // run only the query kinds whose label contains this
 const METRICS = ['train_loss', 'val_loss', 'lr', 'val_dice_right', 'val_dice_left'];
-const PAGE = 50; // client/src/views/RunsView.tsx
-const MAX_POINTS = 400; // client/src/views/useLiveMetrics.ts
+const PAGE = 50; // client/src/views/runs-view.tsx
+const MAX_POINTS = 400; // client/src/views/use-live-metrics.ts
 
 interface Load {
   query: string;

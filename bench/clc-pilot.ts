@@ -15,14 +15,14 @@ import { createRng } from '../src/ml/random';
 import { drawAnchors } from '../src/ml/losses';
 import { autoPatchSize, type PretrainConfig } from '../src/ml/presets';
 import { initBackend } from '../src/ml/backend';
-import { resolveConfig } from '../src/ml/resolveConfig';
+import { resolveConfig } from '../src/ml/resolve-config';
 import type { ContrastKindName } from '../src/data/volume';
 import type { JobSpec } from '../src/runs/job';
 import { runJob } from '../src/runners/jobs';
 import { subjectPatches } from '../src/runners/jobs/constraints';
 import { SubjectLoader, splitSubjects } from '../src/runners/jobs/dataset';
-import { buildConstraintMaps } from '../src/ml/constraintMaps';
-import { jobSpec, memoryCohort, memoryIO, type MemoryCohort } from '../test/runners/jobsFixture';
+import { buildConstraintMaps } from '../src/ml/constraint-maps';
+import { jobSpec, memoryCohort, memoryIO, type MemoryCohort } from '../test/runners/jobs-fixture';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const subjects = Number(args.get('subjects') ?? 24);

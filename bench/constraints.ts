@@ -4,7 +4,7 @@
  * the PAPER constraint settings (4 components, TV denoising 50 iterations, K = 20, ≤ 50 k-means iterations).
  * Target (issue 3): ≤ 2 s per subject. Prints the per-stage times of each repeat and the median total.
  */
-import { buildConstraintMaps } from '../src/ml/constraintMaps';
+import { buildConstraintMaps } from '../src/ml/constraint-maps';
 import { seededRng } from '../src/ml/random';
 
 const width = 128;

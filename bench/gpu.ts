@@ -30,7 +30,7 @@ import { replayCounts } from '../src/ml/reads';
 import { Trainer, type LossFn } from '../src/ml/train';
 import { buildLocalPretrainModel, buildSegmentationModel, type UnetOptions } from '../src/ml/unet';
 import { listAdapters, loadDawn } from '../src/ml/webgpu/dawn';
-import { createLogger } from '../src/server/logger';
+import { createLogger } from '../src/logger';
 import { createNephronServer } from '../src/server/server';
 import { gql, machineLine } from './common';
 

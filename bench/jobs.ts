@@ -8,11 +8,11 @@
  * NEPHRON_BACKEND / NEPHRON_WASM_THREADS choose the backend as in a runner.
  */
 import { initBackend } from '../src/ml/backend';
-import { resolveConfig } from '../src/ml/resolveConfig';
+import { resolveConfig } from '../src/ml/resolve-config';
 import type { ContrastKindName } from '../src/data/volume';
 import type { JobSpec, SubjectEvaluation } from '../src/runs/job';
 import { runJob } from '../src/runners/jobs';
-import { jobSpec, memoryCohort, memoryIO, type MemoryCohort } from '../test/runners/jobsFixture';
+import { jobSpec, memoryCohort, memoryIO, type MemoryCohort } from '../test/runners/jobs-fixture';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const subjects = Number(args.get('subjects') ?? 79);

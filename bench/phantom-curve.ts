@@ -13,7 +13,7 @@ import { encodeMask, encodeVolume } from '../src/data/encoding';
 import { generateSubject, planCohort } from '../src/data/phantom';
 import type { ContrastKindName } from '../src/data/volume';
 import { PRESETS, type FinetuneRunConfig } from '../src/ml/presets';
-import type { JobIO, JobSpec, JobSubject } from '../src/runners/job';
+import type { JobIO, JobSpec, JobSubject } from '../src/runs/job';
 import { finetuneJob } from '../src/runners/jobs';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));

@@ -7,7 +7,7 @@
  */
 import { normalizeChannels } from '../src/data/normalize';
 import type { SeriesVolume } from '../src/data/volume';
-import { buildConstraintMaps } from '../src/ml/constraintMaps';
+import { buildConstraintMaps } from '../src/ml/constraint-maps';
 import { PRESETS } from '../src/ml/presets';
 
 /** Depth of the aligned grid: the largest slab (16 slices) plus margin. */

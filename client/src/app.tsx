@@ -1,22 +1,22 @@
 // Layout and routes of the lab dashboard.
 import { lazy, Suspense } from 'react';
 import { Link, match, useLocation } from './router';
-import { Redirect } from './components/Redirect';
-import { TokenBar } from './components/TokenBar';
+import { Redirect } from './components/redirect';
+import { TokenBar } from './components/token-bar';
 import { ErrorBox, Loading } from './components/common';
 import { ApiError, describeError } from './api/errors';
 import { canOperate } from './api/hooks';
 import { useCallerRole } from './role';
-import { RunsView } from './views/RunsView';
-import { SweepsView } from './views/SweepsView';
+import { RunsView } from './views/runs-view';
+import { SweepsView } from './views/sweeps-view';
 
 // The runs table is the landing view; the chart-heavy views (uPlot, figures) load on first visit, so the first
 // render downloads and parses less.
-const RunDetailView = lazy(() => import('./views/RunDetailView').then((m) => ({ default: m.RunDetailView })));
-const SweepView = lazy(() => import('./views/SweepView').then((m) => ({ default: m.SweepView })));
-const CohortsView = lazy(() => import('./views/CohortsView').then((m) => ({ default: m.CohortsView })));
+const RunDetailView = lazy(() => import('./views/run-detail-view').then((m) => ({ default: m.RunDetailView })));
+const SweepView = lazy(() => import('./views/sweep-view').then((m) => ({ default: m.SweepView })));
+const CohortsView = lazy(() => import('./views/cohorts-view').then((m) => ({ default: m.CohortsView })));
 const CompareView = lazy(() => import('./views/CompareView').then((m) => ({ default: m.CompareView })));
-const LaunchView = lazy(() => import('./views/LaunchView').then((m) => ({ default: m.LaunchView })));
+const LaunchView = lazy(() => import('./views/launch-view').then((m) => ({ default: m.LaunchView })));
 
 function Page() {
   const { path } = useLocation();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { CliError } from './args';
 import { blandAltmanPng, chartPng, COLORS, svgToPng, type ViolinGroup, violinPng } from './charts';
 import type { NephronClient } from './client';
-import type { ReportData, ReportRun } from './reportData';
+import type { ReportData, ReportRun } from './report-data';
 import { STAR, starredSide } from './table2';
 
 export interface Figure {

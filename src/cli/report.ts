@@ -11,7 +11,7 @@ import { NephronClient } from './client';
 import { comparisonJson, fetchComparedRuns, formatComparison } from './compare';
 import { MAX_COMPARED } from '../api/compare';
 import { writeFigures } from './figures';
-import { fetchReport, type ReportData } from './reportData';
+import { fetchReport, type ReportData } from './report-data';
 import { FORMATS, formatReport, reportJson, table2Csv, type Format } from './table2';
 
 export interface WrittenReport {

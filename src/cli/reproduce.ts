@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { CliError, intList, integer, json, str, upperList, usageError, type Command, type Io } from './args';
 import { NephronClient } from './client';
-import { fetchReport } from './reportData';
+import { fetchReport } from './report-data';
 import { announceReport, writeReportDir } from './report';
 import { startSweep } from './sweep';
 import { formatReport } from './table2';

@@ -5,7 +5,7 @@
  * volumes per model at the largest N.
  */
 import { ciText, SIGNIFICANCE, STAR, starredSide, type Kidney, type Table2Row } from '../analysis/significance';
-import { labelUse, type Baselines, type ModelAgreement, type Reduction, type ReportData } from './reportData';
+import { labelUse, type Baselines, type ModelAgreement, type Reduction, type ReportData } from './report-data';
 import { csvTable, fixed, markdownTable, pValue, textTable } from './text';
 import { SUMMARY_ORDER } from '../api/run-status';
 

@@ -8,7 +8,7 @@
  * tests). `NEPHRON_BACKEND=native|tensorflow|webgpu|wasm|cpu` forces one (a forced webgpu takes software adapters
  * too); a forced backend that cannot start is an error, never a silent fallback. `NEPHRON_THREADS` (alias
  * `NEPHRON_WASM_THREADS`) sets the intra-op threads of the CPU backends (default: the number of cores; ./threads.ts;
- * see ./wasmThreads.ts for how wasm threads start under Node, also inside worker_threads).
+ * see ./wasm-threads.ts for how wasm threads start under Node, also inside worker_threads).
  *
  * Works the same on the main thread and inside a `worker_threads` Worker: every thread has its own tfjs engine,
  * so each Worker calls `initBackend` once before building models.
@@ -17,12 +17,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerTrainingKernels } from './kernels';
-import { registerGroupNormKernels } from './kernels/groupNorm';
+import { registerGroupNormKernels } from './kernels/group-norm';
 import { startNativeBackend } from './native/backend';
 import { threadsFromEnv } from './threads';
 import { DawnUnavailableError } from './webgpu/dawn';
 import { startWebGpu } from './webgpu/start';
-import { prepareWasmThreads, wasmThreadsSupported, withCoreCountFor } from './wasmThreads';
+import { prepareWasmThreads, wasmThreadsSupported, withCoreCountFor } from './wasm-threads';
 
 export type BackendName = 'native' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['native', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -33,7 +33,7 @@ export interface BackendOptions {
   /**
    * Intra-op threads (default: `NEPHRON_THREADS` / `NEPHRON_WASM_THREADS`, else the number of cores). native: ATen's
    * OpenMP threads for this thread. wasm: 1 = the SIMD build; more starts the
-   * threaded SIMD build (./wasmThreads.ts). On this 2-core machine 2 threads gave 0.7–1.5× the speed of 1 depending
+   * threaded SIMD build (./wasm-threads.ts). On this 2-core machine 2 threads gave 0.7–1.5× the speed of 1 depending
    * on what else ran (BENCHMARKS.md, "ml engine"): runners that train several models at once should pass 1.
    */
   threads?: number;

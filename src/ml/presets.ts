@@ -1,7 +1,7 @@
 /**
  * Hyper-parameters of the method (../shared/docs/method.md), named in one place.
  *
- * A run's stored `config` is `resolveConfig(kind, preset, overrides)` (./resolveConfig.ts): the preset's numbers
+ * A run's stored `config` is `resolveConfig(kind, preset, overrides)` (./resolve-config.ts): the preset's numbers
  * with the user's overrides merged in, every key validated. PAPER is exactly method.md; STUDY is the protocol that can
  * see CLC's effect (issue 13: the reference code's lr, a real pretraining budget, fine-tuning by steps); QUICK is the
  * same protocol scaled for a 2-core CPU; SMOKE finishes in seconds for tests. Nothing here imports GraphQL or the
@@ -42,7 +42,7 @@ export interface ConstraintConfig {
   tvIterations: number;
   /**
    * PER_SLICE: the renal code's as-published arm, the PCA components multiplied by each slice's kidney bounding box
-   * plus `kidneyBoxMargin` px (src/ml/constraintMaps/index.ts). It uses the manual labels: OFF (label-free) by default.
+   * plus `kidneyBoxMargin` px (src/ml/constraint-maps/index.ts). It uses the manual labels: OFF (label-free) by default.
    */
   kidneyBox: 'OFF' | 'PER_SLICE';
   /** Margin of the kidney box in pixels at `image.size` (the renal code's 5 px at 256², scaled). */

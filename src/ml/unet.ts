@@ -16,7 +16,7 @@
  * three models, so weights move between them by name (see ./weights.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { GroupNorm } from './layers/groupNorm';
+import { GroupNorm } from './layers/group-norm';
 import { unetLevels, type ModelConfig } from './presets';
 import { deriveSeed } from './random';
 

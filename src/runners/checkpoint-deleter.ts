@@ -8,7 +8,7 @@
  */
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import type { BlobStore } from '../data/blobStore';
+import type { BlobStore } from '../data/blob-store';
 import { runBlobKeys } from '../runs';
 
 export class CheckpointDeleter {

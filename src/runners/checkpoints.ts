@@ -8,7 +8,7 @@
  * When it falls back, the run is rewound to that epoch (RunRecorder.rewind, src/runs/recorder.ts): its metric points after it
  * are deleted and its metric summaries recomputed, so the epochs trained again write exactly one point per metric.
  */
-import { BlobNotFoundError, CorruptBlobError, type BlobStore } from '../data/blobStore';
+import { BlobNotFoundError, CorruptBlobError, type BlobStore } from '../data/blob-store';
 import type { Run } from '../schema/run.entity';
 import type { RunRecorder } from '../runs';
 

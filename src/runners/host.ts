@@ -19,7 +19,7 @@ import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { BlobStoreFullError, type BlobStore } from '../data/blobStore';
+import { BlobStoreFullError, type BlobStore } from '../data/blob-store';
 import { threadsPerSlot } from '../ml/threads';
 import { RunStatus } from '../schema/enums';
 import type { Run } from '../schema/run.entity';

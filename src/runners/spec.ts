@@ -5,7 +5,7 @@
  */
 import type { DataSource } from 'typeorm';
 import type { ContrastKindName } from '../data/volume';
-import { parseRunConfig } from '../ml/resolveConfig';
+import { parseRunConfig } from '../ml/resolve-config';
 import { Initialization, RunKind, RunStatus } from '../schema/enums';
 import { Run } from '../schema/run.entity';
 import type { JobSpec, JobSplit, JobSubject } from '../runs/job';

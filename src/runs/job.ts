@@ -6,7 +6,7 @@
  */
 import type { ContrastKindName } from '../data/volume';
 import type { RunConfig } from '../ml/presets';
-import type { RunConfigOf } from '../ml/resolveConfig';
+import type { RunConfigOf } from '../ml/resolve-config';
 
 export type JobKind = 'PRETRAIN' | 'FINETUNE';
 export type JobSplit = 'TRAIN' | 'VALIDATION' | 'TEST';

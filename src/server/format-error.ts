@@ -7,9 +7,9 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { parse, visit, type ASTNode, type GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { EntityNotFoundError, QueryFailedError } from 'typeorm';
-import { BlobStoreFullError } from '../data/blobStore';
+import { BlobStoreFullError } from '../data/blob-store';
 import { isTransientDbError } from '../db/transient';
-import { ConfigError } from '../ml/resolveConfig';
+import { ConfigError } from '../ml/resolve-config';
 
 const DB_CODES: Record<string, { code: string; message: string }> = {
   '23505': { code: 'CONFLICT', message: 'a record with the same unique value already exists' },

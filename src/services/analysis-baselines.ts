@@ -6,7 +6,7 @@
  */
 import { In, type DataSource } from 'typeorm';
 import { ceilingDice, locationPriorDice, type LabelledVolume } from '../analysis/baselines';
-import type { BlobStore } from '../data/blobStore';
+import type { BlobStore } from '../data/blob-store';
 import { decodeMask } from '../data/encoding';
 import { Split, type ContrastKind } from '../schema/enums';
 import { Series } from '../schema/series.entity';

@@ -1,7 +1,7 @@
 import { In, type DataSource } from 'typeorm';
-import { labelEfficiencyTable, type EvaluatedRun, type Kidney } from '../analysis/labelEfficiency';
+import { labelEfficiencyTable, type EvaluatedRun, type Kidney } from '../analysis/label-efficiency';
 import { blandAltman } from '../analysis/stats';
-import type { BlobStore } from '../data/blobStore';
+import type { BlobStore } from '../data/blob-store';
 import { badInput, conflict, isUuid, notFound } from '../errors';
 import { RunKind, RunStatus, type ContrastKind } from '../schema/enums';
 import { SubjectScoreRecord } from '../schema/evaluation.entity';

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { NephronDataSource } from '../db/data-source';
-import { BlobNotFoundError, CorruptBlobError, FileBlobStore, PgBlobStore, type BlobStore } from '../data/blobStore';
+import { BlobNotFoundError, CorruptBlobError, FileBlobStore, PgBlobStore, type BlobStore } from '../data/blob-store';
 import { BlobAlias } from '../schema/blob-alias.entity';
 
 export function createBlobStore(ds: NephronDataSource): BlobStore {

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import { cohortFingerprint } from '../data/encoding';
-import type { BlobStore } from '../data/blobStore';
+import type { BlobStore } from '../data/blob-store';
 import { badInput, conflict } from '../errors';
 import { Cohort } from '../schema/cohort.entity';
 import type { ContrastKind } from '../schema/enums';

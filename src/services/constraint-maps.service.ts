@@ -5,10 +5,10 @@
  * Stored as an encoded mask blob of cluster id + 1.
  */
 import { decodeMask, sha256Hex } from '../data/encoding';
-import type { BlobStore } from '../data/blobStore';
-import type { ConstraintMapOptions } from '../ml/constraintMaps';
+import type { BlobStore } from '../data/blob-store';
+import type { ConstraintMapOptions } from '../ml/constraint-maps';
 import { PRESETS, type ConstraintConfig } from '../ml/presets';
-import type { BlobAliases } from './blob-store';
+import type { BlobAliases } from './blob-aliases';
 import { transferOf, type WorkerPool } from './workers/pool';
 
 /** Bump when the algorithm's output changes for the same parameters: old cache entries are then ignored. */

@@ -1,9 +1,9 @@
 import type { NephronDataSource } from '../db/data-source';
 import type { Config } from '../config';
-import type { BlobStore } from '../data/blobStore';
+import type { BlobStore } from '../data/blob-store';
 import type { PubSub } from '../runs';
 import { AnalysisService } from './analysis.service';
-import { BlobAliases, createBlobStore } from './blob-store';
+import { BlobAliases, createBlobStore } from './blob-aliases';
 import { CohortService } from './cohort.service';
 import { ConstraintMapService } from './constraint-maps.service';
 import { SegmentationService } from './segmentation.service';
@@ -26,7 +26,7 @@ export interface Services {
   tokens: TokenService;
   /** Table 2 and Bland–Altman over stored evaluations. */
   analysis: AnalysisService;
-  /** The server's one content-addressed store (series, constraint maps; later checkpoints): ./blob-store.ts. */
+  /** The server's one content-addressed store (series, constraint maps; later checkpoints): ./blob-aliases.ts. */
   blobs: BlobStore;
   /** Names for blobs whose content is not known in advance (caches). */
   blobAliases: BlobAliases;

@@ -9,7 +9,7 @@
  * Inputs it cannot use are BAD_USER_INPUT naming the reason, checked before anything is written.
  */
 import { In, type DataSource } from 'typeorm';
-import type { BlobStore } from '../data/blobStore';
+import type { BlobStore } from '../data/blob-store';
 import { affineFor } from '../data/nifti';
 import { AppError, badInput, conflict, isUuid, notFound } from '../errors';
 import type { FinetuneRunConfig } from '../ml/presets';

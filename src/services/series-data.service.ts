@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import type { BlobStore } from '../data/blobStore';
+import type { BlobStore } from '../data/blob-store';
 import { decodeMask, decodeVolume } from '../data/encoding';
 import type { SeriesVolume } from '../data/volume';
 import { AppError, badInput, isUuid, notFound } from '../errors';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labelEfficiencyTable, type EvaluatedRun } from '../../src/analysis/labelEfficiency';
+import { labelEfficiencyTable, type EvaluatedRun } from '../../src/analysis/label-efficiency';
 
 const run = (nLabeled: number, initialization: 'RANDOM' | 'CLC', seed: number, dice: [number, number][]): EvaluatedRun => ({
   contrast: 'DIXON',

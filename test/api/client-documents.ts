@@ -2,7 +2,7 @@
  * Every GraphQL document the dashboard (client/src/api/queries.ts) and the CLI (string literals in src/cli) send,
  * with the largest variables they send, for the limits test. CLI documents are read from the sources, so a new
  * or changed one is measured without editing this file; the one document the CLI builds at run time (the aliased
- * Bland–Altman request of reportData.ts) is rebuilt here at its largest size.
+ * Bland–Altman request of report-data.ts) is rebuilt here at its largest size.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -91,11 +91,11 @@ export function cliDocuments(schema: GraphQLSchema): { documents: ClientDocument
       else documents.push({ source: `src/cli/${file}`, query, variables: variablesFor(schema, query) });
     }
   });
-  // reportData.ts fetchAgreement: two aliased blandAltman fields per model at the largest N
+  // report-data.ts fetchAgreement: two aliased blandAltman fields per model at the largest N
   const fields = constants.get('fields') ?? '';
   const vars = Array.from({ length: PAPER_MODELS }, (_, i) => `$r${i}: ID!`).join(', ');
   const body = Array.from({ length: PAPER_MODELS }, (_, i) => `r${i}: blandAltman(runId: $r${i}, kidney: "right") { ${fields} } l${i}: blandAltman(runId: $r${i}, kidney: "left") { ${fields} }`).join('\n');
   const query = `query(${vars}) { ${body} }`;
-  documents.push({ source: `src/cli/reportData.ts agreement (${PAPER_MODELS} models)`, query, variables: variablesFor(schema, query) });
+  documents.push({ source: `src/cli/report-data.ts agreement (${PAPER_MODELS} models)`, query, variables: variablesFor(schema, query) });
   return { documents, dynamic };
 }

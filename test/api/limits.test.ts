@@ -64,7 +64,7 @@ describe('operation limits: measuring', () => {
     expect(dashboard.length).toBeGreaterThanOrEqual(13);
     expect(cli.length).toBeGreaterThanOrEqual(15);
     // documents built at run time are rebuilt in client-documents.ts; a new one must be added there
-    expect(dynamic).toEqual(['reportData.ts: query(${vars}) { ${body} }']);
+    expect(dynamic).toEqual(['report-data.ts: query(${vars}) { ${body} }']);
     for (const d of [...dashboard, ...cli]) {
       const doc = parse(d.query);
       expect(validate(schema, doc).map((e) => e.message), d.source).toEqual([]);

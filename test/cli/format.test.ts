@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { blandAltmanPng, kde, violinPng } from '../../src/cli/charts';
 import { COMMANDS } from '../../src/cli';
 import { curvesPng } from '../../src/cli/figures';
-import type { ReportData, Table2Row } from '../../src/cli/reportData';
+import type { ReportData, Table2Row } from '../../src/cli/report-data';
 import { table2Cells, table2Csv } from '../../src/cli/table2';
 import { csvTable } from '../../src/cli/text';
 import { runCli } from './run';

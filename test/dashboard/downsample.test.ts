@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { appendPoint, downsampleMinMax } from '../../client/src/lib/downsample';
 import { alignSeries } from '../../client/src/charts/align';
-import { applyEpoch, chartGroups, fromQuery } from '../../client/src/views/useLiveMetrics';
+import { applyEpoch, chartGroups, fromQuery } from '../../client/src/views/use-live-metrics';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 

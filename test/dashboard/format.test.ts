@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { elapsed, fmt, fmtDuration, fmtP, fmtPercent, groupByContrast, STAR, table2Cells, type Table2Row } from '../../client/src/lib/format';
-import { Table2 } from '../../client/src/components/Table2';
+import { Table2 } from '../../client/src/components/table2';
 import { niceTicks, spreadLabels } from '../../client/src/charts/ticks';
 
 const row = (over: Partial<Table2Row> = {}): Table2Row => ({

@@ -1,6 +1,6 @@
 /** The Launch form's validation: nothing invalid reaches startSweep. */
 import { describe, expect, it } from 'vitest';
-import { MAX_RUNS, parseIntList, runCount, validateSweep, type SweepForm } from '../../client/src/lib/sweepForm';
+import { MAX_RUNS, parseIntList, runCount, validateSweep, type SweepForm } from '../../client/src/lib/sweep-form';
 
 const form = (over: Partial<SweepForm> = {}): SweepForm => ({
   name: 'table2',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BLOB_TABLE_DDL, BlobNotFoundError, type BlobStore, CorruptBlobError, FileBlobStore, PgBlobStore } from '../../src/data/blobStore';
+import { BLOB_TABLE_DDL, BlobNotFoundError, type BlobStore, CorruptBlobError, FileBlobStore, PgBlobStore } from '../../src/data/blob-store';
 import { sha256Hex } from '../../src/data/encoding';
 
 function contract(name: string, make: () => BlobStore, corrupt: (key: string) => Promise<void>) {

@@ -9,7 +9,7 @@ import { describeNative } from './nativeSupport';
 
 function inWorker(env: Record<string, string>): Promise<{ device?: string; grad?: number[]; loss?: number; error?: string }> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(path.join(__dirname, 'fixtures', 'backendWorker.ts'), {
+    const w = new Worker(path.join(__dirname, 'fixtures', 'backend-worker.ts'), {
       execArgv: ['--require', 'tsx/cjs'],
       env: { ...process.env, ...env },
     });

@@ -11,7 +11,7 @@ import {
   symmetricEigen,
   tvDenoise2d,
   type MultiChannelImage,
-} from '../../src/ml/constraintMaps';
+} from '../../src/ml/constraint-maps';
 import { adjustedRandIndex } from '../../src/ml/metrics';
 import { seededRng } from '../../src/ml/random';
 

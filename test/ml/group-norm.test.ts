@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/ml/backend';
-import { GroupNorm, groupNorm, groupNormOps } from '../../src/ml/layers/groupNorm';
+import { GroupNorm, groupNorm, groupNormOps } from '../../src/ml/layers/group-norm';
 import { mulberry32 } from '../../src/ml/random';
 
 /** Group norm written out with loops over a flat NHWC array: the reference. */

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { clcLoss } from '../../src/ml/losses';
 import { drawAnchors, type ClcSelection } from '../../src/ml/losses';
 import { createRng } from '../../src/ml/random';
-import { maxGradientError, useWasm } from './lossTestUtils';
+import { maxGradientError, useWasm } from './loss-test-utils';
 
 // One 4×4 single-channel image cut into 2×2 patches (patch grid 2×2, patch i = (row, col) row-major).
 // Each patch flattens in (dy, dx) order, so the pixels below give the patch vectors

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { focalTversky, softDice } from '../../src/ml/losses';
-import { FOCAL_TVERSKY_EPSILON } from '../../src/ml/losses/focalTversky';
-import { maxGradientError, useWasm } from './lossTestUtils';
+import { FOCAL_TVERSKY_EPSILON } from '../../src/ml/losses/focal-tversky';
+import { maxGradientError, useWasm } from './loss-test-utils';
 
 // Two pixels (B = 1, H = 1, W = 2), three classes (background, right, left).
 //   pixel 0: truth class 1, prediction (0.2, 0.7, 0.1)

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { globalContrastiveLoss } from '../../src/ml/losses';
-import { maxGradientError, useWasm } from './lossTestUtils';
+import { maxGradientError, useWasm } from './loss-test-utils';
 
 describe('globalContrastiveLoss (wasm)', () => {
   beforeAll(useWasm);

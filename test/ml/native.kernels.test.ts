@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, expect, it } from 'vitest';
 import { initBackend } from '../../src/ml/backend';
-import { groupNorm } from '../../src/ml/layers/groupNorm';
+import { groupNorm } from '../../src/ml/layers/group-norm';
 import { compareWithCpu, expectStepFreesAll, input, randomValues, type Input } from './kernelCompare';
 import { describeNative } from './nativeSupport';
 

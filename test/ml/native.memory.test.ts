@@ -9,7 +9,7 @@ import { PRESETS, type ModelConfig } from '../../src/ml/presets';
 import { Trainer, finetuneLoss, segmentationBatch, type SegmentationBatch } from '../../src/ml/train';
 import { buildSegmentationModel } from '../../src/ml/unet';
 import { describeNative } from './nativeSupport';
-import { discBatch } from './toyData';
+import { discBatch } from './toy-data';
 
 const tiny: ModelConfig = { ...PRESETS.SMOKE.model, filters: [4, 8, 16] };
 const LR = 1e-3;

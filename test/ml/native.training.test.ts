@@ -6,7 +6,7 @@ import { PRESETS, type ModelConfig } from '../../src/ml/presets';
 import { Trainer, clcLossFn, finetuneLoss, globalLoss, segmentationBatch, type ClcBatch, type GlobalBatch, type LossFn, type SegmentationBatch } from '../../src/ml/train';
 import { buildGlobalPretrainModel, buildLocalPretrainModel, buildSegmentationModel, type UnetOptions } from '../../src/ml/unet';
 import { describeNative } from './nativeSupport';
-import { discBatch } from './toyData';
+import { discBatch } from './toy-data';
 
 const S = PRESETS.SMOKE;
 const SIZE = 32;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS, unetLevels, type FinetuneRunConfig, type PretrainConfig } from '../../src/ml/presets';
-import { ConfigError, parseRunConfig, resolveConfig, totalEpochs } from '../../src/ml/resolveConfig';
+import { ConfigError, parseRunConfig, resolveConfig, totalEpochs } from '../../src/ml/resolve-config';
 
 function configError(fn: () => unknown): ConfigError {
   try {

@@ -5,7 +5,7 @@ import { PRESETS } from '../../src/ml/presets';
 import { Trainer, clcLossFn, globalLoss, type ClcBatch, type GlobalBatch } from '../../src/ml/train';
 import { buildGlobalPretrainModel, buildLocalPretrainModel } from '../../src/ml/unet';
 import { loadEncoderDecoder } from '../../src/ml/weights';
-import { discBatch } from './toyData';
+import { discBatch } from './toy-data';
 
 const S = PRESETS.SMOKE;
 const SIZE = 32;

@@ -6,7 +6,7 @@ import { PRESETS, type ModelConfig } from '../../src/ml/presets';
 import { createRng } from '../../src/ml/random';
 import { ReduceLrOnPlateau, Trainer, countingLoss, pooledDice, segmentationBatch, type SegmentationBatch } from '../../src/ml/train';
 import { buildSegmentationModel } from '../../src/ml/unet';
-import { discBatch } from './toyData';
+import { discBatch } from './toy-data';
 
 const SIZE = 32;
 const tiny: ModelConfig = { ...PRESETS.SMOKE.model, filters: [4, 8, 16] };

@@ -12,7 +12,7 @@ import { Trainer, clcLossFn, finetuneLoss, globalLoss, segmentationBatch, segmen
 import { buildGlobalPretrainModel, buildLocalPretrainModel, buildSegmentationModel, type UnetOptions } from '../../src/ml/unet';
 import { exportWeights, loadWeights } from '../../src/ml/weights';
 import { swiftShaderMissing } from '../helpers/swiftshader';
-import { discBatch } from './toyData';
+import { discBatch } from './toy-data';
 
 const SIZE = 16;
 const S = PRESETS.SMOKE;

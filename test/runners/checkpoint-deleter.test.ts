@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { BlobStore } from '../../src/data/blobStore';
+import type { BlobStore } from '../../src/data/blob-store';
 import { CheckpointDeleter } from '../../src/runners/checkpoint-deleter';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { useSeededDatabase } from '../helpers/fixtures';

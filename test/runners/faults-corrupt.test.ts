@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CorruptBlobError, FileBlobStore } from '../../src/data/blobStore';
+import { CorruptBlobError, FileBlobStore } from '../../src/data/blob-store';
 import { resumePoint } from '../../src/runners/checkpoints';
 import { RunnerHost } from '../../src/runners/host';
 import { recordMetrics, RunQueue, RunRecorder } from '../../src/runs';

@@ -1,6 +1,6 @@
 /**
  * A worker thread that dies mid-run (process.exit, an uncaught exception, out of memory beyond its heap limit: the
- * fixture jobs in ./fixtures/crashingJobs.ts), on both engines, with two runner slots: the run is queued again and resumes
+ * fixture jobs in ./fixtures/crashing-jobs.ts), on both engines, with two runner slots: the run is queued again and resumes
  * from its last checkpoint (a second attempt), the other slot's run trains on untouched, every epoch ends with
  * exactly one point per metric; a run that kills its worker on every attempt fails after maxAttempts, saying so.
  */
@@ -10,7 +10,7 @@ import type { RunnerHost } from '../../src/runners/host';
 import { Run } from '../../src/schema/run.entity';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { CRASH_EPOCH } from './fixtures/crashingJobs';
+import { CRASH_EPOCH } from './fixtures/crashing-jobs';
 import { expectEveryMetricAtEveryEpoch } from '../helpers/run-points';
 
 describe.each(DB_KINDS)('worker thread crashes on %s', (kind) => {
@@ -25,7 +25,7 @@ describe.each(DB_KINDS)('worker thread crashes on %s', (kind) => {
     const note = (id: string, what: string) => history.set(id, [...(history.get(id) ?? []), what]);
     beforeAll(async () => {
       t = await startTestServer(kind, { NEPHRON_RUNNERS: '2', NEPHRON_LEASE_SECONDS: '5', NEPHRON_WASM_THREADS: '1' }, {
-        runners: { pollMs: 200, jobModule: path.join(__dirname, 'fixtures', 'crashingJobs.ts'), workerHeapMb: 192 },
+        runners: { pollMs: 200, jobModule: path.join(__dirname, 'fixtures', 'crashing-jobs.ts'), workerHeapMb: 192 },
       });
       host = t.server.runners!;
       host.on('died', (id: string, error: string) => deaths.set(id, error));

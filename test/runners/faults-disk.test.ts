@@ -14,7 +14,7 @@ import * as nodeFs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BlobStoreFullError, PgBlobStore } from '../../src/data/blobStore';
+import { BlobStoreFullError, PgBlobStore } from '../../src/data/blob-store';
 import type { RunnerHost } from '../../src/runners/host';
 import { Run } from '../../src/schema/run.entity';
 import type { RunProgress } from '../../src/schema/types';

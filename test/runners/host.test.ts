@@ -19,7 +19,7 @@ describe.each(DB_KINDS)('runner host on %s', (kind) => {
     let host: RunnerHost;
     let cohortId: string;
     beforeAll(async () => {
-      t = await startTestServer(kind, { NEPHRON_RUNNERS: '1', NEPHRON_LEASE_SECONDS: '5' }, { runners: { pollMs: 500, jobModule: path.join(__dirname, 'fixtures', 'dyingJobs.ts') } });
+      t = await startTestServer(kind, { NEPHRON_RUNNERS: '1', NEPHRON_LEASE_SECONDS: '5' }, { runners: { pollMs: 500, jobModule: path.join(__dirname, 'fixtures', 'dying-jobs.ts') } });
       host = t.server.runners!;
       // a run whose worker died is queued again ('requeued'): wait for how it ends
       host.prependListener('settled', (runId: string, how: string) => how !== 'requeued' && outcomes.set(runId, how));

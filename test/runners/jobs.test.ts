@@ -8,13 +8,13 @@ import { decodeMask } from '../../src/data/encoding';
 import { initBackend } from '../../src/ml/backend';
 import { kidneyDice } from '../../src/ml/metrics';
 import type { FinetuneRunConfig } from '../../src/ml/presets';
-import { resolveConfig } from '../../src/ml/resolveConfig';
+import { resolveConfig } from '../../src/ml/resolve-config';
 import { buildSegmentationModel, isHeadName } from '../../src/ml/unet';
 import { decodeBundle, loadEncoderDecoder } from '../../src/ml/weights';
 import { JobCancelledError, type EpochReport, type JobResult } from '../../src/runs/job';
 import { labelledSubset } from '../../src/runners/jobs/dataset';
 import { runJob } from '../../src/runners/jobs';
-import { jobSpec, memoryCohort, memoryIO, type MemoryCohort } from './jobsFixture';
+import { jobSpec, memoryCohort, memoryIO, type MemoryCohort } from './jobs-fixture';
 
 let cohort: MemoryCohort;
 const PRE = resolveConfig('PRETRAIN', 'SMOKE');

@@ -3,7 +3,7 @@
 // 45% opacity), with slice and channel sliders.
 import { useEffect, useRef, useState } from 'react';
 import type { BrowserVolume } from '../lib/nifti';
-import { SliceSliders } from './SliceViewer';
+import { SliceSliders } from './slice-viewer';
 
 const COLORS: Record<number, [number, number, number]> = { 1: [255, 80, 40], 2: [40, 150, 255] };
 const ALPHA = 0.45;

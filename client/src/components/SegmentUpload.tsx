@@ -6,7 +6,7 @@ import { fetchBlob } from '../api/client';
 import { ApiError, describeError } from '../api/errors';
 import { authHeader } from '../api/token';
 import { readNifti, type BrowserVolume } from '../lib/nifti';
-import { download } from './AuthImage';
+import { download } from './auth-image';
 import { ScanCanvas } from './ScanCanvas';
 
 interface Answer {

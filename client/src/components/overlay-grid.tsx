@@ -3,9 +3,9 @@
 import { useState } from 'react';
 import { useQuery } from '../api/hooks';
 import { SUBJECT_SERIES } from '../api/queries';
-import { AuthImage } from './AuthImage';
+import { AuthImage } from './auth-image';
 import { ErrorBox, Loading } from './common';
-import { sliceUrl } from './SliceViewer';
+import { sliceUrl } from './slice-viewer';
 
 interface TestSubject {
   id: string;

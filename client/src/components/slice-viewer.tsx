@@ -2,7 +2,7 @@
 // prediction) from the PNG endpoint, and NIfTI downloads.
 import { useState } from 'react';
 import { describeError } from '../api/errors';
-import { AuthImage, download } from './AuthImage';
+import { AuthImage, download } from './auth-image';
 
 export interface SeriesInfo {
   id: string;

@@ -3,13 +3,13 @@
 import { useMemo } from 'react';
 import { useQuery } from '../api/hooks';
 import { COMPARE_RUN_FIELDS } from '../api/queries';
-import { UPlotChart } from '../charts/UPlotChart';
+import { UPlotChart } from '../charts/uplot-chart';
 import { ErrorBox, Loading, Section, StatusBadge } from '../components/common';
 import { fmt, label } from '../lib/format';
 import { Link, useLocation } from '../router';
 import { configDifferences, MAX_COMPARED, metricNames, parseRunIds } from '../../../src/api/compare';
 import type { RunFields } from '../../../src/api/run-fields';
-import { MAX_POINTS, type MetricSeriesJson } from './useLiveMetrics';
+import { MAX_POINTS, type MetricSeriesJson } from './use-live-metrics';
 
 interface ComparedRun extends RunFields {
   preset: string;

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { useQuery } from '../api/hooks';
 import { COHORTS, COHORT_SUBJECTS } from '../api/queries';
 import { ErrorBox, Loading, Pager, Section, Select } from '../components/common';
-import { SliceViewer, type SeriesInfo } from '../components/SliceViewer';
+import { SliceViewer, type SeriesInfo } from '../components/slice-viewer';
 import { fmt, fmtTime, label } from '../lib/format';
 import { Link, navigate, useLocation, withQuery } from '../router';
 

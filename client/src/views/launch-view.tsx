@@ -1,4 +1,4 @@
-// Launch: the startSweep form, validated in the browser (lib/sweepForm.ts) before anything is sent.
+// Launch: the startSweep form, validated in the browser (lib/sweep-form.ts) before anything is sent.
 import { useState } from 'react';
 import { gql } from '../api/client';
 import { ApiError } from '../api/errors';
@@ -6,7 +6,7 @@ import { useQuery } from '../api/hooks';
 import { LAUNCH_COHORTS, START_SWEEP } from '../api/queries';
 import { ErrorBox, Loading, Section } from '../components/common';
 import { label } from '../lib/format';
-import { CONTRASTS, INITIALIZATIONS, PRESETS, runCount, validateSweep, type FieldErrors, type SweepForm } from '../lib/sweepForm';
+import { CONTRASTS, INITIALIZATIONS, PRESETS, runCount, validateSweep, type FieldErrors, type SweepForm } from '../lib/sweep-form';
 import { navigate } from '../router';
 
 interface LaunchCohort {

@@ -3,14 +3,14 @@ import { useMemo, useRef, useState } from 'react';
 import { canOperate, useQuery, useSubscription } from '../api/hooks';
 import { RUN_DETAIL, RUN_PROGRESS } from '../api/queries';
 import { ErrorBox, Loading, ProgressBar, Section, StatusBadge } from '../components/common';
-import { UPlotChart } from '../charts/UPlotChart';
+import { UPlotChart } from '../charts/uplot-chart';
 import { elapsed, fmt, fmtDuration, fmtTime, label } from '../lib/format';
 import { Link } from '../router';
 import { useCallerRole } from '../role';
-import { CancelButton, type RunRow } from '../components/RunTable';
-import { EvaluationTable, type SubjectScore } from '../components/EvaluationTable';
+import { CancelButton, type RunRow } from '../components/run-table';
+import { EvaluationTable, type SubjectScore } from '../components/evaluation-table';
 import { SegmentUpload } from '../components/SegmentUpload';
-import { chartGroups, MAX_POINTS, useLiveMetrics, type MetricSeriesJson } from './useLiveMetrics';
+import { chartGroups, MAX_POINTS, useLiveMetrics, type MetricSeriesJson } from './use-live-metrics';
 import { isFinishedStatus } from '../../../src/api/run-status';
 
 interface RunDetail extends RunRow {

@@ -3,11 +3,11 @@ import { useEffect, useRef, useState } from 'react';
 import { canOperate, useQuery } from '../api/hooks';
 import { RUNS, SWEEPS } from '../api/queries';
 import { ErrorBox, Loading, Pager, Section, Select } from '../components/common';
-import { RunTable, type RunRow } from '../components/RunTable';
+import { RunTable, type RunRow } from '../components/run-table';
 import { Link, navigate, useLocation, withQuery } from '../router';
 import { MAX_COMPARED, parseRunIds } from '../../../src/api/compare';
 import { useCallerRole } from '../role';
-import { patchRow, useRunEvents } from './useLiveRuns';
+import { patchRow, useRunEvents } from './use-live-runs';
 import { RUN_STATUSES } from '../../../src/api/run-status';
 
 const PAGE = 50;

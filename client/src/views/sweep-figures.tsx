@@ -3,10 +3,10 @@
 import { useState } from 'react';
 import { useQuery } from '../api/hooks';
 import { BLAND_ALTMAN } from '../api/queries';
-import { BlandAltmanPlot, type BlandAltmanData } from '../charts/BlandAltmanPlot';
-import { INIT_COLORS, Violins, type ViolinGroup } from '../charts/Violin';
+import { BlandAltmanPlot, type BlandAltmanData } from '../charts/bland-altman-plot';
+import { INIT_COLORS, Violins, type ViolinGroup } from '../charts/violin';
 import { ErrorBox, Section } from '../components/common';
-import { OverlayGrid } from '../components/OverlayGrid';
+import { OverlayGrid } from '../components/overlay-grid';
 import { label } from '../lib/format';
 import type { RunFields } from '../../../src/api/run-fields';
 

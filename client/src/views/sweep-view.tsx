@@ -4,13 +4,13 @@ import { useMemo, useState } from 'react';
 import { useQuery } from '../api/hooks';
 import { SWEEP } from '../api/queries';
 import { ErrorBox, Loading, ProgressBar, Section, StatusBadge } from '../components/common';
-import { BaselinesTable, Reductions, Table2, type Baselines, type Reduction } from '../components/Table2';
-import { UPlotChart } from '../charts/UPlotChart';
-import { INIT_COLORS } from '../charts/Violin';
+import { BaselinesTable, Reductions, Table2, type Baselines, type Reduction } from '../components/table2';
+import { UPlotChart } from '../charts/uplot-chart';
+import { INIT_COLORS } from '../charts/violin';
 import { groupByContrast, label, type Table2Row } from '../lib/format';
 import { Link } from '../router';
-import { SweepFigures, type SweepRun } from './SweepFigures';
-import { useRunEvents } from './useLiveRuns';
+import { SweepFigures, type SweepRun } from './sweep-figures';
+import { useRunEvents } from './use-live-runs';
 import { isFinishedStatus } from '../../../src/api/run-status';
 
 export interface SweepData {

@@ -5,7 +5,7 @@ import { SWEEPS } from '../api/queries';
 import { ErrorBox, Loading, ProgressBar, Section, StatusBadge } from '../components/common';
 import { Link } from '../router';
 import { useCallerRole } from '../role';
-import { useRunEvents } from './useLiveRuns';
+import { useRunEvents } from './use-live-runs';
 import { isFinishedStatus } from '../../../src/api/run-status';
 
 interface SweepRow {

@@ -34,7 +34,7 @@ import { clipAndRescaleChannels, type ChannelClip } from './normalize';
 import { pixelPca, rescaleRuns } from './pca';
 import { tvDenoise2d } from './tv';
 
-export { patchMajorityLabels } from './patchLabels';
+export { patchMajorityLabels } from './patch-labels';
 export { bodyMask, patchBodyMask, type BodyMaskOptions } from './bodyMask';
 export { kmeans, type KMeansResult, type KMeansOptions } from './kmeans';
 export { pixelPca, symmetricEigen, rescaleRuns, type PcaResult } from './pca';

@@ -4,14 +4,14 @@
  * cover), UnsortedSegmentSum (the gradient of tf.gather) and a BatchMatMul that keeps batched and transposed
  * products on XNNPACK's fast path. Each is composed of Conv2D / BatchMatMul /
  * Transpose / DepthToSpace kernels that wasm runs with XNNPACK. Plus GroupNorm (+ReLU) as JS kernels over the
- * backend memory (./groupNorm.ts). Idempotent.
+ * backend memory (./group-norm.ts). Idempotent.
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeBatchMatMul } from './batchMatMul';
-import { makeConv2dBackpropFilter } from './conv2dBackpropFilter';
-import { makeConv2dBackpropInput } from './conv2dBackpropInput';
-import { registerGroupNormKernels } from './groupNorm';
-import { makeUnsortedSegmentSum } from './unsortedSegmentSum';
+import { makeBatchMatMul } from './batch-mat-mul';
+import { makeConv2dBackpropFilter } from './conv2d-backprop-filter';
+import { makeConv2dBackpropInput } from './conv2d-backprop-input';
+import { registerGroupNormKernels } from './group-norm';
+import { makeUnsortedSegmentSum } from './unsorted-segment-sum';
 
 const registered = new Set<string>();
 

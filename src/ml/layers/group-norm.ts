@@ -8,17 +8,17 @@
  *   dx = (g − mean(g) − x̂ · mean(g · x̂)) / √(σ² + ε),  dγ = Σ_{b,h,w} dy · x̂,  dβ = Σ_{b,h,w} dy.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GROUP_NORM, hasGroupNormKernel } from '../kernels/groupNorm';
+import { GROUP_NORM, hasGroupNormKernel } from '../kernels/group-norm';
 
 /**
  * Functional group norm (optionally followed by ReLU); x is rank 4 (NHWC) or rank 2 ([B, C], one "pixel").
- * On wasm and cpu it runs as one kernel (../kernels/groupNorm.ts); elsewhere as tfjs ops with the gradient below.
+ * On wasm and cpu it runs as one kernel (../kernels/group-norm.ts); elsewhere as tfjs ops with the gradient below.
  */
 export function groupNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, groups: number, epsilon: number, relu = false): tf.Tensor {
   const c = x.shape[x.shape.length - 1];
   if (c % groups !== 0) throw new Error(`groupNorm: ${c} channels are not divisible into ${groups} groups`);
   if (hasGroupNormKernel()) {
-    // `stash` keeps this call's mean and 1/σ for the backward pass (see ../kernels/groupNorm.ts).
+    // `stash` keeps this call's mean and 1/σ for the backward pass (see ../kernels/group-norm.ts).
     const attrs = { groups, epsilon, relu, stash: {} } as unknown as tf.NamedAttrMap;
     return tf.engine().runKernel(GROUP_NORM, { x, gamma, beta }, attrs) as tf.Tensor;
   }

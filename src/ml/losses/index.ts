@@ -1,6 +1,6 @@
 /** The losses of nephron's method (../shared/docs/method.md): one documented loss per module. */
-export { focalTversky, type FocalTverskyOptions } from './focalTversky';
-export { softDice, type SoftDiceOptions } from './softDice';
+export { focalTversky, type FocalTverskyOptions } from './focal-tversky';
+export { softDice, type SoftDiceOptions } from './soft-dice';
 export { clcLoss, REFERENCE_CLC, type ClcOptions, type ClcSelection } from './clc';
 export { drawAnchors, ANCHOR_SAMPLINGS, type AnchorSampling } from './clcAnchors';
-export { globalContrastiveLoss, type GlobalContrastiveOptions } from './globalContrastive';
+export { globalContrastiveLoss, type GlobalContrastiveOptions } from './global-contrastive';

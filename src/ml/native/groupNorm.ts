@@ -3,7 +3,7 @@
  * gradient registration serves) running in the addon: native/groupnorm.cc holds the formulas.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GROUP_NORM, GROUP_NORM_GRAD_PARAMS, GROUP_NORM_GRAD_X, type GroupNormAttrs } from '../kernels/groupNorm';
+import { GROUP_NORM, GROUP_NORM_GRAD_PARAMS, GROUP_NORM_GRAD_X, type GroupNormAttrs } from '../kernels/group-norm';
 import type { NativeAddon } from './addon';
 import { type CpuLike, alloc, float32, output, sizeOf } from './memory';
 

@@ -31,7 +31,7 @@ import { buildConstraintIndex, loadPatchLabels } from './constraints';
 import { SubjectLoader, splitSubjects } from './dataset';
 import { decodeJobCheckpoint, encodeJobCheckpoint, epochReporter, runPhase, throwIfCancelled, type JobCheckpoint } from './phase';
 import { runProbe } from './probe';
-import { clcSource, globalSource } from './pretrainData';
+import { clcSource, globalSource } from './pretrain-data';
 
 export const pretrainJob: Job = async (spec: JobSpec, io: JobIO): Promise<JobResult> => {
   const { device } = await initBackend();

@@ -9,7 +9,7 @@ import { affineFor, readNiftiImage, readNiftiMask, writeNiftiImage, writeNiftiMa
 import { generateSubject, type SubjectSpec } from '../../data/phantom';
 import { renderSlicePng } from '../../data/render';
 import { kidneyVolumesMl, type ContrastKindName, type SeriesVolume, type SubjectGroupName } from '../../data/volume';
-import { buildConstraintMaps, type ConstraintMapOptions, type ConstraintMapParams } from '../../ml/constraintMaps';
+import { buildConstraintMaps, type ConstraintMapOptions, type ConstraintMapParams } from '../../ml/constraint-maps';
 import { readNnunetSeries } from './nnunet-tasks';
 
 export interface EncodedSeries {
