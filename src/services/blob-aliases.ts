@@ -19,11 +19,6 @@ export function createBlobStore(ds: NephronDataSource): BlobStore {
   return new PgBlobStore((sql, params) => ds.query(sql, params));
 }
 
-/** Where blobs go, for logs and the README: "files under …" or "database table blob". */
-export function describeBlobStore(store: BlobStore): string {
-  return store instanceof FileBlobStore ? `files under ${store.dir}` : 'database table blob';
-}
-
 export class BlobAliases {
   constructor(
     private readonly ds: DataSource,

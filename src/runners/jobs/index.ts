@@ -1,5 +1,5 @@
 /**
- * The jobs a runner slot executes inside its worker thread, by run kind (the seam is ../job.ts): the host calls
+ * The jobs a runner slot executes inside its worker thread, by run kind (the seam is src/runs/job.ts): the host calls
  * `runJob(spec, io)` and turns the JobResult (or the error: JobCancelledError = CANCELLED, anything else = FAILED
  * with its message) into the run's final state.
  */
@@ -7,7 +7,7 @@ import type { Job, JobIO, JobKind, JobResult, JobSpec } from '../../runs/job';
 import { finetuneJob } from './finetune';
 import { pretrainJob } from './pretrain';
 
-export const JOBS: Record<JobKind, Job> = {
+const JOBS: Record<JobKind, Job> = {
   PRETRAIN: pretrainJob,
   FINETUNE: finetuneJob,
 };
@@ -17,5 +17,3 @@ export function runJob(spec: JobSpec, io: JobIO): Promise<JobResult> {
   if (!job) return Promise.reject(new Error(`no job for run kind ${String(spec.kind)}`));
   return job(spec, io);
 }
-
-export { finetuneJob, pretrainJob };
