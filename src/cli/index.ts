@@ -70,6 +70,7 @@ export async function runCommand(argv: string[], io: Io = processIo()): Promise<
 }
 
 /** The server side, loaded on demand (require: also resolves without an extension once built). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, so the client commands start fast
 const serverSide = (): typeof import('./server') => require('./server');
 
 /** Returns the exit code of a client command; undefined for serve/worker, which keep running. */

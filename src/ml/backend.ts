@@ -175,6 +175,7 @@ async function startWebGpuBackend(adapter: number | undefined, realGpuOnly: bool
 async function startWasm(threads: number | undefined): Promise<BackendInfo> {
   let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the wasm backend is asked for
     wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   } catch (err) {
     throw new BackendUnavailableError('wasm', firstLine(err));

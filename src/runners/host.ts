@@ -22,7 +22,6 @@ import type { DataSource } from 'typeorm';
 import { BlobStoreFullError, type BlobStore } from '../data/blob-store';
 import { threadsPerSlot } from '../ml/threads';
 import { RunStatus } from '../schema/enums';
-import type { Run } from '../schema/run.entity';
 import type { RunProgress } from '../schema/types';
 import { isTransientDbError } from '../db/transient';
 import { failOrphanedFineTuning, publishStatus, RunQueue, RunRecorder, topics, type EpochReport, type PubSub } from '../runs';

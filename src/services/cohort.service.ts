@@ -1,7 +1,7 @@
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import { isUuid, notFound } from '../errors';
-import { Cohort, type StoredContrast } from '../schema/cohort.entity';
-import { ContrastKind, Split, SubjectGroup } from '../schema/enums';
+import { Cohort } from '../schema/cohort.entity';
+import type { Split } from '../schema/enums';
 import { Series } from '../schema/series.entity';
 import { Subject } from '../schema/subject.entity';
 import type { SubjectConnection } from '../schema/types';

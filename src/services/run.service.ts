@@ -1,7 +1,7 @@
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import type { PresetName, RunConfig } from '../ml/presets';
 import { ConfigError, resolveConfig, totalEpochs } from '../ml/resolve-config';
-import { badInput, conflict, isUuid, notFound } from '../errors';
+import { badInput, isUuid, notFound } from '../errors';
 import { Cohort } from '../schema/cohort.entity';
 import { ContrastKind, Initialization, Preset, RunKind, RunStatus, Split } from '../schema/enums';
 import { Run } from '../schema/run.entity';

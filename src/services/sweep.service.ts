@@ -1,6 +1,6 @@
 import { In, type DataSource } from 'typeorm';
 import { FINISHED_STATUSES } from '../api/run-status';
-import { badInput, conflict, isUuid, notFound } from '../errors';
+import { badInput, isUuid, notFound } from '../errors';
 import { Cohort } from '../schema/cohort.entity';
 import { ContrastKind, Initialization, Preset, RunKind, RunStatus, Split } from '../schema/enums';
 import { Run } from '../schema/run.entity';

@@ -66,7 +66,7 @@ export function planCohort(input: CohortPlanInput): PlannedSubject[] {
     if (!byStratum.has(key)) byStratum.set(key, []);
     byStratum.get(key)!.push(i);
   });
-  const allocate = (total: number, key: 'val' | 'test') => {
+  const allocate = (total: number, _key: 'val' | 'test') => {
     const entries = [...byStratum.values()].map((m) => ({ m, exact: (total * m.length) / n }));
     const floors = entries.map((e) => Math.floor(e.exact));
     let left = total - floors.reduce((a, b) => a + b, 0);
