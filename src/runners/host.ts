@@ -18,8 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
-import { BlobStoreFullError, type BlobStore } from '../data/blob-store';
+import { BlobStoreFullError } from '../data/blob-store';
 import { threadsPerSlot } from '../ml/threads';
 import { RunStatus } from '../schema/enums';
 import type { RunProgress } from '../schema/types';
@@ -28,35 +27,14 @@ import { failOrphanedFineTuning, publishStatus, RunQueue, RunRecorder, topics, t
 import { CheckpointDeleter } from './checkpoint-deleter';
 import { resumePoint } from './checkpoints';
 import type { Execution } from './execution';
+import type { RunnerHostOptions } from './host-options';
 import { finalState, type FinalStateDeps } from './final-state';
 import { retryingHandlers, retryTransient } from './retry';
 import type { JobHandlers } from './protocol';
 import { Slot, type JobOutcome } from './slot';
 import { buildJobSpec } from './spec';
 
-export interface RunnerHostOptions {
-  dataSource: DataSource;
-  pubsub: PubSub;
-  blobs: BlobStore;
-  /** Named blobs (caches shared across runs and machines). */
-  blobAliases: { read(name: string): Promise<{ key: string } | null>; put(name: string, bytes: Uint8Array): Promise<string> };
-  log: Logger;
-  /** Runner slots (NEPHRON_RUNNERS). On webgpu slot i trains on GPU adapter i, and slots beyond the adapters are not started. */
-  slots: number;
-  /** Lease length; the heartbeat renews it every leaseMs / 4. */
-  leaseMs?: number;
-  pollMs?: number;
-  /** Claims after which a run whose runner keeps dying fails. */
-  maxAttempts?: number;
-  /** How long stop() waits for aborted jobs before terminating their workers. */
-  stopGraceMs?: number;
-  /** Job module for the workers (default src/runners/jobs); tests use fixtures. */
-  jobModule?: string;
-  /** Intra-op threads per worker (default: NEPHRON_THREADS, else cores − 1, split among the slots, at least 1). */
-  threads?: number;
-  /** Old-generation heap limit of each worker thread in MB (default: Node's); beyond it only that worker dies. */
-  workerHeapMb?: number;
-}
+export type { RunnerHostOptions };
 
 /**
  * 'settled' (runId, how): the host is done with a run ('succeeded' | 'failed' | 'cancelled' | 'lost' | 'released' |

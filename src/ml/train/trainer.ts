@@ -19,11 +19,14 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed } from '../random';
 import { replayReads, whenReadable } from '../reads';
 import { decodeBundle, encodeBundle, exportWeights, loadWeights, type NamedArray } from '../weights';
+import { disposeTensors, intTensors } from './dispose-tensors';
 import { ReduceLrOnPlateau, type PlateauState } from './plateau';
+import { bytesToFloat32, decodePlateau, encodePlateau, float32ToBytes } from './state-codec';
 
 import type { EpochMetrics, StepContext, TrainerControls, TrainerOptions, TrainResult, TrainStatus } from './types';
 
 export * from './types';
+export { disposeTensors } from './dispose-tensors';
 
 const STATE_FORMAT = 'nephron-trainer-state/1';
 
@@ -280,29 +283,6 @@ export class Trainer<B> implements TrainerControls {
   }
 }
 
-/** The int32 and bool tensors of a batch (same traversal as disposeTensors). */
-function intTensors(batch: unknown, out: tf.Tensor[] = []): tf.Tensor[] {
-  if (batch instanceof tf.Tensor) {
-    if (batch.dtype !== 'float32') out.push(batch);
-  } else if (Array.isArray(batch)) {
-    batch.forEach((b) => intTensors(b, out));
-  } else if (batch && typeof batch === 'object' && !ArrayBuffer.isView(batch)) {
-    Object.values(batch).forEach((b) => intTensors(b, out));
-  }
-  return out;
-}
-
-/** Dispose every tensor found in a batch (plain objects and arrays, one level deep or nested). */
-export function disposeTensors(batch: unknown): void {
-  if (batch instanceof tf.Tensor) {
-    batch.dispose();
-  } else if (Array.isArray(batch)) {
-    batch.forEach(disposeTensors);
-  } else if (batch && typeof batch === 'object' && !ArrayBuffer.isView(batch)) {
-    Object.values(batch).forEach(disposeTensors);
-  }
-}
-
 async function* limit<B>(source: Iterable<B> | AsyncIterable<B>, max: number): AsyncGenerator<B> {
   if (max <= 0) return;
   let n = 0;
@@ -319,22 +299,4 @@ function adamBetaPowers(optimizer: tf.AdamOptimizer): [tf.Variable, tf.Variable]
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function encodePlateau(s: PlateauState): Record<string, number | null> {
-  return { lr: s.lr, best: Number.isFinite(s.best) ? s.best : null, wait: s.wait };
-}
-
-function decodePlateau(s: { lr: number; best: number | null; wait: number }): PlateauState {
-  return { lr: s.lr, best: s.best ?? Infinity, wait: s.wait };
-}
-
-function bytesToFloat32(bytes: Uint8Array): Float32Array {
-  const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
-  padded.set(bytes);
-  return new Float32Array(padded.buffer);
-}
-
-function float32ToBytes(values: Float32Array, length: number): Uint8Array {
-  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice(0, length);
 }
