@@ -23,7 +23,7 @@ import { threadsPerSlot } from '../ml/threads';
 import { RunStatus } from '../schema/enums';
 import type { RunProgress } from '../schema/types';
 import { isTransientDbError } from '../db/transient';
-import { failOrphanedFineTuning, publishStatus, RunQueue, RunRecorder, topics, type EpochReport, type PubSub } from '../runs';
+import { failOrphanedFineTuning, publishStatus, RunQueue, RunRecorder, topics, type EpochReport } from '../runs';
 import { CheckpointDeleter } from './checkpoint-deleter';
 import { resumePoint } from './checkpoints';
 import type { Execution } from './execution';

@@ -12,7 +12,7 @@
  * Sums are accumulated in float64.
  */
 import * as tf from '@tensorflow/tfjs';
-import { affineCoefficients, computeStats, layout, type Layout, type Stats } from './group-norm-stats';
+import { affineCoefficients, computeStats, layout, type Stats } from './group-norm-stats';
 import { memoryOf } from './util';
 
 export const GROUP_NORM = 'NephronGroupNorm';
