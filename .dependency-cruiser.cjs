@@ -19,7 +19,7 @@ const LAYERS = [
   ['services', '^src/services/'],
   ['runners', '^src/runners/'],
   ['runs', '^src/runs/'],
-  ['foundation', '^(src/(schema|db|api)/|src/(errors|config|logger)\\.ts$|ormconfig\\.ts$|migrations/)'],
+  ['foundation', '^(src/(schema|db|api)/|src/(errors|config|logger|host-origin)\\.ts$|ormconfig\\.ts$|migrations/)'],
   ['science', '^src/(ml|data|analysis|types)/'],
 ];
 

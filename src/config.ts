@@ -2,7 +2,7 @@
  * Configuration, only from the environment, validated at start: every bad value gets its own line in the error.
  * The names are a contract (scripts and tests start servers with them); README.md documents them.
  */
-import { normalizeOrigin, parseHostHeader } from './server/host-origin';
+import { normalizeOrigin, parseHostHeader } from './host-origin';
 
 export type Backend = 'native' | 'wasm' | 'cpu' | 'tensorflow' | 'webgpu';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -34,7 +34,7 @@ export interface Config {
   maxComplexity: number;
   /** A query over HTTP answering later than this gets a TIMEOUT error (504); mutations run to completion. */
   requestTimeoutMs: number;
-  /** NEPHRON_ALLOWED_HOSTS: Host names served in zero-setup mode besides the loopback ones (src/server/host-origin.ts). */
+  /** NEPHRON_ALLOWED_HOSTS: Host names served in zero-setup mode besides the loopback ones (src/host-origin.ts). */
   allowedHosts: string[];
   /** NEPHRON_ALLOWED_ORIGINS: browser origins allowed besides the server's own, e.g. a dashboard served elsewhere. */
   allowedOrigins: string[];

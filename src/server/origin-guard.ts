@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import type { VerifyClientCallbackAsync } from 'ws';
 import { hostRefused, type Peer } from './auth';
 import { sendJsonError } from './http-guards';
-import { isAllowListedOrigin, isTrustedHost, originRefusal, parseHostHeader, type HostOriginPolicy } from './host-origin';
+import { isAllowListedOrigin, isTrustedHost, originRefusal, parseHostHeader, type HostOriginPolicy } from '../host-origin';
 
 export interface Refusal {
   code: 'FORBIDDEN_HOST' | 'FORBIDDEN_ORIGIN';

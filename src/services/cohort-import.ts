@@ -36,7 +36,7 @@ export async function importCohort(deps: CohortDataDeps, store: StoreCohort, req
     const { relative } = place;
     if (await isNnunetDir(place)) {
       const read = await readNnunetCohort(deps, batch, place, name, req.channelMapping ?? null);
-      return await cohorts.insert({
+      return await store({
         name,
         source: `nnunet:${relative}`,
         fingerprint: fingerprintOf(read.subjects.map((s) => ({ code: s.code, series: s.hashes }))),

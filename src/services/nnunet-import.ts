@@ -6,7 +6,7 @@
 import type { StoredContrast } from '../schema/cohort.entity';
 import type { ContrastKind, Split, SubjectGroup } from '../schema/enums';
 import { mapLimit, type BlobBatch, type CohortDataDeps } from './cohort-data';
-import type { NewSeries } from './cohort.service';
+import type { NewSeries } from './new-cohort';
 import { ImportError, type ImportPlace } from './import-paths';
 import { scanNnunetDir, type ChannelMapping } from './nnunet-layout';
 import type { EncodedSeries } from './workers/tasks';

@@ -1,7 +1,7 @@
-/** The Host and Origin rules (src/server/host-origin.ts) and their two variables, without a server. */
+/** The Host and Origin rules (src/host-origin.ts) and their two variables, without a server. */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
-import { isTrustedHost, originRefusal, parseHostHeader, type HostOriginPolicy } from '../../src/server/host-origin';
+import { isTrustedHost, originRefusal, parseHostHeader, type HostOriginPolicy } from '../../src/host-origin';
 
 const NONE: HostOriginPolicy = { allowedHosts: [], allowedOrigins: [] };
 const trusted = (host: string | undefined, policy = NONE) => isTrustedHost(parseHostHeader(host), policy);

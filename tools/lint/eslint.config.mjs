@@ -58,8 +58,8 @@ export default tseslint.config(
     rules: { 'max-lines': ['error', { max: 300, skipBlankLines: false, skipComments: false }] },
   },
   {
-    // CommonJS scripts and probes
-    files: ['**/*.{js,cjs}'],
+    // CommonJS scripts and probes; tests load fixtures and optional modules on demand
+    files: ['**/*.{js,cjs}', 'test/**'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { NiftiError, readNiftiImage, readNiftiMask, type NiftiImage } from '../../data/nifti';
 import type { SeriesVolume } from '../../data/volume';
 import type { NnunetSeriesFiles } from '../nnunet-layout';
-import { encodeSeries, type EncodedSeries } from './tasks';
+import { encodeSeries, type EncodedSeries } from './encode-series';
 
 /** The files of one series as ../nnunet-layout.ts found them (real paths checked under the import root). */
 export type ReadNnunetSeriesInput = NnunetSeriesFiles;
