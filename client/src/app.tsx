@@ -15,7 +15,7 @@ import { SweepsView } from './views/sweeps-view';
 const RunDetailView = lazy(() => import('./views/run-detail-view').then((m) => ({ default: m.RunDetailView })));
 const SweepView = lazy(() => import('./views/sweep-view').then((m) => ({ default: m.SweepView })));
 const CohortsView = lazy(() => import('./views/cohorts-view').then((m) => ({ default: m.CohortsView })));
-const CompareView = lazy(() => import('./views/CompareView').then((m) => ({ default: m.CompareView })));
+const CompareView = lazy(() => import('./views/compare-view').then((m) => ({ default: m.CompareView })));
 const LaunchView = lazy(() => import('./views/launch-view').then((m) => ({ default: m.LaunchView })));
 
 function Page() {

@@ -1,5 +1,5 @@
 /**
- * Comparing runs, the same way in the dashboard (client/src/views/CompareView.tsx) and the terminal
+ * Comparing runs, the same way in the dashboard (client/src/views/compare-view.tsx) and the terminal
  * (`nephron report --runs`): the union of their metric names (one chart, or one sparkline row, per metric with every
  * run's curve) and the config keys whose values differ between them (flattened to dotted paths, arrays as one value).
  * No imports, so the browser bundle can share it.

@@ -7,7 +7,7 @@ import { ApiError, describeError } from '../api/errors';
 import { authHeader } from '../api/token';
 import { readNifti, type BrowserVolume } from '../lib/nifti';
 import { download } from './auth-image';
-import { ScanCanvas } from './ScanCanvas';
+import { ScanCanvas } from './scan-canvas';
 
 interface Answer {
   segmentationId: string;

@@ -9,7 +9,7 @@ import { Link } from '../router';
 import { useCallerRole } from '../role';
 import { CancelButton, type RunRow } from '../components/run-table';
 import { EvaluationTable, type SubjectScore } from '../components/evaluation-table';
-import { SegmentUpload } from '../components/SegmentUpload';
+import { SegmentUpload } from '../components/segment-upload';
 import { chartGroups, MAX_POINTS, useLiveMetrics, type MetricSeriesJson } from './use-live-metrics';
 import { isFinishedStatus } from '../../../src/api/run-status';
 
