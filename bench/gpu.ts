@@ -31,6 +31,7 @@ import { Trainer, type LossFn } from '../src/ml/train';
 import { buildLocalPretrainModel, buildSegmentationModel, type UnetOptions } from '../src/ml/unet';
 import { listAdapters, loadDawn } from '../src/ml/webgpu/dawn';
 import { createLogger } from '../src/logger';
+import { openNephron } from '../src/app';
 import { createNephronServer } from '../src/server/server';
 import { gql, machineLine } from './common';
 
@@ -102,7 +103,7 @@ async function stepTable(): Promise<void> {
 async function smokeSweep(runners: number): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nephron-gpu-'));
   const config = loadConfig({ ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', NEPHRON_DEFAULT_COHORT: 'off', NEPHRON_RUNNERS: String(runners), NEPHRON_DATA_DIR: dataDir });
-  const server = await createNephronServer(config, { log: createLogger(config.logLevel) });
+  const server = await createNephronServer(await openNephron(config, { log: createLogger(config.logLevel) }));
   const url = await server.listen();
   const gq = `${url}/graphql`;
   try {

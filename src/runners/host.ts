@@ -1,6 +1,6 @@
 /**
  * The runner host of one process: NEPHRON_RUNNERS slots (./slot.ts), each claiming runs from the queue
- * (./queue.ts), running them in its worker thread and recording what they report (./recorder.ts).
+ * (src/runs/queue.ts), running them in its worker thread and recording what they report (src/runs/recorder.ts).
  *
  * Timing: a slot claims when the host wakes up: on every `pollMs` tick, and at once when an event says a run may
  * have become runnable (QUEUED, or a pretraining run SUCCEEDED). Each tick also re-queues runs whose lease expired
@@ -29,8 +29,7 @@ import { resumePoint } from './checkpoints';
 import type { Execution } from './execution';
 import type { RunnerHostOptions } from './host-options';
 import { finalState, type FinalStateDeps } from './final-state';
-import { retryingHandlers, retryTransient } from './retry';
-import type { JobHandlers } from './protocol';
+import { retryingFor, retryTransient } from './retry';
 import { Slot, type JobOutcome } from './slot';
 import { buildJobSpec } from './spec';
 
@@ -184,7 +183,7 @@ export class RunnerHost extends EventEmitter {
       // stopped (shutdown, cancel) while the spec was read: do not start the job at all
       if (execution.stopReason) return await this.settle(execution, recorder, { kind: 'failed', error: 'stopped before it started', cancelled: true }, log);
       // the database may be away for a while (restart, failover): what the job stores waits for it, lease permitting
-      outcome = await slot.run(spec, this.retrying(execution, log, {
+      outcome = await slot.run(spec, retryingFor(execution, log, this, {
         getBlob,
         putBlob: (bytes) => this.options.blobs.put(bytes).catch((e: Error) => this.storeFailed(execution, e)),
         // verified on lookup (a corrupt cache entry is a miss and gets rebuilt); the job reads the bytes much later, so
@@ -221,22 +220,6 @@ export class RunnerHost extends EventEmitter {
     }
     const { superseded } = await recorder.epochEnd(execution.run.id, report);
     this.deleter.add(execution.run.id, superseded);
-  }
-
-  /**
-   * The job's database and blob calls, retried while the database is unavailable and the lease still holds; emits
-   * 'retry' (runId, method, message) before each retry.
-   */
-  private retrying(execution: Execution, log: Logger, handlers: JobHandlers): JobHandlers {
-    return retryingHandlers(handlers, {
-      deadline: () => execution.leaseUntil,
-      onRetry: (method, err, attempt) => {
-        if (attempt === 1) log.warn({ method, err: err.message }, 'database unavailable: retrying until it is back or the lease runs out');
-        this.emit('retry', execution.run.id, method, err.message);
-      },
-      // the job fails on the error; the run is not at fault: finalState gives it back to the queue
-      onGiveUp: () => void (execution.stopReason ??= 'lost'),
-    });
   }
 
   /** Turns the job's outcome into the run's final state; the database says whether the run is still ours. */

@@ -9,7 +9,10 @@
  * did not commit is simply redone, one that committed without us hearing it writes the same rows again (metric
  * points are upserts, blobs are content-addressed, lease updates are fenced).
  */
+import type { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
 import { isTransientDbError } from '../db/transient';
+import type { Execution } from './execution';
 import { JOB_CALLS, type JobCall, type JobHandlers } from './protocol';
 
 export interface RetryOptions {
@@ -59,4 +62,20 @@ export function retryingHandlers(h: JobHandlers, o: Omit<RetryOptions, 'onRetry'
     return (...args: unknown[]) => retryTransient(() => handler(...args), { ...o, onRetry: (err, attempt) => o.onRetry?.(method, err, attempt) });
   };
   return { ...h, ...(Object.fromEntries(JOB_CALLS.map((m) => [m, retried(m)])) as Pick<JobHandlers, JobCall>) };
+}
+
+/**
+ * The job's database and blob calls of one execution, retried while the database is unavailable and the lease still
+ * holds; `events` gets 'retry' (runId, method, message) before each retry.
+ */
+export function retryingFor(execution: Execution, log: Logger, events: EventEmitter, handlers: JobHandlers): JobHandlers {
+  return retryingHandlers(handlers, {
+    deadline: () => execution.leaseUntil,
+    onRetry: (method, err, attempt) => {
+      if (attempt === 1) log.warn({ method, err: err.message }, 'database unavailable: retrying until it is back or the lease runs out');
+      events.emit('retry', execution.run.id, method, err.message);
+    },
+    // the job fails on the error; the run is not at fault: finalState gives it back to the queue
+    onGiveUp: () => void (execution.stopReason ??= 'lost'),
+  });
 }

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/ml/backend';
 import { PRESETS } from '../../src/ml/presets';
 import { replayCounts, replayReads } from '../../src/ml/reads';
-import { Trainer, clcLossFn, finetuneLoss, globalLoss, segmentationBatch, segmentationDice, type LossFn, type StepContext } from '../../src/ml/train';
+import { Trainer, clcLossFn, countingLoss, finetuneLoss, globalLoss, segmentationBatch, type LossFn, type StepContext } from '../../src/ml/train';
 import { buildGlobalPretrainModel, buildLocalPretrainModel, buildSegmentationModel, type UnetOptions } from '../../src/ml/unet';
 import { exportWeights, loadWeights } from '../../src/ml/weights';
 import { swiftShaderMissing } from '../helpers/swiftshader';
@@ -122,7 +122,8 @@ describe('webgpu training loop', () => {
     const d = discBatch(11, 2, SIZE);
     const seg = buildSegmentationModel({ size: SIZE, model, seed: 2 });
     const segSource = () => [segmentationBatch(d.images, d.labels, 2, SIZE)];
-    const ft = new Trainer({ model: seg, loss: finetuneLoss(PRESETS.PAPER.finetune), train: segSource, validation: segSource, validationMetrics: segmentationDice, epochs: 3, lr: 1e-3, seed: 1, onEpoch });
+    const counted = countingLoss(PRESETS.PAPER.finetune); // the fine-tuning job's loss and pooled-Dice counts
+    const ft = new Trainer({ model: seg, loss: counted.loss, train: segSource, validation: segSource, validationMetrics: counted.metrics, epochs: 3, lr: 1e-3, seed: 1, onEpoch });
     const ftResult = await ft.run();
     expect(ftResult.history.every((h) => Number.isFinite(h.train_loss) && Number.isFinite(h.val_loss as number))).toBe(true);
     ft.dispose();

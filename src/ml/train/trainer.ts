@@ -21,7 +21,7 @@ import { replayReads, whenReadable } from '../reads';
 import { decodeBundle, encodeBundle, exportWeights, loadWeights, type NamedArray } from '../weights';
 import { disposeTensors, intTensors } from './dispose-tensors';
 import { ReduceLrOnPlateau, type PlateauState } from './plateau';
-import { bytesToFloat32, decodePlateau, encodePlateau, float32ToBytes } from './state-codec';
+import { adamBetaPowers, bytesToFloat32, decodePlateau, encodePlateau, float32ToBytes } from './state-codec';
 
 import type { EpochMetrics, StepContext, TrainerControls, TrainerOptions, TrainResult, TrainStatus } from './types';
 
@@ -290,11 +290,6 @@ async function* limit<B>(source: Iterable<B> | AsyncIterable<B>, max: number): A
     yield b;
     if (++n >= max) return;
   }
-}
-
-function adamBetaPowers(optimizer: tf.AdamOptimizer): [tf.Variable, tf.Variable] {
-  const o = optimizer as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
-  return [o.accBeta1, o.accBeta2];
 }
 
 function yieldToEventLoop(): Promise<void> {
