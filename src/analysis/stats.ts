@@ -1,6 +1,6 @@
 /**
  * The statistics of the study (method.md, "Evaluation"): paired t-tests between RANDOM and CLC initialisation,
- * Bonferroni correction and Bland–Altman agreement of kidney volumes (the annotation reduction is in ./labelEfficiency.ts,
+ * Bonferroni correction and Bland–Altman agreement of kidney volumes (the annotation reduction is in ./label-efficiency.ts,
  * on isotonic curves from ./bootstrap.ts).
  * Pure functions over numbers; the Student t distribution comes from jStat, not a hand-rolled special function.
  */

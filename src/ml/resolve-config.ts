@@ -55,11 +55,34 @@ export function resolveConfig<K extends RunKindName>(kind: K, preset: PresetName
  * every key present with the type of the presets' and every value in range; a ConfigError names the first that is not.
  */
 export function parseRunConfig<K extends RunKindName>(kind: K, json: unknown): RunConfigOf<K> {
+  const stored = json;
+  if (kind === 'PRETRAIN' && isPlainObject(stored) && ['image', 'model', 'constraints', 'global', 'clc'].every((k) => isPlainObject(stored[k]))) {
+    json = withPretrainDefaults(stored as unknown as PretrainConfig);
+  }
   const shape = sectionsOf(kind, PRESETS.PAPER);
   const config = applyOverrides(shape, json, '', 'config');
   requireEveryKey(shape, json, '');
   validateRanges(config as Record<string, Record<string, unknown>>);
   return config as RunConfigOf<K>;
+}
+
+/**
+ * A PRETRAIN config as earlier versions stored it, completed the way those versions ran it: the CLC patch size
+ * chosen from the image size, the kidney box from `maskWithLabels`, k as a fraction from the old absolute `topK`,
+ * uniform anchors, no plateau, no probe. A current config comes back as it is (the old keys are dropped).
+ */
+export function withPretrainDefaults(cfg: PretrainConfig): PretrainConfig {
+  const { topK, ...clc } = cfg.clc as PretrainConfig['clc'] & { topK?: number };
+  const patchSize = clc.patchSize || autoPatchSize(cfg.image.size);
+  const patches = (cfg.image.size / patchSize) ** 2;
+  const { maskWithLabels, ...constraints } = cfg.constraints as PretrainConfig['constraints'] & { maskWithLabels?: boolean };
+  return {
+    ...cfg,
+    constraints: { ...constraints, kidneyBox: constraints.kidneyBox ?? (maskWithLabels ? 'PER_SLICE' : 'OFF'), kidneyBoxMargin: constraints.kidneyBoxMargin ?? 5 },
+    global: { ...cfg.global, plateau: cfg.global.plateau ?? null },
+    clc: { ...clc, patchSize, topKFraction: clc.topKFraction ?? (topK ?? 100) / patches, anchorSampling: clc.anchorSampling ?? 'UNIFORM' },
+    probe: cfg.probe ?? { ...PRESETS.PAPER.probe, steps: 0 },
+  };
 }
 
 /** Total epochs a run of this config reports progress over. */

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
-import { BlandAltman, LabelEfficiency } from '../schema/types';
+import { BlandAltman, LabelEfficiency } from '../schema/analysis-types';
 import type { Context } from './context';
 
 /** Table 2 and Bland–Altman of the study, computed from stored evaluations. */

@@ -8,7 +8,7 @@ import { SubjectScoreRecord } from '../schema/evaluation.entity';
 import { Run } from '../schema/run.entity';
 import { Subject } from '../schema/subject.entity';
 import { Sweep } from '../schema/sweep.entity';
-import type { BlandAltman, LabelEfficiency } from '../schema/types';
+import type { BlandAltman, LabelEfficiency } from '../schema/analysis-types';
 import { MaskBaselineCache } from './analysis-baselines';
 
 /** The study's statistics over stored evaluations (src/analysis does the arithmetic). */

@@ -129,3 +129,17 @@ describe('parseRunConfig: a stored config read back', () => {
     expect(error('FINETUNE', null)).toBe('config: expected an object');
   });
 });
+
+describe('parseRunConfig: configs stored by earlier versions', () => {
+  it('completes a PRETRAIN config without the keys added since, as those versions ran it', () => {
+    const current = JSON.parse(JSON.stringify(resolveConfig('PRETRAIN', 'SMOKE'))) as Record<string, Record<string, unknown>>;
+    const { kidneyBox: _b, kidneyBoxMargin: _m, ...constraints } = current.constraints;
+    const { topKFraction: _f, anchorSampling: _a, ...clc } = current.clc;
+    const { probe: _p, ...old } = { ...current, constraints: { ...constraints, maskWithLabels: true }, clc: { ...clc, topK: 8 } };
+    const read = parseRunConfig('PRETRAIN', old);
+    expect(read.constraints.kidneyBox).toBe('PER_SLICE');
+    expect(read.clc.anchorSampling).toBe('UNIFORM');
+    expect(read.clc.topKFraction).toBeCloseTo(8 / (read.image.size / read.clc.patchSize) ** 2, 12);
+    expect(read.probe.steps).toBe(0);
+  });
+});

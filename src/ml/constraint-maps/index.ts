@@ -35,7 +35,7 @@ import { pixelPca, rescaleRuns } from './pca';
 import { tvDenoise2d } from './tv';
 
 export { patchMajorityLabels } from './patch-labels';
-export { bodyMask, patchBodyMask, type BodyMaskOptions } from './bodyMask';
+export { bodyMask, patchBodyMask, type BodyMaskOptions } from './body-mask';
 export { kmeans, type KMeansResult, type KMeansOptions } from './kmeans';
 export { pixelPca, symmetricEigen, rescaleRuns, type PcaResult } from './pca';
 export { clipAndRescaleChannels, percentileInPlace, type ChannelClip } from './normalize';

@@ -1,7 +1,7 @@
 /**
  * Patch labels for the CLC loss (method.md, pretraining step 2): the constraint map cut into non-overlapping
  * p × p patches, each labelled with its majority cluster (−1 where too few pixels vote). Where anchors may be drawn
- * is the body mask's business (./bodyMask.ts), not the labels'.
+ * is the body mask's business (./body-mask.ts), not the labels'.
  */
 
 /**

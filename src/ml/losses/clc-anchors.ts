@@ -2,7 +2,7 @@
  * Anchor draws of the CLC loss (./clc.ts). The reference code draws its `num_samples_loss_eval` anchors at random
  * among the non-zero locations of a precomputed sampling mask (lunastra26/multi-contrast-contrastive-learning,
  * utils/constrained_contrastive_loss.py, `calc_CCL_imagewise`, lines 104–113, and `get_mask_indices`); nephron's
- * sampling mask is the label-free body mask (src/ml/constraintMaps/bodyMask.ts), cut into patches.
+ * sampling mask is the label-free body mask (src/ml/constraint-maps/body-mask.ts), cut into patches.
  *
  * - UNIFORM: `count` candidates uniformly without replacement (all of them when there are fewer), as the reference.
  * - STRATIFIED: the same number, spread evenly over the constraint clusters present among the candidates: clusters in

@@ -11,7 +11,7 @@
  * 1. Cut the local-head features [H, W, F] into non-overlapping p×p patches (row-major patch grid of
  *    (H/p)·(W/p) = N patches); flatten each patch in (dy, dx, f) order to a vector of p·p·F values and
  *    L2-normalise it: z_i = v_i / sqrt(‖v_i‖² + 1e-12). Every patch is in the "memory bank" (reference 96–100).
- * 2. Draw `anchors` anchor patches (seeded, ./clcAnchors.ts) among the candidates: patches with a label ≥ 0 and,
+ * 2. Draw `anchors` anchor patches (seeded, ./clc-anchors.ts) among the candidates: patches with a label ≥ 0 and,
  *    when `anchorCandidates` is given, inside the body (the reference's sampling mask, 104–113).
  * 3. For anchor a: s(a, j) = z_a · z_j. Its neighbourhood T_a is the top-(k+1) patches by s(a, ·) — a itself plus
  *    the k most similar others (reference 159–168: `top_k(k = topk + 1)` over all patches; s(a, a) = 1 is the
@@ -40,13 +40,13 @@
  *   constraint-map cluster per patch, −1 = no cluster (see `patchMajorityLabels`).
  * - `options.anchorCandidates` Uint8Array [B, H/p, W/p]: non-zero where a patch may be an anchor (the body mask,
  *   `patchBodyMask`); default: every patch with a label ≥ 0.
- * - `options.anchorSampling` UNIFORM (default, the reference) or STRATIFIED (./clcAnchors.ts).
+ * - `options.anchorSampling` UNIFORM (default, the reference) or STRATIFIED (./clc-anchors.ts).
  * - `options.tau` τ > 0, default 0.1; `options.topK` k, default 100; `options.anchors` per image, default 20;
  *   `options.patchSize` p, default 4 (the reference's values); `options.seed` of the anchor draw, default 0.
  */
 import * as tf from '@tensorflow/tfjs';
 import { seededRng } from '../random';
-import { drawAnchors, type AnchorSampling } from './clcAnchors';
+import { drawAnchors, type AnchorSampling } from './clc-anchors';
 import { requirePositive, requirePositiveInteger, requireRank, shapeText } from './validate';
 
 /** The reference code's loss parameters (config/pretrain_config.py, lines 36–39), the defaults of `clcLoss`. */

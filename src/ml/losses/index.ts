@@ -2,5 +2,5 @@
 export { focalTversky, type FocalTverskyOptions } from './focal-tversky';
 export { softDice, type SoftDiceOptions } from './soft-dice';
 export { clcLoss, REFERENCE_CLC, type ClcOptions, type ClcSelection } from './clc';
-export { drawAnchors, ANCHOR_SAMPLINGS, type AnchorSampling } from './clcAnchors';
+export { drawAnchors, ANCHOR_SAMPLINGS, type AnchorSampling } from './clc-anchors';
 export { globalContrastiveLoss, type GlobalContrastiveOptions } from './global-contrastive';

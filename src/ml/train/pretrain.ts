@@ -21,7 +21,7 @@ export interface GlobalBatch {
 
 /**
  * Images [B,S,S,1], patch labels [B,S/p,S/p] int32 (majority constraint cluster, −1 = none) and, optionally, the
- * anchor candidates [B,S/p,S/p] (1 = body patch; src/ml/constraintMaps/bodyMask.ts).
+ * anchor candidates [B,S/p,S/p] (1 = body patch; src/ml/constraint-maps/body-mask.ts).
  */
 export interface ClcBatch {
   images: tf.Tensor4D;

@@ -12,7 +12,7 @@
  *
  * Patch labels: each slice's map cut into p×p patches, majority cluster per patch over all its pixels (every patch is
  * in the reference's memory bank), and the anchor candidates: patches at least half inside the subject's label-free
- * body mask (src/ml/constraint-maps/bodyMask.ts, from the normalised series, all channels). Both are per slice: every
+ * body mask (src/ml/constraint-maps/body-mask.ts, from the normalised series, all channels). Both are per slice: every
  * channel image of a slice shares them.
  *
  * kidneyBox PER_SLICE (the as-published arm) reads the subject's manual mask at the training size: label use.

@@ -21,7 +21,8 @@
  * Result: the encoder-decoder weights (heads removed) of the best validation CLC loss.
  */
 import { initBackend } from '../../ml/backend';
-import { autoPatchSize, PRESETS, pretrainProgressEpochs, type PretrainConfig } from '../../ml/presets';
+import { pretrainProgressEpochs, type PretrainConfig } from '../../ml/presets';
+import { withPretrainDefaults } from '../../ml/resolve-config';
 import { deriveSeed } from '../../ml/random';
 import { Trainer, clcLossFn, globalLoss, type ClcBatch, type GlobalBatch, type LossFn } from '../../ml/train';
 import { buildGlobalPretrainModel, buildLocalPretrainModel, isHeadName } from '../../ml/unet';
@@ -35,7 +36,8 @@ import { clcSource, globalSource } from './pretrain-data';
 
 export const pretrainJob: Job = async (spec: JobSpec, io: JobIO): Promise<JobResult> => {
   const { device } = await initBackend();
-  const cfg = jobConfig(spec, 'PRETRAIN');
+  // a config stored by an earlier version runs as it did then (src/ml/resolve-config.ts)
+  const cfg = withPretrainDefaults(jobConfig(spec, 'PRETRAIN'));
   const size = cfg.image.size;
   const G = cfg.global.epochs;
   const C = cfg.clc.epochs;
