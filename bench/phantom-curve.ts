@@ -14,7 +14,7 @@ import { generateSubject, planCohort } from '../src/data/phantom';
 import type { ContrastKindName } from '../src/data/volume';
 import { PRESETS, type FinetuneRunConfig } from '../src/ml/presets';
 import type { JobIO, JobSpec, JobSubject } from '../src/runs/job';
-import { finetuneJob } from '../src/runners/jobs';
+import { finetuneJob } from '../src/runners/jobs/finetune';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const contrast = (args.get('contrast') ?? 'DWI') as ContrastKindName;
