@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { BackendUnavailableError, initBackend } from '../../src/ml/backend';
 import { threadsFromEnv, threadsPerSlot } from '../../src/ml/threads';
 import { swiftShaderMissing } from '../helpers/swiftshader';
-import { describeNative } from './nativeSupport';
+import { describeNative } from './native-support';
 
 function inWorker(env: Record<string, string>): Promise<{ device?: string; grad?: number[]; loss?: number; error?: string }> {
   return new Promise((resolve, reject) => {

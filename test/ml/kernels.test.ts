@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/ml/backend';
 import { setColumnBudget } from '../../src/ml/kernels/conv2d-backprop-filter';
-import { compareWithCpu, expectStepFreesAll, input, randomValues, type Input } from './kernelCompare';
+import { compareWithCpu, expectStepFreesAll, input, randomValues, type Input } from './kernel-compare';
 
 const compare = (f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Input[]) => compareWithCpu('wasm', f, inputs);
 

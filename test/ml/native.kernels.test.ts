@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, expect, it } from 'vitest';
 import { initBackend } from '../../src/ml/backend';
 import { groupNorm } from '../../src/ml/layers/group-norm';
-import { compareWithCpu, expectStepFreesAll, input, randomValues, type Input } from './kernelCompare';
-import { describeNative } from './nativeSupport';
+import { compareWithCpu, expectStepFreesAll, input, randomValues, type Input } from './kernel-compare';
+import { describeNative } from './native-support';
 
 const compare = (f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Input[], grads = true) => compareWithCpu('native', f, inputs, grads);
 

@@ -8,7 +8,7 @@ import { initBackend } from '../../src/ml/backend';
 import { PRESETS, type ModelConfig } from '../../src/ml/presets';
 import { Trainer, finetuneLoss, segmentationBatch, type SegmentationBatch } from '../../src/ml/train';
 import { buildSegmentationModel } from '../../src/ml/unet';
-import { describeNative } from './nativeSupport';
+import { describeNative } from './native-support';
 import { discBatch } from './toy-data';
 
 const tiny: ModelConfig = { ...PRESETS.SMOKE.model, filters: [4, 8, 16] };

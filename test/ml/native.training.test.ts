@@ -5,7 +5,7 @@ import { startNativeBackend } from '../../src/ml/native/backend';
 import { PRESETS, type ModelConfig } from '../../src/ml/presets';
 import { Trainer, clcLossFn, finetuneLoss, globalLoss, segmentationBatch, type ClcBatch, type GlobalBatch, type LossFn, type SegmentationBatch } from '../../src/ml/train';
 import { buildGlobalPretrainModel, buildLocalPretrainModel, buildSegmentationModel, type UnetOptions } from '../../src/ml/unet';
-import { describeNative } from './nativeSupport';
+import { describeNative } from './native-support';
 import { discBatch } from './toy-data';
 
 const S = PRESETS.SMOKE;

@@ -15,7 +15,7 @@ import { readNiftiMask } from '../../src/data/nifti';
 import { topics } from '../../src/runs/pubsub';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { nativeBuilt } from '../ml/nativeSupport';
+import { nativeBuilt } from '../ml/native-support';
 
 const PROGRESS = `subscription($id: ID!) { runProgress(runId: $id) { runId status phase epoch epochs metrics { name value } at } }`;
 

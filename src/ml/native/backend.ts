@@ -1,7 +1,7 @@
 /**
  * The `native` tfjs backend: tfjs's cpu backend (tensors are typed arrays in JavaScript memory) with its heavy kernels
  * replaced by the addon's (ATen with oneDNN inside, built from native/ at install): convolutions and their gradients,
- * matrix products, max pooling, GroupNorm(+ReLU) (./kernels.ts, ./groupNorm.ts), and element-wise ops, reductions,
+ * matrix products, max pooling, GroupNorm(+ReLU) (./kernels.ts, ./group-norm.ts), and element-wise ops, reductions,
  * softmax, transposes, slices, splits and concatenation on tensors of 256 values or more (./elementwise.ts). The rest
  * (small tensors, gathers, casts, comparisons, image transforms, ...) stays the cpu backend's JavaScript.
  *
@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadAddon, type NativeAddon } from './addon';
 import { nativeElementwiseKernels } from './elementwise';
-import { nativeGroupNormKernels } from './groupNorm';
+import { nativeGroupNormKernels } from './group-norm';
 import { nativeKernels } from './kernels';
 
 export const NATIVE = 'native';

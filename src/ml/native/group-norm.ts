@@ -1,5 +1,5 @@
 /**
- * The GroupNorm (+ReLU) kernels of ../kernels/groupNorm.ts (same names, attributes and stash protocol, so the same
+ * The GroupNorm (+ReLU) kernels of ../kernels/group-norm.ts (same names, attributes and stash protocol, so the same
  * gradient registration serves) running in the addon: native/groupnorm.cc holds the formulas.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -39,7 +39,7 @@ export function nativeGroupNormKernels(addon: NativeAddon): Record<string, tf.Ke
     return output(b, x.shape, y);
   };
 
-  /** dx, and dγ, dβ into attrs.params on the way (the gradient registered in ../kernels/groupNorm.ts reads them). */
+  /** dx, and dγ, dβ into attrs.params on the way (the gradient registered in ../kernels/group-norm.ts reads them). */
   const gradX: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     const { dy, x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
     const a = attrs as unknown as GroupNormAttrs & { stash?: Stats; params?: { dgamma?: Float32Array; dbeta?: Float32Array } };
