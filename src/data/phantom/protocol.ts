@@ -5,7 +5,6 @@
  * consumer can fit the maps from the channels and the TI/TE lists in the protocol.
  */
 import type { ContrastKindName } from '../volume';
-import type { SequenceTimings } from './signal';
 
 export interface ContrastProtocol {
   contrast: ContrastKindName;
@@ -74,4 +73,19 @@ export function acquiredProtocol(contrast: ContrastKindName, t: SequenceTimings)
     case 'DWI':
       return { bValues: t.bValues.map(r), teMs: r(t.dwiTeMs) };
   }
+}
+
+/**
+ * The sequence timings one subject was actually acquired with (the protocol's values with per-subject jitter,
+ * ./acquisition.ts), and the residual fat signal of the DWI's fat suppression (0.05 works, ≥ 0.3 failed).
+ */
+export interface SequenceTimings {
+  tiMs: number[];
+  t2TeMs: number[];
+  boldTeMs: number[];
+  bValues: number[];
+  dixonTeOpMs: number;
+  dixonTeIpMs: number;
+  dwiTeMs: number;
+  dwiFatResidual: number;
 }

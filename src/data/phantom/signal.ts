@@ -16,23 +16,10 @@
  * (BOLD: inflow) and partly saturated inside the 3D Dixon slab (×0.6).
  */
 import type { ContrastKindName } from '../volume';
-import { BOLD_ECHO_TIMES_MS, DWI_B_VALUES, T1_INVERSION_TIMES_MS, T2_ECHO_TIMES_MS } from './protocol';
-import { TISSUE_COUNT, Tissue, type SubjectTissues } from './tissues';
+import { BOLD_ECHO_TIMES_MS, DWI_B_VALUES, T1_INVERSION_TIMES_MS, T2_ECHO_TIMES_MS, type SequenceTimings } from './protocol';
 
-/**
- * The sequence timings one subject was actually acquired with (the protocol's values with per-subject jitter,
- * ./acquisition.ts), and the residual fat signal of the DWI's fat suppression (0.05 works, ≥ 0.3 failed).
- */
-export interface SequenceTimings {
-  tiMs: number[];
-  t2TeMs: number[];
-  boldTeMs: number[];
-  bValues: number[];
-  dixonTeOpMs: number;
-  dixonTeIpMs: number;
-  dwiTeMs: number;
-  dwiFatResidual: number;
-}
+export type { SequenceTimings };
+import { TISSUE_COUNT, Tissue, type SubjectTissues } from './tissues';
 
 /** Signal of PD = 1, fully relaxed tissue. */
 export const SIGNAL_SCALE = 1000;
