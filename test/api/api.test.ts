@@ -47,7 +47,7 @@ describe.each(DB_KINDS)('GraphQL API on %s', (kind) => {
       })).startPretraining;
       expect(pre).toMatchObject({ kind: 'PRETRAIN', status: 'QUEUED', contrast: 'DIXON', seed: 3, preset: 'SMOKE', epoch: 0, initialization: null });
       expect(pre.config.clc.epochs).toBe(5);
-      expect(pre.epochs).toBe(pre.config.global.epochs + 5);
+      expect(pre.epochs).toBe(pre.config.global.epochs + 5 + (pre.config.probe.steps > 0 ? 1 : 0)); // the probe is the last epoch
       expect(pre.cohort.name).toBe('test-cohort');
 
       const ft = (await t.ok(`mutation($input: FineTuningInput!) { startFineTuning(input: $input) { ${RUN_FIELDS} } }`, {

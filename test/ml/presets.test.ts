@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PRESETS, unetLevels, type FinetuneRunConfig, type PretrainConfig } from '../../src/ml/presets';
+import { PRESETS, pretrainProgressEpochs, unetLevels, type FinetuneRunConfig, type PretrainConfig } from '../../src/ml/presets';
 import { ConfigError, parseRunConfig, resolveConfig, totalEpochs } from '../../src/ml/resolve-config';
 
 function configError(fn: () => unknown): ConfigError {
@@ -102,7 +102,7 @@ describe('parseRunConfig: a stored config read back', () => {
     const ft = resolveConfig('FINETUNE', 'QUICK');
     expect(totalEpochs(ft)).toBe(ft.finetune.epochs);
     const pt = resolveConfig('PRETRAIN', 'QUICK');
-    expect(totalEpochs(pt)).toBe(pt.global.epochs + pt.clc.epochs);
+    expect(totalEpochs(pt)).toBe(pretrainProgressEpochs(pt)); // global + clc + the probe's epoch
   });
 
   it('names what is wrong: a missing key, a section of the other kind, a wrong type, a value out of range', () => {
