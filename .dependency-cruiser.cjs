@@ -26,7 +26,9 @@ const LAYERS = [
 /** One rule per layer: it may not import any layer above it. */
 const layerRules = LAYERS.slice(1).map(([name, path], i) => ({
   name: `layer-${name}`,
-  comment: `${name} imports nothing from the layers above it (${LAYERS.slice(0, i + 1).map(([n]) => n).join(', ')})`,
+  comment: `${name} imports nothing from the layers above it (${LAYERS.slice(0, i + 1)
+    .map(([n]) => n)
+    .join(', ')})`,
   severity: 'error',
   from: { path },
   to: { path: LAYERS.slice(0, i + 1).map(([, p]) => p) },

@@ -40,12 +40,20 @@ interface Load {
 const LOADS: Record<string, Load> = {
   'dashboard runs page (RUNS, first 50)': { query: RUNS_PAGE, variables: 'page', expect: 'page' },
   'dashboard run detail (RUN_DETAIL, maxPoints 400)': { query: RUN_DETAIL, variables: 'detail', expect: 'detail' },
-  'runs(first:100) + metrics { last min max }': { variables: 'none', expect: 'runs100', query: `{ runs(first: 100) { totalCount pageInfo { endCursor hasNextPage }
+  'runs(first:100) + metrics { last min max }': {
+    variables: 'none',
+    expect: 'runs100',
+    query: `{ runs(first: 100) { totalCount pageInfo { endCursor hasNextPage }
     edges { node { id kind status contrast initialization nLabeled seed epoch epochs queuedAt
-      cohort { name } sweep { name } metrics { name last min max } } } } }` },
-  'runs(first:100) + val_loss points (maxPoints: 50)': { variables: 'none', expect: 'runs100', query: `{ runs(first: 100) { totalCount
+      cohort { name } sweep { name } metrics { name last min max } } } } }`,
+  },
+  'runs(first:100) + val_loss points (maxPoints: 50)': {
+    variables: 'none',
+    expect: 'runs100',
+    query: `{ runs(first: 100) { totalCount
     edges { node { id status epoch epochs cohort { name } sweep { name }
-      metrics(names: ["val_loss"], maxPoints: 50) { name last points { epoch value } } } } } }` },
+      metrics(names: ["val_loss"], maxPoints: 50) { name last points { epoch value } } } } } }`,
+  },
 };
 
 function percentile(sorted: number[], p: number): number {
@@ -96,7 +104,9 @@ async function main() {
 /** 1,000 runs (a quarter of each status) in 10 sweeps, their points and summaries; answers the run ids. */
 async function seed(ds: import('typeorm').DataSource): Promise<string[]> {
   const t = performance.now();
-  const [cohort] = await ds.query(`INSERT INTO cohort (name, source, fingerprint, contrasts) VALUES ('bench', 'synthetic', 'f', '[{"kind":"DIXON","channels":[],"protocol":{}}]') RETURNING id`);
+  const [cohort] = await ds.query(
+    `INSERT INTO cohort (name, source, fingerprint, contrasts) VALUES ('bench', 'synthetic', 'f', '[{"kind":"DIXON","channels":[],"protocol":{}}]') RETURNING id`,
+  );
   await ds.query(`INSERT INTO sweep (name, "cohortId", spec) SELECT 'sweep-' || g, $1, '{}' FROM generate_series(1, 10) g`, [cohort.id]);
   await ds.query(
     `INSERT INTO run (kind, status, "cohortId", "cohortFingerprint", contrast, initialization, "nLabeled", seed, preset, config, "sweepId", epoch, epochs)
@@ -125,7 +135,13 @@ async function seed(ds: import('typeorm').DataSource): Promise<string[]> {
  * `requests` POSTs from `clients` concurrent loops in a worker thread, after 40 warm-up ones. Every answer is checked
  * (HTTP 200, no errors, the expected shape); a failed one counts as an error, not a time.
  */
-function loadInWorker(url: string, load: Load, ids: string[], clients: number, requests: number): Promise<{ times: number[]; errors: number; firstError: string | null; wall: number }> {
+function loadInWorker(
+  url: string,
+  load: Load,
+  ids: string[],
+  clients: number,
+  requests: number,
+): Promise<{ times: number[]; errors: number; firstError: string | null; wall: number }> {
   const code = `
     const { parentPort, workerData: { url, load, ids, clients, requests, page, maxPoints } } = require('node:worker_threads');
     const { performance } = require('node:perf_hooks');

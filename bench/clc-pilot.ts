@@ -74,7 +74,9 @@ async function anchors(cohort: MemoryCohort): Promise<void> {
     }
   }
   console.log(`anchors at ${size}² (patch ${p} px, ${perImage} patches per image): body candidates ${((100 * candidates) / patches).toFixed(1)}% of patches`);
-  console.log(`  anchors on kidney: every patch (the old foreground) ${((100 * onKidney.ALL) / drawn).toFixed(1)}%, body UNIFORM ${((100 * onKidney.UNIFORM) / drawn).toFixed(1)}%, body STRATIFIED ${((100 * onKidney.STRATIFIED) / drawn).toFixed(1)}% (${drawn} anchors each, 20 per slice image, ${train.length} TRAIN subjects)`);
+  console.log(
+    `  anchors on kidney: every patch (the old foreground) ${((100 * onKidney.ALL) / drawn).toFixed(1)}%, body UNIFORM ${((100 * onKidney.UNIFORM) / drawn).toFixed(1)}%, body STRATIFIED ${((100 * onKidney.STRATIFIED) / drawn).toFixed(1)}% (${drawn} anchors each, 20 per slice image, ${train.length} TRAIN subjects)`,
+  );
 }
 
 async function timed(name: string, cohort: MemoryCohort, spec: JobSpec): Promise<void> {
@@ -82,7 +84,9 @@ async function timed(name: string, cohort: MemoryCohort, spec: JobSpec): Promise
   let last = t0;
   const io = memoryIO(cohort.blobs, (r) => {
     const now = performance.now();
-    const m = Object.entries(r.metrics).map(([k, v]) => `${k}=${v.toPrecision(4)}`).join(' ');
+    const m = Object.entries(r.metrics)
+      .map(([k, v]) => `${k}=${v.toPrecision(4)}`)
+      .join(' ');
     console.log(`  ${r.phase} epoch ${r.epoch}/${r.epochs}: ${((now - last) / 1000).toFixed(1)} s  ${m}`);
     last = now;
   });
@@ -99,7 +103,9 @@ async function main(): Promise<void> {
   const backend = await initBackend();
   const cohort = withoutTest(memoryCohort({ subjects, size, contrast }));
   const s = cohort.subjects;
-  console.log(`backend ${backend.device}; ${contrast} at ${size}²; TRAIN ${s.filter((x) => x.split === 'TRAIN').length}, VALIDATION ${s.filter((x) => x.split === 'VALIDATION').length}, TEST left out`);
+  console.log(
+    `backend ${backend.device}; ${contrast} at ${size}²; TRAIN ${s.filter((x) => x.split === 'TRAIN').length}, VALIDATION ${s.filter((x) => x.split === 'VALIDATION').length}, TEST left out`,
+  );
   if (!only || only === 'anchors') await anchors(cohort);
   if (!only || only === 'pretrain') {
     const config = resolveConfig('PRETRAIN', 'STUDY', {
@@ -112,7 +118,11 @@ async function main(): Promise<void> {
   }
   if (!only || only === 'finetune') {
     const config = resolveConfig('FINETUNE', 'STUDY', { image: { size } });
-    await timed(`FINETUNE STUDY-sized (400 steps of 16 at ${size}², N = ${n}, RANDOM)`, cohort, jobSpec(cohort, { kind: 'FINETUNE', config, initialization: 'RANDOM', nLabeled: n }));
+    await timed(
+      `FINETUNE STUDY-sized (400 steps of 16 at ${size}², N = ${n}, RANDOM)`,
+      cohort,
+      jobSpec(cohort, { kind: 'FINETUNE', config, initialization: 'RANDOM', nLabeled: n }),
+    );
   }
 }
 

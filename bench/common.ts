@@ -10,5 +10,8 @@ export async function gql(url: string, query: string, variables?: Record<string,
 
 /** Cores, load average and time: a figure means little without them on a shared machine. */
 export function machineLine(): string {
-  return `${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${new Date().toISOString()}`;
+  return `${os.cpus().length} cores, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}; ${new Date().toISOString()}`;
 }

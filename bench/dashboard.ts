@@ -23,7 +23,15 @@ const RUNS = 1000;
 const EPOCHS = 100;
 const METRICS = ['train_loss', 'val_loss', 'lr', 'val_dice_right', 'val_dice_left'];
 const LOADS = Number(process.env.BENCH_LOADS ?? 5);
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const DIST = path.resolve(__dirname, '../client/dist');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -49,7 +57,9 @@ async function main() {
   try {
     const ds = server.dataSource;
     const t = performance.now();
-    const [cohort] = await ds.query(`INSERT INTO cohort (name, source, fingerprint, contrasts) VALUES ('bench', 'synthetic', 'f', '[{"kind":"DIXON","channels":[],"protocol":{}}]') RETURNING id`);
+    const [cohort] = await ds.query(
+      `INSERT INTO cohort (name, source, fingerprint, contrasts) VALUES ('bench', 'synthetic', 'f', '[{"kind":"DIXON","channels":[],"protocol":{}}]') RETURNING id`,
+    );
     await ds.query(`INSERT INTO sweep (name, "cohortId", spec) SELECT 'sweep-' || g, $1, '{}' FROM generate_series(1, 10) g`, [cohort.id]);
     await ds.query(
       `INSERT INTO run (kind, status, "cohortId", "cohortFingerprint", contrast, initialization, "nLabeled", seed, preset, config, "sweepId", epoch, epochs)
@@ -89,7 +99,9 @@ async function main() {
       // ms since navigation start, measured in the page (window.: the node import of performance would be captured)
       runsView.push(await page.evaluate(() => window.performance.now()));
       // when the page's scripts had run (DOMContentLoaded end): the rest is the API calls and React's render
-      scriptsDone.push(await page.evaluate(() => (window.performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).domContentLoadedEventEnd));
+      scriptsDone.push(
+        await page.evaluate(() => (window.performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).domContentLoadedEventEnd),
+      );
       page.off('requestfinished', onFinished);
       const first = await page.locator('tr[data-run-id]').first().getAttribute('data-run-id');
       const t0 = performance.now();
@@ -105,7 +117,8 @@ async function main() {
       runsWarm.push(await page.evaluate(() => window.performance.now()));
       await ctx.close();
     }
-    const fmt = (xs: number[]) => `median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}; ${xs.length} loads)`;
+    const fmt = (xs: number[]) =>
+      `median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}; ${xs.length} loads)`;
     console.log(`runs view, first render of 50 of ${RUNS} runs: ${fmt(runsView)}`);
     console.log(`  of which loading and running the scripts (DOMContentLoaded end): ${fmt(scriptsDone)}`);
     console.log(`  of which the runs query (50 runs, in the browser): ${fmt(api)}`);

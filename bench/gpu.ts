@@ -46,16 +46,30 @@ type Batch = Record<string, tf.Tensor>;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 function images(size: number, rng: () => number): tf.Tensor4D {
-  return tf.tensor4d(Float32Array.from({ length: batchSize * size * size }, () => rng()), [batchSize, size, size, 1]);
+  return tf.tensor4d(
+    Float32Array.from({ length: batchSize * size * size }, () => rng()),
+    [batchSize, size, size, 1],
+  );
 }
 
 const finetune: LossFn<Batch> = (model, b) => focalTversky(b.oneHot, model.apply(b.images, { training: true }) as tf.Tensor);
 const clc: LossFn<Batch> = (model, b, ctx) => {
   const c = PRESETS.PAPER.clc;
-  return clcLoss(model.apply(b.images, { training: true }) as tf.Tensor, b.patchLabels, { tau: c.tau, topK: 100, anchors: c.anchors, patchSize: c.patchSize, seed: ctx.seed });
+  return clcLoss(model.apply(b.images, { training: true }) as tf.Tensor, b.patchLabels, {
+    tau: c.tau,
+    topK: 100,
+    anchors: c.anchors,
+    patchSize: c.patchSize,
+    seed: ctx.seed,
+  });
 };
 
-async function stepMs(build: (o: UnetOptions) => tf.LayersModel, size: number, batch: Batch, loss: LossFn<Batch>): Promise<{ step: number; forward: number; reruns: number }> {
+async function stepMs(
+  build: (o: UnetOptions) => tf.LayersModel,
+  size: number,
+  batch: Batch,
+  loss: LossFn<Batch>,
+): Promise<{ step: number; forward: number; reruns: number }> {
   const model = build({ size, model: PRESETS.PAPER.model, seed: 1 });
   const trainer = new Trainer<Batch>({ model, loss, train: () => [], epochs: 1, lr: 1e-4, seed: 1 });
   const ctx = (i: number) => ({ epoch: 0, batch: i, seed: i, training: true });
@@ -85,24 +99,47 @@ async function stepTable(): Promise<void> {
   console.log(`\n${'step'.padEnd(28)} ${'ms/step'.padStart(9)} ${'forward ms'.padStart(11)} ${'reruns/step'.padStart(12)}`);
   for (const size of sizes) {
     const rng = createRng(size);
-    const labels = tf.tensor3d(Int32Array.from({ length: batchSize * size * size }, () => Math.floor(rng() * 3)), [batchSize, size, size], 'int32');
+    const labels = tf.tensor3d(
+      Int32Array.from({ length: batchSize * size * size }, () => Math.floor(rng() * 3)),
+      [batchSize, size, size],
+      'int32',
+    );
     const seg = { images: images(size, rng), oneHot: tf.cast(tf.oneHot(labels, 3), 'float32') };
     labels.dispose();
     const f = await stepMs(buildSegmentationModel, size, seg, finetune);
-    console.log(`${`fine-tuning ${size}²×${batchSize}`.padEnd(28)} ${f.step.toFixed(1).padStart(9)} ${f.forward.toFixed(1).padStart(11)} ${f.reruns.toFixed(1).padStart(12)}`);
+    console.log(
+      `${`fine-tuning ${size}²×${batchSize}`.padEnd(28)} ${f.step.toFixed(1).padStart(9)} ${f.forward.toFixed(1).padStart(11)} ${f.reruns.toFixed(1).padStart(12)}`,
+    );
     tf.dispose(Object.values(seg));
     const g = size / PRESETS.PAPER.clc.patchSize;
-    const local = { images: images(size, rng), patchLabels: tf.tensor3d(Int32Array.from({ length: batchSize * g * g }, () => Math.floor(rng() * 20)), [batchSize, g, g], 'int32') };
+    const local = {
+      images: images(size, rng),
+      patchLabels: tf.tensor3d(
+        Int32Array.from({ length: batchSize * g * g }, () => Math.floor(rng() * 20)),
+        [batchSize, g, g],
+        'int32',
+      ),
+    };
     const c = await stepMs(buildLocalPretrainModel, size, local, clc);
-    console.log(`${`CLC ${size}²×${batchSize}`.padEnd(28)} ${c.step.toFixed(1).padStart(9)} ${c.forward.toFixed(1).padStart(11)} ${c.reruns.toFixed(1).padStart(12)}` +
-      `   (reruns ≈ ${((100 * c.reruns * c.forward) / c.step).toFixed(0)}% of the step: the gain of a GPU-side neighbourhood selection)`);
+    console.log(
+      `${`CLC ${size}²×${batchSize}`.padEnd(28)} ${c.step.toFixed(1).padStart(9)} ${c.forward.toFixed(1).padStart(11)} ${c.reruns.toFixed(1).padStart(12)}` +
+        `   (reruns ≈ ${((100 * c.reruns * c.forward) / c.step).toFixed(0)}% of the step: the gain of a GPU-side neighbourhood selection)`,
+    );
     tf.dispose(Object.values(local));
   }
 }
 
 async function smokeSweep(runners: number): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nephron-gpu-'));
-  const config = loadConfig({ ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', NEPHRON_DEFAULT_COHORT: 'off', NEPHRON_RUNNERS: String(runners), NEPHRON_DATA_DIR: dataDir });
+  const config = loadConfig({
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    NEPHRON_DEFAULT_COHORT: 'off',
+    NEPHRON_RUNNERS: String(runners),
+    NEPHRON_DATA_DIR: dataDir,
+  });
   const server = await createNephronServer(await openNephron(config, { log: createLogger(config.logLevel) }));
   const url = await server.listen();
   const gq = `${url}/graphql`;
@@ -112,15 +149,30 @@ async function smokeSweep(runners: number): Promise<void> {
     const cohort = await server.services.cohorts.createSynthetic({ name: 'gpu', subjects: 8, seed: 1, size: Math.max(32, smokeSize) });
     const overrides = smokeSize === 32 ? {} : { pretrainOverrides: { image: { size: smokeSize } }, finetuneOverrides: { image: { size: smokeSize } } };
     const t0 = performance.now();
-    const input = { name: 'gpu check', cohortId: cohort.id, contrasts: ['DIXON'], nLabeled: [2], initializations: ['RANDOM', 'CLC'], seeds: [1], preset: 'SMOKE', ...overrides };
+    const input = {
+      name: 'gpu check',
+      cohortId: cohort.id,
+      contrasts: ['DIXON'],
+      nLabeled: [2],
+      initializations: ['RANDOM', 'CLC'],
+      seeds: [1],
+      preset: 'SMOKE',
+      ...overrides,
+    };
     const { startSweep } = await gql(gq, `mutation($i: SweepInput!) { startSweep(input: $i) { id total } }`, { i: input });
     for (;;) {
-      const { sweep } = await gql(gq, `query($id: ID!) { sweep(id: $id) { status done total runs { id kind initialization status device error startedAt finishedAt } } }`, { id: startSweep.id });
+      const { sweep } = await gql(
+        gq,
+        `query($id: ID!) { sweep(id: $id) { status done total runs { id kind initialization status device error startedAt finishedAt } } }`,
+        { id: startSweep.id },
+      );
       if (sweep.done === sweep.total) {
         console.log(`${sweep.status}: ${sweep.total} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
         for (const r of sweep.runs) {
           const s = (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000;
-          console.log(`  ${r.kind.padEnd(8)} ${(r.initialization ?? '').padEnd(6)} ${r.status.padEnd(9)} ${s.toFixed(1)} s  ${r.device}${r.error ? `  ${r.error}` : ''}`);
+          console.log(
+            `  ${r.kind.padEnd(8)} ${(r.initialization ?? '').padEnd(6)} ${r.status.padEnd(9)} ${s.toFixed(1)} s  ${r.device}${r.error ? `  ${r.error}` : ''}`,
+          );
         }
         return;
       }

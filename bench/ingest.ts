@@ -64,7 +64,14 @@ async function main() {
             const values = Object.fromEntries(names.map((n, i) => [n, Math.exp(-e / 50) + i + Math.random() * 1e-3]));
             const ck = key(`${run.id}/${e}`);
             const t = performance.now();
-            await recorder.epochEnd(run.id, { phase: 'finetune', epoch: e, epochs: EPOCHS, metrics: values, checkpointKey: ck, bestCheckpointKey: e % 3 === 1 ? ck : null });
+            await recorder.epochEnd(run.id, {
+              phase: 'finetune',
+              epoch: e,
+              epochs: EPOCHS,
+              metrics: values,
+              checkpointKey: ck,
+              bestCheckpointKey: e % 3 === 1 ? ck : null,
+            });
             latencies.push(performance.now() - t);
           }
         }),

@@ -27,7 +27,9 @@ async function timed(name: string, cohort: MemoryCohort, spec: JobSpec): Promise
   const phaseStart = new Map<string, number>();
   const io = memoryIO(cohort.blobs, (r) => {
     const now = performance.now();
-    const m = Object.entries(r.metrics).map(([k, v]) => `${k}=${v.toPrecision(4)}`).join(' ');
+    const m = Object.entries(r.metrics)
+      .map(([k, v]) => `${k}=${v.toPrecision(4)}`)
+      .join(' ');
     console.log(`  ${r.phase} epoch ${r.epoch}/${r.epochs}: ${((now - last) / 1000).toFixed(1)} s  ${m}`);
     last = now;
   });
@@ -44,7 +46,9 @@ async function timed(name: string, cohort: MemoryCohort, spec: JobSpec): Promise
   console.log(`${name}: ${seconds.toFixed(1)} s on ${result.device}`);
   if (result.evaluation) {
     const mean = (f: (e: SubjectEvaluation) => number) => result.evaluation!.reduce((s, e) => s + f(e), 0) / result.evaluation!.length;
-    console.log(`  TEST Dice right ${mean((e) => e.dice.right).toFixed(3)} left ${mean((e) => e.dice.left).toFixed(3)} over ${result.evaluation.length} subjects`);
+    console.log(
+      `  TEST Dice right ${mean((e) => e.dice.right).toFixed(3)} left ${mean((e) => e.dice.left).toFixed(3)} over ${result.evaluation.length} subjects`,
+    );
   }
 }
 
@@ -58,7 +62,11 @@ async function main(): Promise<void> {
     `cohort generated in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${s.filter((x) => x.split === 'TRAIN').length}/${s.filter((x) => x.split === 'VALIDATION').length}/${s.filter((x) => x.split === 'TEST').length}, ${s[0].slices} slices × ${s[0].channels} channels`,
   );
   if (only !== 'pretrain') {
-    await timed(`QUICK fine-tune N=${n}`, cohort, jobSpec(cohort, { kind: 'FINETUNE', contrast, config: resolveConfig('FINETUNE', 'QUICK'), initialization: 'RANDOM', nLabeled: n }));
+    await timed(
+      `QUICK fine-tune N=${n}`,
+      cohort,
+      jobSpec(cohort, { kind: 'FINETUNE', contrast, config: resolveConfig('FINETUNE', 'QUICK'), initialization: 'RANDOM', nLabeled: n }),
+    );
   }
   if (only !== 'finetune') {
     await timed('QUICK pretrain', cohort, jobSpec(cohort, { kind: 'PRETRAIN', contrast, config: resolveConfig('PRETRAIN', 'QUICK') }));

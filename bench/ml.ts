@@ -92,7 +92,10 @@ function segBatch(size: number, batch: number): () => Batch {
     const rng = createRng(7);
     const labels = Int32Array.from({ length: batch * size * size }, () => Math.floor(rng() * 3));
     return {
-      images: tf.tensor4d(Float32Array.from({ length: batch * size * size }, () => rng()), [batch, size, size, 1]),
+      images: tf.tensor4d(
+        Float32Array.from({ length: batch * size * size }, () => rng()),
+        [batch, size, size, 1],
+      ),
       oneHot: tf.cast(tf.oneHot(tf.tensor3d(labels, [batch, size, size], 'int32'), 3), 'float32'),
     };
   };
@@ -106,8 +109,15 @@ function clcBatch(size: number, batch: number): () => Batch {
     const p = PRESETS.PAPER.clc.patchSize;
     const n = batch * (size / p) * (size / p);
     return {
-      images: tf.tensor4d(Float32Array.from({ length: batch * size * size }, () => rng()), [batch, size, size, 1]),
-      patchLabels: tf.tensor3d(Int32Array.from({ length: n }, () => Math.floor(rng() * 20)), [batch, size / p, size / p], 'int32'),
+      images: tf.tensor4d(
+        Float32Array.from({ length: batch * size * size }, () => rng()),
+        [batch, size, size, 1],
+      ),
+      patchLabels: tf.tensor3d(
+        Int32Array.from({ length: n }, () => Math.floor(rng() * 20)),
+        [batch, size / p, size / p],
+        'int32',
+      ),
     };
   };
 }
@@ -145,8 +155,7 @@ function writeSection(runs: { device: string; rows: Row[] }[], steps: number, th
   let next = start >= 0 ? text.indexOf('\n## ', start + 1) : -1;
   if (next >= 0) next += 1;
   const section = lines.join('\n');
-  const updated =
-    start < 0 ? `${text.trimEnd()}\n\n${section}` : `${text.slice(0, start)}${section}${next >= 0 ? `\n${text.slice(next)}` : ''}`;
+  const updated = start < 0 ? `${text.trimEnd()}\n\n${section}` : `${text.slice(0, start)}${section}${next >= 0 ? `\n${text.slice(next)}` : ''}`;
   fs.writeFileSync(file, updated.endsWith('\n') ? updated : `${updated}\n`);
   console.log(`wrote the "ml engine" section of ${file}`);
 }
@@ -163,7 +172,12 @@ async function main(): Promise<void> {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'inherit'],
       });
-      process.stdout.write(out.split('\n').filter((l) => !l.startsWith('{')).join('\n'));
+      process.stdout.write(
+        out
+          .split('\n')
+          .filter((l) => !l.startsWith('{'))
+          .join('\n'),
+      );
       const run = JSON.parse(out.split('\n').find((l) => l.startsWith('{')) as string) as { device: string; rows: Row[] };
       if (args.includes('--torch')) compareWithTorch(run.rows, steps, t);
       return run;
@@ -172,7 +186,12 @@ async function main(): Promise<void> {
     return;
   }
   const info = await initBackend();
-  console.log(`backend ${info.device}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `backend ${info.device}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const study = args.find((a) => a.startsWith('--study'));
   if (study) {
     await studyRun(Number(study.split('=')[1] ?? 400), info.device);
@@ -223,7 +242,9 @@ async function studyRun(steps: number, device: string): Promise<void> {
   const t0 = performance.now();
   await trainer.run();
   const s = (performance.now() - t0) / 1000;
-  console.log(`study fine-tune ${steps} steps 64²×16 on ${device}: ${s.toFixed(0)} s (${((s * 1000) / steps).toFixed(0)} ms/step)  load ${load.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}`);
+  console.log(
+    `study fine-tune ${steps} steps 64²×16 on ${device}: ${s.toFixed(0)} s (${((s * 1000) / steps).toFixed(0)} ms/step)  load ${load.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}`,
+  );
   trainer.dispose();
   model.dispose();
 }

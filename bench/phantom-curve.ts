@@ -80,32 +80,37 @@ const io = (label: string): JobIO => ({
 });
 
 async function main(): Promise<void> {
-const results = new Map<number, number[]>();
-for (const n of ns) {
-  for (const seed of seeds) {
-    const label = `${contrast} N=${n} seed=${seed}`;
-    const started = performance.now();
-    const spec: JobSpec = {
-      runId: label,
-      kind: 'FINETUNE',
-      contrast,
-      seed,
-      config,
-      initialization: 'RANDOM',
-      nLabeled: n,
-      pretrainedWeightsKey: null,
-      subjects,
-      resumeCheckpointKey: null,
-    };
-    const r = await finetuneJob(spec, io(label));
-    const dice = r.evaluation!.map((e) => (e.dice.right + e.dice.left) / 2);
-    const mean = dice.reduce((a, b) => a + b, 0) / dice.length;
-    results.set(n, [...(results.get(n) ?? []), mean]);
-    console.log(`RESULT ${label}: TEST Dice ${mean.toFixed(3)} (${dice.length} subjects), ${((performance.now() - started) / 1000).toFixed(0)} s on ${r.device}`);
+  const results = new Map<number, number[]>();
+  for (const n of ns) {
+    for (const seed of seeds) {
+      const label = `${contrast} N=${n} seed=${seed}`;
+      const started = performance.now();
+      const spec: JobSpec = {
+        runId: label,
+        kind: 'FINETUNE',
+        contrast,
+        seed,
+        config,
+        initialization: 'RANDOM',
+        nLabeled: n,
+        pretrainedWeightsKey: null,
+        subjects,
+        resumeCheckpointKey: null,
+      };
+      const r = await finetuneJob(spec, io(label));
+      const dice = r.evaluation!.map((e) => (e.dice.right + e.dice.left) / 2);
+      const mean = dice.reduce((a, b) => a + b, 0) / dice.length;
+      results.set(n, [...(results.get(n) ?? []), mean]);
+      console.log(
+        `RESULT ${label}: TEST Dice ${mean.toFixed(3)} (${dice.length} subjects), ${((performance.now() - started) / 1000).toFixed(0)} s on ${r.device}`,
+      );
+    }
   }
-}
-console.log(`budget: ${epochs} epochs × ${batches} batches of ${batch} = ${epochs * batches} steps at ${config.image.size}², lr ${config.finetune.lr}`);
-for (const [n, xs] of results) console.log(`SUMMARY ${contrast} N=${n}: mean TEST Dice ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)} over seeds ${seeds.join(',')} (${xs.map((x) => x.toFixed(3)).join(', ')})`);
+  console.log(`budget: ${epochs} epochs × ${batches} batches of ${batch} = ${epochs * batches} steps at ${config.image.size}², lr ${config.finetune.lr}`);
+  for (const [n, xs] of results)
+    console.log(
+      `SUMMARY ${contrast} N=${n}: mean TEST Dice ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)} over seeds ${seeds.join(',')} (${xs.map((x) => x.toFixed(3)).join(', ')})`,
+    );
 }
 
 main().catch((e) => {

@@ -48,7 +48,9 @@ if (only.has('generation')) {
   }
   const n = plan.length;
   console.log(`## generation (${n} subjects at 128², one thread, ${quantization} quantisation)`);
-  console.log(`generate ${(genMs / 1000).toFixed(1)} s (${(genMs / n).toFixed(0)} ms/subject), encode+hash ${(encMs / 1000).toFixed(1)} s; stored ${(bytes / 1e6).toFixed(0)} MB (${(bytes / n / 1e6).toFixed(2)} MB/subject)`);
+  console.log(
+    `generate ${(genMs / 1000).toFixed(1)} s (${(genMs / n).toFixed(0)} ms/subject), encode+hash ${(encMs / 1000).toFixed(1)} s; stored ${(bytes / 1e6).toFixed(0)} MB (${(bytes / n / 1e6).toFixed(2)} MB/subject)`,
+  );
 }
 
 if (only.has('prior')) {
@@ -59,9 +61,18 @@ if (only.has('prior')) {
     const row: string[] = [];
     for (const k of [20, 2]) {
       const draws = [0, 1, 2, 3, 4].map((d) => {
-        const chosen = Rng.from(2093, 'prior', d).shuffle([...train]).slice(0, k);
+        const chosen = Rng.from(2093, 'prior', d)
+          .shuffle([...train])
+          .slice(0, k);
         const prior = locationPrior(chosen.map((s) => s.series.find((v) => v.contrast === contrast)!));
-        return mean(scored.map((s) => priorDice(prior, s.series.find((v) => v.contrast === contrast)!)));
+        return mean(
+          scored.map((s) =>
+            priorDice(
+              prior,
+              s.series.find((v) => v.contrast === contrast)!,
+            ),
+          ),
+        );
       });
       row.push(`K=${k}: ${mean(draws).toFixed(3)} ± ${sd(draws).toFixed(3)}`);
     }
@@ -83,7 +94,9 @@ if (only.has('volumes')) {
   }
   const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.round(p * (xs.length - 1))];
   console.log(`## kidney volumes (DIXON masks, ${plan.length} subjects; ${cut} slabs cut a kidney)`);
-  console.log(`all kidneys: mean ${mean(vols).toFixed(0)} ± ${sd(vols).toFixed(0)} mL, min ${q(vols, 0).toFixed(0)}, 5% ${q(vols, 0.05).toFixed(0)}, median ${q(vols, 0.5).toFixed(0)}, 95% ${q(vols, 0.95).toFixed(0)}, max ${q(vols, 1).toFixed(0)}`);
+  console.log(
+    `all kidneys: mean ${mean(vols).toFixed(0)} ± ${sd(vols).toFixed(0)} mL, min ${q(vols, 0).toFixed(0)}, 5% ${q(vols, 0.05).toFixed(0)}, median ${q(vols, 0.5).toFixed(0)}, 95% ${q(vols, 0.95).toFixed(0)}, max ${q(vols, 1).toFixed(0)}`,
+  );
   console.log(`right ${mean(rights).toFixed(0)} ± ${sd(rights).toFixed(0)} mL, left ${mean(lefts).toFixed(0)} ± ${sd(lefts).toFixed(0)} mL`);
 }
 
@@ -103,7 +116,10 @@ if (only.has('constraints')) {
 if (only.has('curve')) {
   const extra = (args.get('curve-args') ?? '--epochs=10 --batches=10 --batch=8').split(' ');
   for (const contrast of ['DWI', 'T1_MAP']) {
-    const child = spawn('npx', ['tsx', 'bench/phantom-curve.ts', `--contrast=${contrast}`, ...extra], { stdio: 'inherit', env: { ...process.env, NEPHRON_WASM_THREADS: '1' } });
+    const child = spawn('npx', ['tsx', 'bench/phantom-curve.ts', `--contrast=${contrast}`, ...extra], {
+      stdio: 'inherit',
+      env: { ...process.env, NEPHRON_WASM_THREADS: '1' },
+    });
     child.on('exit', (code) => console.log(`curve ${contrast} exited with ${code}`));
   }
 }

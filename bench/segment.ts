@@ -31,7 +31,14 @@ async function main(): Promise<void> {
     const segmenter = new Segmenter(async () => weights.slice());
     const request = () => ({
       model: { weightsKey: preset, size: cfg.image.size, model: cfg.model, seed: 1, imagesPerBatch: cfg.finetune.batchSize },
-      source: { kind: 'nifti' as const, bytes: nifti.slice(), file: 'bench.nii.gz', contrast: 'DIXON', channelNames: dixon.channelNames, maxInflatedBytes: 2 ** 32 },
+      source: {
+        kind: 'nifti' as const,
+        bytes: nifti.slice(),
+        file: 'bench.nii.gz',
+        contrast: 'DIXON',
+        channelNames: dixon.channelNames,
+        maxInflatedBytes: 2 ** 32,
+      },
     });
     const wall = async () => {
       const t0 = performance.now();
@@ -42,7 +49,9 @@ async function main(): Promise<void> {
     const warm: number[] = [];
     for (let i = 0; i < repeats; i++) warm.push((await wall()).ms);
     warm.sort((a, b) => a - b);
-    console.log(`${preset.padEnd(5)} (${cfg.image.size}², filters ${cfg.model.filters.join('/')}) on ${cold.device}: cold ${(cold.ms / 1000).toFixed(2)} s, warm median ${(warm[warm.length >> 1] / 1000).toFixed(2)} s (${warm.map((m) => (m / 1000).toFixed(2)).join(', ')})`);
+    console.log(
+      `${preset.padEnd(5)} (${cfg.image.size}², filters ${cfg.model.filters.join('/')}) on ${cold.device}: cold ${(cold.ms / 1000).toFixed(2)} s, warm median ${(warm[warm.length >> 1] / 1000).toFixed(2)} s (${warm.map((m) => (m / 1000).toFixed(2)).join(', ')})`,
+    );
     await segmenter.close();
   }
 }

@@ -27,7 +27,9 @@ async function main() {
       epochs: 8,
       memory: async () => {
         const [w, s] = [await worker.memory(), await server.memory()];
-        console.log(`run ${String(++run).padStart(4)}  serve ${s.rssMb} / ${s.heapUsedMb} / ${s.arrayBuffersMb} MB | worker ${w.rssMb} / ${w.heapUsedMb} / ${w.arrayBuffersMb} MB, ${w.workersCollected} threads collected`);
+        console.log(
+          `run ${String(++run).padStart(4)}  serve ${s.rssMb} / ${s.heapUsedMb} / ${s.arrayBuffersMb} MB | worker ${w.rssMb} / ${w.heapUsedMb} / ${w.arrayBuffersMb} MB, ${w.workersCollected} threads collected`,
+        );
         return s;
       },
     });

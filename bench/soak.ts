@@ -25,7 +25,10 @@ const DB = process.env.SOAK_DB ?? 'postgres';
 async function main() {
   console.log(
     `bench/soak: ${DB}, ${RUNS} SMOKE runs × ${EPOCHS} epochs (cap ${MINUTES} min), 1 runner; ${os.cpus().length} cores, ` +
-      `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ${new Date().toISOString()}`,
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}; ${new Date().toISOString()}`,
   );
   let env: Record<string, string>;
   let cleanup = async () => {};
@@ -53,15 +56,23 @@ async function main() {
       budgetMs: MINUTES * 60_000,
       epochs: EPOCHS,
       onSample: (s) => {
-        if (s.run % every === 0 || s.run === 1) console.log(`run ${String(s.run).padStart(4)}  t ${s.t.toFixed(0).padStart(5)} s  RSS ${s.rssMb.toFixed(0).padStart(4)} MB  heap ${s.heapUsedMb.toFixed(1).padStart(6)} MB  buffers ${s.arrayBuffersMb.toFixed(1).padStart(5)} MB  threads collected ${s.workersCollected}  epochs ${s.epochs}  events ${s.events}  queries ${s.queries}`);
+        if (s.run % every === 0 || s.run === 1)
+          console.log(
+            `run ${String(s.run).padStart(4)}  t ${s.t.toFixed(0).padStart(5)} s  RSS ${s.rssMb.toFixed(0).padStart(4)} MB  heap ${s.heapUsedMb.toFixed(1).padStart(6)} MB  buffers ${s.arrayBuffersMb.toFixed(1).padStart(5)} MB  threads collected ${s.workersCollected}  epochs ${s.epochs}  events ${s.events}  queries ${s.queries}`,
+          );
       },
     });
     const n = r.samples.length;
     const third = Math.floor(n / 3);
-    const thirds = (key: 'rssMb' | 'heapUsedMb' | 'arrayBuffersMb') => [median(r.samples, key, 0, third), median(r.samples, key, third, 2 * third), median(r.samples, key, 2 * third, n)].map((x) => x.toFixed(1)).join(' / ');
+    const thirds = (key: 'rssMb' | 'heapUsedMb' | 'arrayBuffersMb') =>
+      [median(r.samples, key, 0, third), median(r.samples, key, third, 2 * third), median(r.samples, key, 2 * third, n)].map((x) => x.toFixed(1)).join(' / ');
     const max = (key: keyof SoakSample) => Math.max(...r.samples.map((s) => s[key])).toFixed(1);
-    console.log(`${n} runs (${JSON.stringify(r.statuses)}), ${r.epochs} epochs, ${r.events} events, ${r.samples.at(-1)!.queries} queries in ${r.samples.at(-1)!.t.toFixed(0)} s`);
-    console.log(`median per third after GC: RSS ${thirds('rssMb')} MB (max ${max('rssMb')}), heap ${thirds('heapUsedMb')} MB (max ${max('heapUsedMb')}), buffers ${thirds('arrayBuffersMb')} MB; fewest threads collected with a sample: ${Math.min(...r.samples.map((s) => s.workersCollected))}`);
+    console.log(
+      `${n} runs (${JSON.stringify(r.statuses)}), ${r.epochs} epochs, ${r.events} events, ${r.samples.at(-1)!.queries} queries in ${r.samples.at(-1)!.t.toFixed(0)} s`,
+    );
+    console.log(
+      `median per third after GC: RSS ${thirds('rssMb')} MB (max ${max('rssMb')}), heap ${thirds('heapUsedMb')} MB (max ${max('heapUsedMb')}), buffers ${thirds('arrayBuffersMb')} MB; fewest threads collected with a sample: ${Math.min(...r.samples.map((s) => s.workersCollected))}`,
+    );
   } finally {
     await stopProcess(server);
     await cleanup();

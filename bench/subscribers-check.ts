@@ -97,5 +97,8 @@ export function tallyLines(tallies: SubscriberTally[]): string[] {
   const clean = (k: string) => /missing 0, duplicated 0, out of order 0, unexpected 0$/.test(k);
   return [...groups.entries()]
     .sort(([a], [b]) => Number(clean(b)) - Number(clean(a)))
-    .map(([k, who]) => `${String(who.length).padStart(4)} subscriber(s): ${k}${clean(k) ? '' : ` — #${who.slice(0, 20).join(', #')}${who.length > 20 ? ', …' : ''}`}`);
+    .map(
+      ([k, who]) =>
+        `${String(who.length).padStart(4)} subscriber(s): ${k}${clean(k) ? '' : ` — #${who.slice(0, 20).join(', #')}${who.length > 20 ? ', …' : ''}`}`,
+    );
 }

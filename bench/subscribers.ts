@@ -55,7 +55,8 @@ async function main() {
   let failed = false;
   try {
     const url = await server.listen();
-    const cohortId = (await gql(url, `mutation { createSyntheticCohort(input: { name: "subs", subjects: 5, seed: 3, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort.id;
+    const cohortId = (await gql(url, `mutation { createSyntheticCohort(input: { name: "subs", subjects: 5, seed: 3, size: 32, slices: 4 }) { id } }`))
+      .createSyntheticCohort.id;
     const sweep = (
       await gql(url, `mutation($i: SweepInput!) { startSweep(input: $i) { id total } }`, {
         i: {
@@ -73,7 +74,12 @@ async function main() {
     const baseline = pubsub.subscriberCount(topics.allRuns);
     const worker = new Worker(path.join(__dirname, 'subscriber-clients.ts'), {
       execArgv: ['--require', 'tsx/cjs'],
-      workerData: { url: url.replace(/^http/, 'ws'), query: `subscription($s: ID) { runEvents(sweepId: $s) { runId status epoch at } }`, variables: { s: sweep.id }, clients: SUBSCRIBERS },
+      workerData: {
+        url: url.replace(/^http/, 'ws'),
+        query: `subscription($s: ID) { runEvents(sweepId: $s) { runId status epoch at } }`,
+        variables: { s: sweep.id },
+        clients: SUBSCRIBERS,
+      },
     });
     const messages: any[] = [];
     const waiters: (() => void)[] = [];
@@ -102,7 +108,14 @@ async function main() {
     await pubsub.waitForSubscribers(topics.allRuns, baseline + SUBSCRIBERS);
     console.log(`${SUBSCRIBERS} subscribers connected and subscribed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     // the runner of `nephron serve`, in this process as there (threads: 1 leaves the other core to the main thread)
-    runners = await startRunners({ config: { ...config, runners: 1 }, dataSource: server.dataSource, services: server.services, pubsub, log, overrides: { threads: 1 } });
+    runners = await startRunners({
+      config: { ...config, runners: 1 },
+      dataSource: server.dataSource,
+      services: server.services,
+      pubsub,
+      log,
+      overrides: { threads: 1 },
+    });
 
     // until the sweep is done (the server's own view), then until no more events arrive for a second
     for (;;) {
@@ -110,7 +123,7 @@ async function main() {
       if (s.done === s.total) break;
       await sleep(500);
     }
-    for (let last = -1; ; ) {
+    for (let last = -1; ;) {
       await sleep(1000);
       worker.postMessage('count');
       const { count } = await message('count');
@@ -130,8 +143,13 @@ async function main() {
       for (const [k, d] of firsts) delays.get(k)?.push(d);
     }
     const all = [...delays.values()].flat().sort((a, b) => a - b);
-    const last = [...delays.values()].filter((d) => d.length).map((d) => Math.max(...d)).sort((a, b) => a - b);
-    console.log(`${expected.keys.size} events recorded in the database (${RUNS} runs: claim, epochs, final status), ${all.length} deliveries, ${errors} errors`);
+    const last = [...delays.values()]
+      .filter((d) => d.length)
+      .map((d) => Math.max(...d))
+      .sort((a, b) => a - b);
+    console.log(
+      `${expected.keys.size} events recorded in the database (${RUNS} runs: claim, epochs, final status), ${all.length} deliveries, ${errors} errors`,
+    );
     console.log(`at → subscriber: p50 ${pct(all, 50)} ms, p95 ${pct(all, 95)} ms, p99 ${pct(all, 99)} ms, max ${all.at(-1)} ms`);
     console.log(`at → last subscriber of each event: p50 ${pct(last, 50)} ms, p99 ${pct(last, 99)} ms, max ${last.at(-1)} ms`);
 

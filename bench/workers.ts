@@ -39,7 +39,8 @@ async function main() {
   try {
     const { url } = await serve.waitForLog((l) => l.msg === 'nephron listening');
     await db.connect();
-    const cohortId = (await gql(url, `mutation { createSyntheticCohort(input: { name: "workers", subjects: 5, seed: 8, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort.id;
+    const cohortId = (await gql(url, `mutation { createSyntheticCohort(input: { name: "workers", subjects: 5, seed: 8, size: 32, slices: 4 }) { id } }`))
+      .createSyntheticCohort.id;
     const ws = await connectWs(url.replace(/^http/, 'ws'));
     const rates: string[] = [];
     for (const [round, count] of WORKER_COUNTS.entries()) {
@@ -78,10 +79,17 @@ async function main() {
       console.log(`${count} worker(s): ${ids.length} runs in ${wall.toFixed(1)} s → ${perMin.toFixed(1)} runs/min`);
       rates.push(`${count}: ${perMin.toFixed(1)} runs/min`);
 
-      const runs: { id: string; status: string; attempts: number; epochs: number }[] = (await db.query(`SELECT id, status, attempts, epochs FROM run WHERE "sweepId" = $1`, [sweep.id])).rows;
+      const runs: { id: string; status: string; attempts: number; epochs: number }[] = (
+        await db.query(`SELECT id, status, attempts, epochs FROM run WHERE "sweepId" = $1`, [sweep.id])
+      ).rows;
       check(runs.length === RUNS && runs.every((r) => r.status === 'SUCCEEDED' && r.attempts === 1), `${runs.length} runs, all SUCCEEDED with attempts = 1`);
-      const starts = workers.flatMap((w, i) => w.logs.filter((l) => l.msg === 'run started' && ids.includes(l.runId)).map((l) => ({ runId: l.runId as string, worker: i })));
-      check(starts.length === ids.length && new Set(starts.map((s) => s.runId)).size === ids.length, `each run started exactly once (${workers.map((_, i) => starts.filter((s) => s.worker === i).length).join(' + ')} per worker)`);
+      const starts = workers.flatMap((w, i) =>
+        w.logs.filter((l) => l.msg === 'run started' && ids.includes(l.runId)).map((l) => ({ runId: l.runId as string, worker: i })),
+      );
+      check(
+        starts.length === ids.length && new Set(starts.map((s) => s.runId)).size === ids.length,
+        `each run started exactly once (${workers.map((_, i) => starts.filter((s) => s.worker === i).length).join(' + ')} per worker)`,
+      );
       const series: { runId: string; name: string; n: number; lo: number; hi: number; count: number }[] = (
         await db.query(
           `SELECT p."runId", p.name, count(*)::int AS n, min(p.epoch) AS lo, max(p.epoch) AS hi, s.count
@@ -95,7 +103,10 @@ async function main() {
         perRun.size === RUNS && series.every((s) => s.n === s.hi - s.lo + 1 && s.count === s.n && s.hi === runs.find((r) => r.id === s.runId)!.epochs),
         `one point per metric per epoch: ${series.length} series over ${perRun.size} runs, contiguous up to the last epoch, summaries count each once`,
       );
-      check(ids.every((id) => final.get(id) === 'SUCCEEDED'), `the subscriber on serve saw every run's final status (${final.size}/${ids.length})`);
+      check(
+        ids.every((id) => final.get(id) === 'SUCCEEDED'),
+        `the subscriber on serve saw every run's final status (${final.size}/${ids.length})`,
+      );
     }
     console.log(`throughput: ${rates.join(', ')}`);
     await ws.close();

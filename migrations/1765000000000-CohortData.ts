@@ -9,7 +9,9 @@ export class CohortData1765000000000 implements MigrationInterface {
   name = 'CohortData1765000000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE TABLE "blob_alias" ("name" text NOT NULL, "blobKey" text NOT NULL, "createdAt" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_ab7aaa2bc2af6648f71a4c3408b" PRIMARY KEY ("name"))`);
+    await q.query(
+      `CREATE TABLE "blob_alias" ("name" text NOT NULL, "blobKey" text NOT NULL, "createdAt" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_ab7aaa2bc2af6648f71a4c3408b" PRIMARY KEY ("name"))`,
+    );
     await q.query(`ALTER TABLE "series" ADD "affine" jsonb`);
   }
 

@@ -10,8 +10,12 @@ export class Segmentations1770170000000 implements MigrationInterface {
     );
     await q.query(`CREATE INDEX "IDX_segmentation_run" ON "segmentation" ("runId")`);
     await q.query(`CREATE INDEX "IDX_segmentation_series" ON "segmentation" ("seriesId")`);
-    await q.query(`ALTER TABLE "segmentation" ADD CONSTRAINT "FK_cb6219c4a0e07b5828525c77b65" FOREIGN KEY ("runId") REFERENCES "run"("id") ON DELETE CASCADE ON UPDATE NO ACTION`);
-    await q.query(`ALTER TABLE "segmentation" ADD CONSTRAINT "FK_8b9d01d38d3fbae7ae1c0d72330" FOREIGN KEY ("seriesId") REFERENCES "series"("id") ON DELETE CASCADE ON UPDATE NO ACTION`);
+    await q.query(
+      `ALTER TABLE "segmentation" ADD CONSTRAINT "FK_cb6219c4a0e07b5828525c77b65" FOREIGN KEY ("runId") REFERENCES "run"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
+    );
+    await q.query(
+      `ALTER TABLE "segmentation" ADD CONSTRAINT "FK_8b9d01d38d3fbae7ae1c0d72330" FOREIGN KEY ("seriesId") REFERENCES "series"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

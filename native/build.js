@@ -69,21 +69,33 @@ async function main() {
   if (fs.existsSync(TARGET) && fs.statSync(TARGET).mtimeMs > Math.max(...inputs) && !process.argv.includes('--force')) return;
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const flags = (process.env.NEPHRON_NATIVE_CXXFLAGS ?? '-O3 -march=native').split(/\s+/).filter(Boolean);
-  const common = ['-std=c++17', '-fPIC', '-fopenmp', ...flags, '-DNAPI_VERSION=8', '-DNAPI_DISABLE_CPP_EXCEPTIONS',
-    `-I${nodeInclude}`, `-I${addonApi}`, `-I${TORCH_API}`, '-w'];
+  const common = [
+    '-std=c++17',
+    '-fPIC',
+    '-fopenmp',
+    ...flags,
+    '-DNAPI_VERSION=8',
+    '-DNAPI_DISABLE_CPP_EXCEPTIONS',
+    `-I${nodeInclude}`,
+    `-I${addonApi}`,
+    `-I${TORCH_API}`,
+    '-w',
+  ];
   const started = Date.now();
   // Two at a time: each translation unit pulls in ATen's headers (~1 GB of compiler memory, ~20 s).
   const objects = [];
   const queue = [...SOURCES];
   const failures = [];
-  await Promise.all([0, 1].map(async () => {
-    for (let src = queue.shift(); src; src = queue.shift()) {
-      const obj = path.join(OUT_DIR, src.replace(/\.cc$/, '.o'));
-      objects.push(obj);
-      const r = await compile([...common, '-c', path.join(ROOT, src), '-o', obj]);
-      if (!r.ok) failures.push(`${src}: ${r.err.split('\n').find((l) => /error/.test(l)) ?? r.err.slice(0, 200)}`);
-    }
-  }));
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (let src = queue.shift(); src; src = queue.shift()) {
+        const obj = path.join(OUT_DIR, src.replace(/\.cc$/, '.o'));
+        objects.push(obj);
+        const r = await compile([...common, '-c', path.join(ROOT, src), '-o', obj]);
+        if (!r.ok) failures.push(`${src}: ${r.err.split('\n').find((l) => /error/.test(l)) ?? r.err.slice(0, 200)}`);
+      }
+    }),
+  );
   if (failures.length) skip(`g++ failed: ${failures[0].trim()}`);
   const tmp = `${TARGET}.tmp`;
   const link = await compile(['-shared', '-fopenmp', ...objects, '-o', tmp, '-ltorch', '-ltorch_cpu', '-lc10', '-ldnnl']);

@@ -55,7 +55,8 @@ function tile(v: SeriesVolume): Buffer {
         const ny = iy + dy;
         return nx < 0 || ny < 0 || nx >= w || ny >= h || mask[ny * w + nx] !== l;
       };
-      const edge = l > 0 && ((px === 0 && differs(-1, 0)) || (px === SCALE - 1 && differs(1, 0)) || (py === 0 && differs(0, -1)) || (py === SCALE - 1 && differs(0, 1)));
+      const edge =
+        l > 0 && ((px === 0 && differs(-1, 0)) || (px === SCALE - 1 && differs(1, 0)) || (py === 0 && differs(0, -1)) || (py === SCALE - 1 && differs(0, 1)));
       const rgb = edge ? LABEL_COLORS[l] : [g, g, g];
       const o = (y * w * SCALE + x) * 4;
       png.data[o] = rgb[0];
@@ -90,10 +91,14 @@ ROWS.forEach((code, r) => {
     parts.push(`<image x="${LEFT + col * (T + 6)}" y="${y}" width="${T}" height="${T}" href="data:image/png;base64,${tile(v).toString('base64')}"/>`);
   });
 });
-contrasts.forEach((c, col) => parts.push(`<text x="${LEFT + col * (T + 6) + T / 2}" y="${TOP - 14}" font-size="16" text-anchor="middle">${c} · ${CHANNEL[c]}</text>`));
+contrasts.forEach((c, col) =>
+  parts.push(`<text x="${LEFT + col * (T + 6) + T / 2}" y="${TOP - 14}" font-size="16" text-anchor="middle">${c} · ${CHANNEL[c]}</text>`),
+);
 const W = LEFT + contrasts.length * (T + 6);
 const H = TOP + ROWS.length * (T + 6) + 30;
-parts.push(`<text x="8" y="${H - 10}" font-size="13">nephron phantom generation 2, synthetic-79 (seed 2093): coronal slice with the most kidney voxels; outline = mask (orange right, blue left kidney; image left = patient right)</text>`);
+parts.push(
+  `<text x="8" y="${H - 10}" font-size="13">nephron phantom generation 2, synthetic-79 (seed 2093): coronal slice with the most kidney voxels; outline = mask (orange right, blue left kidney; image left = patient right)</text>`,
+);
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans">${parts.join('')}</svg>`;
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, svgToPng(svg));

@@ -17,17 +17,19 @@ function newestMtime(p) {
   return newest;
 }
 
-const sources = Math.max(
-  ...['src', 'migrations', 'ormconfig.ts', 'tsconfig.json', 'package.json'].map((p) => newestMtime(path.join(root, p))),
-);
+const sources = Math.max(...['src', 'migrations', 'ormconfig.ts', 'tsconfig.json', 'package.json'].map((p) => newestMtime(path.join(root, p))));
 const built = fs.statSync(entry, { throwIfNoEntry: false })?.mtimeMs ?? 0;
 if (built < sources) {
   process.stderr.write('nephron: building (tsc)…\n');
   try {
-    execFileSync(process.execPath, [path.join(path.dirname(require.resolve('typescript/package.json')), 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.json')], {
-      cwd: root,
-      stdio: 'inherit',
-    });
+    execFileSync(
+      process.execPath,
+      [path.join(path.dirname(require.resolve('typescript/package.json')), 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.json')],
+      {
+        cwd: root,
+        stdio: 'inherit',
+      },
+    );
   } catch {
     // tsc still emits JavaScript for files with type errors; serve if the server was built, but say so loudly
     if (!fs.existsSync(entry)) process.exit(1);

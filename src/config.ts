@@ -89,11 +89,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const leaseText = get('NEPHRON_LEASE_SECONDS') ?? '30';
   const leaseSeconds = Number(leaseText);
-  if (!/^\d+(\.\d+)?$/.test(leaseText) || leaseSeconds < 0.5 || leaseSeconds > 3600) problems.push(`NEPHRON_LEASE_SECONDS=${leaseText}: expected seconds between 0.5 and 3600`);
+  if (!/^\d+(\.\d+)?$/.test(leaseText) || leaseSeconds < 0.5 || leaseSeconds > 3600)
+    problems.push(`NEPHRON_LEASE_SECONDS=${leaseText}: expected seconds between 0.5 and 3600`);
 
   const cacheText = get('NEPHRON_ANSWER_CACHE_MS') ?? '1000';
   const answerCacheMs = Number(cacheText);
-  if (!/^\d+$/.test(cacheText) || answerCacheMs > 60_000) problems.push(`NEPHRON_ANSWER_CACHE_MS=${cacheText}: expected milliseconds 0-60000 (0 = no answer cache)`);
+  if (!/^\d+$/.test(cacheText) || answerCacheMs > 60_000)
+    problems.push(`NEPHRON_ANSWER_CACHE_MS=${cacheText}: expected milliseconds 0-60000 (0 = no answer cache)`);
 
   const backend = get('NEPHRON_BACKEND') as Backend | undefined;
   if (backend && !BACKENDS.includes(backend)) problems.push(`NEPHRON_BACKEND=${backend}: expected one of ${BACKENDS.join(', ')}`);
@@ -142,14 +144,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-const entries = (text: string | undefined) => (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const entries = (text: string | undefined) =>
+  (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** NEPHRON_ALLOWED_HOSTS: comma-separated host names or IP addresses (IPv6 in brackets), without ports. */
 function parseAllowedHosts(text: string | undefined, problems: string[]): string[] {
   return entries(text).flatMap((entry) => {
     const host = parseHostHeader(entry);
     if (host && !host.port) return [host.hostname];
-    problems.push(`NEPHRON_ALLOWED_HOSTS: ${JSON.stringify(entry)}: expected a host name or IP address without a port or scheme (e.g. nephron.lab.example.org, [fd00::1])`);
+    problems.push(
+      `NEPHRON_ALLOWED_HOSTS: ${JSON.stringify(entry)}: expected a host name or IP address without a port or scheme (e.g. nephron.lab.example.org, [fd00::1])`,
+    );
     return [];
   });
 }
@@ -160,9 +168,11 @@ function parseAllowedOrigins(text: string | undefined, problems: string[]): stri
     const origin = entry === 'null' || entry === '*' ? null : normalizeOrigin(entry);
     if (origin) return [origin];
     const why =
-      entry === 'null' ? 'browsers send "null" from sandboxed frames and local files of any site, so it cannot be allowed'
-      : entry === '*' ? 'every site cannot be allowed; list the origins of your dashboards'
-      : 'expected an origin like http://lab.example.org:8080 (http or https, no path)';
+      entry === 'null'
+        ? 'browsers send "null" from sandboxed frames and local files of any site, so it cannot be allowed'
+        : entry === '*'
+          ? 'every site cannot be allowed; list the origins of your dashboards'
+          : 'expected an origin like http://lab.example.org:8080 (http or https, no path)';
     problems.push(`NEPHRON_ALLOWED_ORIGINS: ${JSON.stringify(entry)}: ${why}`);
     return [];
   });

@@ -34,10 +34,8 @@ export class AppError extends GraphQLError {
 export const badInput = (message: string, field: string) => new AppError('BAD_USER_INPUT', message, { field });
 export const notFound = (what: string, id: string) => new AppError('NOT_FOUND', `no ${what} with id ${JSON.stringify(id)}`, { id });
 export const conflict = (message: string) => new AppError('CONFLICT', message);
-export const notImplemented = (what: string) =>
-  new AppError('NOT_IMPLEMENTED', `${what} is not implemented yet in this version of nephron`);
-export const unauthenticated = (message = 'a valid API token is required: send "Authorization: Bearer <token>"') =>
-  new AppError('UNAUTHENTICATED', message);
+export const notImplemented = (what: string) => new AppError('NOT_IMPLEMENTED', `${what} is not implemented yet in this version of nephron`);
+export const unauthenticated = (message = 'a valid API token is required: send "Authorization: Bearer <token>"') => new AppError('UNAUTHENTICATED', message);
 export const forbidden = (message: string) => new AppError('FORBIDDEN', message);
 /**
  * Too many mutations (src/server/rate-limit.ts): HTTP 429 with a Retry-After header, and `retryAfterSeconds` in the

@@ -30,7 +30,8 @@ function Page() {
   if ((p = match('/sweeps/:id', path))) return <SweepView id={p.id} />;
   if (match('/cohorts', path)) return <CohortsView id={null} />;
   if ((p = match('/cohorts/:id', path))) return <CohortsView id={p.id} />;
-  if (match('/launch', path)) return canOperate(role) ? <LaunchView /> : role ? <ErrorBox error={new Error('Launching needs an OPERATOR or ADMIN token.')} /> : null;
+  if (match('/launch', path))
+    return canOperate(role) ? <LaunchView /> : role ? <ErrorBox error={new Error('Launching needs an OPERATOR or ADMIN token.')} /> : null;
   return <ErrorBox error={new Error(`No page at ${path}.`)} />;
 }
 
@@ -47,13 +48,19 @@ export function App() {
   return (
     <div className="app">
       <header className="top">
-        <Link to="/runs" className="brand">nephron</Link>
+        <Link to="/runs" className="brand">
+          nephron
+        </Link>
         <nav>
           {NAV.map(([to, text]) => (
-            <Link key={to} to={to} className={path.startsWith(to) ? 'active' : ''}>{text}</Link>
+            <Link key={to} to={to} className={path.startsWith(to) ? 'active' : ''}>
+              {text}
+            </Link>
           ))}
           {canOperate(role) && (
-            <Link to="/launch" className={`launch-link ${path.startsWith('/launch') ? 'active' : ''}`} data-testid="launch-button">+ Launch sweep</Link>
+            <Link to="/launch" className={`launch-link ${path.startsWith('/launch') ? 'active' : ''}`} data-testid="launch-button">
+              + Launch sweep
+            </Link>
           )}
         </nav>
         <TokenBar />
@@ -63,7 +70,10 @@ export function App() {
           <div className="signin" role="alert">
             <h2>Sign in</h2>
             <p>{describeError(error)}</p>
-            <p className="muted">Ask an ADMIN for a token (<code>nephron token create --role VIEWER</code>) and enter it with the button at the top right. It stays in this browser.</p>
+            <p className="muted">
+              Ask an ADMIN for a token (<code>nephron token create --role VIEWER</code>) and enter it with the button at the top right. It stays in this
+              browser.
+            </p>
           </div>
         ) : (
           <>

@@ -130,7 +130,10 @@ export function labelEfficiencyTable(
       random: random && meanPair(random),
       clc: clc && meanPair(clc),
       ci95: { random: random && pairCi(random), clc: clc && pairCi(clc) },
-      trainingSize: { random: randomCell?.trainingSize.size ? meanPair(randomCell.trainingSize) : null, clc: clcCell?.trainingSize.size ? meanPair(clcCell.trainingSize) : null },
+      trainingSize: {
+        random: randomCell?.trainingSize.size ? meanPair(randomCell.trainingSize) : null,
+        clc: clcCell?.trainingSize.size ? meanPair(clcCell.trainingSize) : null,
+      },
       seeds: { random: randomCell?.seeds ?? 0, clc: clcCell?.seeds ?? 0 },
       subjects: { random: random?.size ?? 0, clc: clc?.size ?? 0 },
       pValue: null,
@@ -146,7 +149,14 @@ export function labelEfficiencyTable(
   });
 
   const contrasts = [...new Set(keys.map((k) => k.contrast))];
-  const reductions = contrasts.map((contrast) => reductionOf(contrast, keys.filter((k) => k.contrast === contrast).map((k) => k.nLabeled), cells, referenceN));
+  const reductions = contrasts.map((contrast) =>
+    reductionOf(
+      contrast,
+      keys.filter((k) => k.contrast === contrast).map((k) => k.nLabeled),
+      cells,
+      referenceN,
+    ),
+  );
   const spreads = contrasts.map((contrast) => ({ contrast, riSeedSd: riSeedSd(runs.filter((r) => r.contrast === contrast && r.initialization === 'RANDOM')) }));
   return { rows, reductions, spreads };
 }
@@ -180,9 +190,12 @@ function reductionOf(contrast: string, ns: number[], cells: Map<string, Cell>, r
     const matched = referenceDice === null ? null : matchingN(clc, referenceDice);
     return { referenceDice, matchingN: matched, reduction: matched === null ? null : 1 - matched / referenceN };
   };
-  const subjectIds = [...new Set(ns.flatMap((n) => ['RANDOM', 'CLC'].flatMap((init) => [...(cells.get(cellKey(contrast, n, init))?.means.keys() ?? [])])))].sort();
+  const subjectIds = [
+    ...new Set(ns.flatMap((n) => ['RANDOM', 'CLC'].flatMap((init) => [...(cells.get(cellKey(contrast, n, init))?.means.keys() ?? [])]))),
+  ].sort();
   const point = estimate(subjectIds);
-  const ci95 = point.referenceDice === null ? ([null, null] as [null, null]) : bootstrapCi(subjectIds.length, (idx) => estimate(idx.map((i) => subjectIds[i])).reduction);
+  const ci95 =
+    point.referenceDice === null ? ([null, null] as [null, null]) : bootstrapCi(subjectIds.length, (idx) => estimate(idx.map((i) => subjectIds[i])).reduction);
   return { contrast, referenceN, ...point, ci95 };
 }
 
@@ -193,10 +206,12 @@ function riSeedSd(runs: readonly EvaluatedRun[]): number | null {
     const m = mean(r.scores.map((s) => (s.dice.right + s.dice.left) / 2));
     byN.get(r.nLabeled)?.push(m) ?? byN.set(r.nLabeled, [m]);
   }
-  const variances = [...byN.values()].filter((v) => v.length >= 2).map((v) => {
-    const m = mean(v);
-    return v.reduce((s, x) => s + (x - m) ** 2, 0) / (v.length - 1);
-  });
+  const variances = [...byN.values()]
+    .filter((v) => v.length >= 2)
+    .map((v) => {
+      const m = mean(v);
+      return v.reduce((s, x) => s + (x - m) ** 2, 0) / (v.length - 1);
+    });
   return variances.length ? Math.sqrt(mean(variances)) : null;
 }
 

@@ -35,7 +35,14 @@ export function metricNames(runs: { metrics: { name: string }[] }[]): string[] {
 
 /** Run ids from a comma-separated list (URL `runs=` or `--runs`): trimmed, empty and repeated ones dropped. */
 export function parseRunIds(text: string | null | undefined): string[] {
-  return [...new Set((text ?? '').split(',').map((s) => s.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      (text ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** At most this many runs in one comparison (one chart line each). */

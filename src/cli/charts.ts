@@ -133,12 +133,31 @@ export function blandAltmanPng(title: string, panels: ScatterPanel[], width = 90
   const w = 100 / panels.length;
   return chartPng(
     {
-      title: [{ text: title, left: 'center', textStyle: { fontSize: 15 } }, ...panels.map((p, i) => ({ text: p.title, left: `${w * i + w / 2}%`, top: 34, textAlign: 'center', textStyle: { fontSize: 12 } }))],
+      title: [
+        { text: title, left: 'center', textStyle: { fontSize: 15 } },
+        ...panels.map((p, i) => ({ text: p.title, left: `${w * i + w / 2}%`, top: 34, textAlign: 'center', textStyle: { fontSize: 12 } })),
+      ],
       legend: { bottom: 4, data: ['RANDOM', 'CLC'] },
       grid: panels.map((_, i) => ({ left: `${w * i + 8}%`, width: `${w - 12}%`, top: 70, bottom: 70 })),
-      xAxis: panels.map((_, i) => ({ type: 'value', gridIndex: i, scale: true, axisLine: { onZero: false }, name: 'mean volume (mL)', nameLocation: 'middle', nameGap: 26 })),
+      xAxis: panels.map((_, i) => ({
+        type: 'value',
+        gridIndex: i,
+        scale: true,
+        axisLine: { onZero: false },
+        name: 'mean volume (mL)',
+        nameLocation: 'middle',
+        nameGap: 26,
+      })),
       // the limits of agreement lie outside the points when there are few: the axis spans both
-      yAxis: panels.map((p, i) => ({ type: 'value', gridIndex: i, ...span(p.series.flatMap((s) => [s.lower, s.upper, ...s.points.map((q) => q[1])])), name: i === 0 ? 'predicted − manual (mL)' : '', nameLocation: 'middle', nameGap: 44, axisLine: { onZero: false } })),
+      yAxis: panels.map((p, i) => ({
+        type: 'value',
+        gridIndex: i,
+        ...span(p.series.flatMap((s) => [s.lower, s.upper, ...s.points.map((q) => q[1])])),
+        name: i === 0 ? 'predicted − manual (mL)' : '',
+        nameLocation: 'middle',
+        nameGap: 44,
+        axisLine: { onZero: false },
+      })),
       series: panels.flatMap((p, i) =>
         p.series.map((s) => ({
           type: 'scatter',
@@ -153,7 +172,11 @@ export function blandAltmanPng(title: string, panels: ScatterPanel[], width = 90
             silent: true,
             label: { show: false },
             lineStyle: { color: COLORS[s.name] },
-            data: [{ yAxis: s.bias, lineStyle: { type: 'solid' } }, { yAxis: s.lower, lineStyle: { type: 'dashed' } }, { yAxis: s.upper, lineStyle: { type: 'dashed' } }],
+            data: [
+              { yAxis: s.bias, lineStyle: { type: 'solid' } },
+              { yAxis: s.lower, lineStyle: { type: 'dashed' } },
+              { yAxis: s.upper, lineStyle: { type: 'dashed' } },
+            ],
           },
         })),
       ),

@@ -49,7 +49,12 @@ export class NephronClient {
    * node:http rather than fetch: fetch gives up on a response that takes more than 5 minutes to start, and
    * creating the 79-subject cohort can take longer than that.
    */
-  private send(url: string, method: 'GET' | 'POST', headers: Record<string, string> = {}, body?: string | Uint8Array): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> {
+  private send(
+    url: string,
+    method: 'GET' | 'POST',
+    headers: Record<string, string> = {},
+    body?: string | Uint8Array,
+  ): Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }> {
     return new Promise((resolve, reject) => {
       const u = new URL(url);
       const req = (u.protocol === 'https:' ? https : http).request(u, { method, headers: { ...this.headers(), ...headers } }, (res) => {
@@ -88,9 +93,19 @@ export class NephronClient {
     return this.bytes('POST', pathAndQuery, body, headers);
   }
 
-  private async bytes(method: 'GET' | 'POST', pathAndQuery: string, body?: Uint8Array, headers: Record<string, string> = {}): Promise<{ body: Buffer; headers: http.IncomingHttpHeaders }> {
+  private async bytes(
+    method: 'GET' | 'POST',
+    pathAndQuery: string,
+    body?: Uint8Array,
+    headers: Record<string, string> = {},
+  ): Promise<{ body: Buffer; headers: http.IncomingHttpHeaders }> {
     const url = new URL(pathAndQuery, this.url).toString();
-    const res = await this.send(url, method, body ? { 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength), ...headers } : headers, body);
+    const res = await this.send(
+      url,
+      method,
+      body ? { 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength), ...headers } : headers,
+      body,
+    );
     const bytes = res.body;
     if (res.status === 200) return { body: bytes, headers: res.headers };
     let errors: GraphQLError[] | undefined;

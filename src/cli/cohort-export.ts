@@ -47,7 +47,7 @@ export const cohortExport: Command = {
     const client = NephronClient.from(values, io);
     const subjects: ExportSubject[] = [];
     let cohort: { name: string; contrasts: { kind: string; channels: string[]; protocol: unknown }[] } | null = null;
-    for (let after: string | null = null; ; ) {
+    for (let after: string | null = null; ;) {
       const page: any = (await client.request(SUBJECTS, { id: cohortId, after })).cohort;
       if (!page) throw usageError(`no cohort with id ${JSON.stringify(cohortId)}`);
       cohort = page;
@@ -69,7 +69,14 @@ export const cohortExport: Command = {
       const plane = img.width * img.height * img.slices;
       for (let c = 0; c < img.channels; c++) {
         const file = path.join(out, images, `${s.code}_${String(c).padStart(4, '0')}.nii.gz`);
-        fs.writeFileSync(file, writeNiftiChannel(img.data.subarray(c * plane, (c + 1) * plane), { ...img, protocol: { affine: img.affine }, description: `nephron ${contrast} ${info.channels[c]}` }));
+        fs.writeFileSync(
+          file,
+          writeNiftiChannel(img.data.subarray(c * plane, (c + 1) * plane), {
+            ...img,
+            protocol: { affine: img.affine },
+            description: `nephron ${contrast} ${info.channels[c]}`,
+          }),
+        );
       }
       if (series.hasMask) fs.writeFileSync(path.join(out, labels, `${s.code}.nii.gz`), await client.getBytes(`/files/series/${series.id}/mask.nii.gz`));
       if (training) numTraining++;
@@ -85,9 +92,14 @@ export const cohortExport: Command = {
       nephron: { cohortId, contrast, protocol: info.protocol, subjects: meta },
     };
     fs.writeFileSync(path.join(out, 'dataset.json'), `${JSON.stringify(dataset, null, 2)}\n`);
-    const fold = { train: subjects.filter((s) => s.split === 'TRAIN' && meta[s.code]).map((s) => s.code), val: subjects.filter((s) => s.split === 'VALIDATION' && meta[s.code]).map((s) => s.code) };
+    const fold = {
+      train: subjects.filter((s) => s.split === 'TRAIN' && meta[s.code]).map((s) => s.code),
+      val: subjects.filter((s) => s.split === 'VALIDATION' && meta[s.code]).map((s) => s.code),
+    };
     fs.writeFileSync(path.join(out, 'splits_final.json'), `${JSON.stringify([fold], null, 2)}\n`);
-    io.err.write(`${contrast} of ${Object.keys(meta).length} subjects written to ${out} (${numTraining} in imagesTr, ${Object.keys(meta).length - numTraining} in imagesTs)\n`);
+    io.err.write(
+      `${contrast} of ${Object.keys(meta).length} subjects written to ${out} (${numTraining} in imagesTr, ${Object.keys(meta).length - numTraining} in imagesTs)\n`,
+    );
     io.out.write(`${out}\n`);
     return 0;
   },

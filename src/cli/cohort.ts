@@ -75,9 +75,12 @@ const importCohort: Command = {
           return { contrast: contrast.toUpperCase(), ...(channels ? { channels: channels.split(',').map((k) => k.trim()) } : {}) };
         })
       : undefined;
-    const { importCohort: c } = await client.request<{ importCohort: CohortRow }>(`mutation($input: ImportCohortInput!) { importCohort(input: $input) { ${COHORT_FIELDS} } }`, {
-      input: { name, path: dir, ...(channelMapping ? { channelMapping } : {}) },
-    });
+    const { importCohort: c } = await client.request<{ importCohort: CohortRow }>(
+      `mutation($input: ImportCohortInput!) { importCohort(input: $input) { ${COHORT_FIELDS} } }`,
+      {
+        input: { name, path: dir, ...(channelMapping ? { channelMapping } : {}) },
+      },
+    );
     io.err.write(describe(c));
     io.out.write(`${c.id}\n`);
     return 0;

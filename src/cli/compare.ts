@@ -47,7 +47,19 @@ export function formatComparison(runs: ComparedRun[]): string {
   out.push(
     textTable(
       ['run', 'kind', 'contrast', 'init', 'N', 'seed', 'preset', 'status', 'epochs', 'Dice R', 'Dice L'],
-      runs.map((r) => [short(r.id), r.kind, r.contrast, r.initialization ?? '—', r.nLabeled === null ? '—' : String(r.nLabeled), String(r.seed), r.preset, r.status, `${r.epoch}/${r.epochs}`, num(r.evaluation?.meanDice.right), num(r.evaluation?.meanDice.left)]),
+      runs.map((r) => [
+        short(r.id),
+        r.kind,
+        r.contrast,
+        r.initialization ?? '—',
+        r.nLabeled === null ? '—' : String(r.nLabeled),
+        String(r.seed),
+        r.preset,
+        r.status,
+        `${r.epoch}/${r.epochs}`,
+        num(r.evaluation?.meanDice.right),
+        num(r.evaluation?.meanDice.left),
+      ]),
     ),
   );
   for (const name of metricNames(runs)) {
@@ -56,11 +68,28 @@ export function formatComparison(runs: ComparedRun[]): string {
     const lo = Math.min(...all);
     const hi = Math.max(...all);
     out.push(`\n${name} (scale ${num(lo)} … ${num(hi)}, shared by the runs)\n`);
-    out.push(textTable(['run', 'curve by epoch', 'last', 'min', 'max'], runs.map((r, i) => [short(r.id), sparkline(series[i]?.points.map((p) => p.value) ?? [], lo, hi), num(series[i]?.last), num(series[i]?.min), num(series[i]?.max)])));
+    out.push(
+      textTable(
+        ['run', 'curve by epoch', 'last', 'min', 'max'],
+        runs.map((r, i) => [
+          short(r.id),
+          sparkline(series[i]?.points.map((p) => p.value) ?? [], lo, hi),
+          num(series[i]?.last),
+          num(series[i]?.min),
+          num(series[i]?.max),
+        ]),
+      ),
+    );
   }
   const diffs = configDifferences(runs.map((r) => r.config));
   out.push(`\nconfig: ${diffs.length ? `${diffs.length} key${diffs.length === 1 ? '' : 's'} differ` : 'identical'}\n`);
-  if (diffs.length) out.push(textTable(['key', ...runs.map((r) => short(r.id))], diffs.map((d) => [d.key, ...d.values.map((v) => v ?? '—')])));
+  if (diffs.length)
+    out.push(
+      textTable(
+        ['key', ...runs.map((r) => short(r.id))],
+        diffs.map((d) => [d.key, ...d.values.map((v) => v ?? '—')]),
+      ),
+    );
   return out.join('');
 }
 
@@ -68,6 +97,9 @@ export function comparisonJson(runs: ComparedRun[]): unknown {
   return {
     runs: runs.map(({ config: _c, metrics, ...r }) => ({ ...r, metrics: metrics.map(({ points: _p, ...m }) => m) })),
     metrics: metricNames(runs),
-    configDifferences: configDifferences(runs.map((r) => r.config)).map((d) => ({ key: d.key, values: Object.fromEntries(runs.map((r, i) => [r.id, d.values[i] === undefined ? null : JSON.parse(d.values[i]!)])) })),
+    configDifferences: configDifferences(runs.map((r) => r.config)).map((d) => ({
+      key: d.key,
+      values: Object.fromEntries(runs.map((r, i) => [r.id, d.values[i] === undefined ? null : JSON.parse(d.values[i]!)])),
+    })),
   };
 }

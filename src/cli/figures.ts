@@ -36,7 +36,13 @@ export function curvesPng(data: ReportData, contrast: string): Buffer {
         .filter((r) => r[init === 'RANDOM' ? 'random' : 'clc'])
         .map((r) => ({
           value: [r.nLabeled, r[init === 'RANDOM' ? 'random' : 'clc']![kidney]],
-          label: { show: starredSide(r, kidney) === (init === 'RANDOM' ? 'random' : 'clc'), formatter: STAR, position: 'top', fontSize: 16, color: COLORS[init] },
+          label: {
+            show: starredSide(r, kidney) === (init === 'RANDOM' ? 'random' : 'clc'),
+            formatter: STAR,
+            position: 'top',
+            fontSize: 16,
+            color: COLORS[init],
+          },
         })),
     })),
   );
@@ -46,7 +52,20 @@ export function curvesPng(data: ReportData, contrast: string): Buffer {
       rows.flatMap((r) => {
         const ci = r.ci95?.[init === 'RANDOM' ? 'random' : 'clc']?.[kidney];
         if (!ci) return [];
-        return [{ type: 'line', name: `${init} ${kidney} CI`, color: COLORS[init], showSymbol: false, silent: true, lineStyle: { width: 1.5, type: 'solid' }, data: [[r.nLabeled, ci[0]], [r.nLabeled, ci[1]]] }];
+        return [
+          {
+            type: 'line',
+            name: `${init} ${kidney} CI`,
+            color: COLORS[init],
+            showSymbol: false,
+            silent: true,
+            lineStyle: { width: 1.5, type: 'solid' },
+            data: [
+              [r.nLabeled, ci[0]],
+              [r.nLabeled, ci[1]],
+            ],
+          },
+        ];
       }),
     ),
   );
@@ -69,7 +88,8 @@ function violinGroups(runs: ReportRun[], n: number, kidney: 'right' | 'left'): V
   return uniq(at.map((r) => r.contrast))
     .sort()
     .map((contrast) => {
-      const dice = (init: string) => at.filter((r) => r.contrast === contrast && r.initialization === init).flatMap((r) => r.evaluation!.subjects.map((s) => s.dice[kidney]));
+      const dice = (init: string) =>
+        at.filter((r) => r.contrast === contrast && r.initialization === init).flatMap((r) => r.evaluation!.subjects.map((s) => s.dice[kidney]));
       return { label: contrast, byInit: { RANDOM: dice('RANDOM'), CLC: dice('CLC') } };
     });
 }
@@ -81,7 +101,12 @@ interface SeriesRef {
 }
 
 /** Middle slices of a few test subjects: GT mask, RANDOM's and CLC's predictions side by side, labelled. */
-async function overlayPng(client: NephronClient, contrast: string, subjects: { code: string; series: SeriesRef }[], runs: Record<'RANDOM' | 'CLC', ReportRun | undefined>): Promise<{ png: Buffer; missing?: string }> {
+async function overlayPng(
+  client: NephronClient,
+  contrast: string,
+  subjects: { code: string; series: SeriesRef }[],
+  runs: Record<'RANDOM' | 'CLC', ReportRun | undefined>,
+): Promise<{ png: Buffer; missing?: string }> {
   const columns: [string, string | null][] = [['GT', 'mask'], ...INITS.map((i): [string, string | null] => [i, runs[i] ? `run:${runs[i]!.id}` : null])];
   const cell = 192;
   const pad = 8;
@@ -135,20 +160,36 @@ export async function writeFigures(client: NephronClient, data: ReportData, dir:
     figures.push({ file, caption });
   };
   const contrasts = uniq(data.rows.map((r) => r.contrast)).sort();
-  for (const c of contrasts) write(`table2-${c}.png`, curvesPng(data, c), `Table 2, ${c}: mean test Dice vs N (solid right, dashed left kidney; ${STAR} p ≤ 0.05 corrected)`);
+  for (const c of contrasts)
+    write(`table2-${c}.png`, curvesPng(data, c), `Table 2, ${c}: mean test Dice vs N (solid right, dashed left kidney; ${STAR} p ≤ 0.05 corrected)`);
   let missingPredictions: string | undefined;
   if (data.largestN === null) return { figures };
   const n = data.largestN;
-  for (const k of KIDNEYS) write(`fig1-violins-${k}.png`, violinPng(`Fig. 1: ${k} kidney test Dice at N = ${n} (all seeds)`, violinGroups(data.sweep.runs, n, k)), `Fig. 1: per-subject ${k} kidney Dice at N = ${n}`);
+  for (const k of KIDNEYS)
+    write(
+      `fig1-violins-${k}.png`,
+      violinPng(`Fig. 1: ${k} kidney test Dice at N = ${n} (all seeds)`, violinGroups(data.sweep.runs, n, k)),
+      `Fig. 1: per-subject ${k} kidney Dice at N = ${n}`,
+    );
   const seed = Math.min(...data.agreement.map((m) => m.seed));
   for (const c of contrasts) {
     const models = data.agreement.filter((m) => m.contrast === c && m.seed === seed);
     if (!models.length) continue;
     const panels = KIDNEYS.map((k) => ({
       title: `${k} kidney`,
-      series: models.map((m) => ({ name: m.initialization as 'RANDOM' | 'CLC', points: m[k].points.map((p): [number, number] => [p.mean, p.difference]), bias: m[k].bias, lower: m[k].lower, upper: m[k].upper })),
+      series: models.map((m) => ({
+        name: m.initialization as 'RANDOM' | 'CLC',
+        points: m[k].points.map((p): [number, number] => [p.mean, p.difference]),
+        bias: m[k].bias,
+        lower: m[k].lower,
+        upper: m[k].upper,
+      })),
     }));
-    write(`fig2-bland-altman-${c}.png`, blandAltmanPng(`Fig. 2: ${c} kidney volumes at N = ${n}, seed ${seed}`, panels), `Fig. 2, ${c}: Bland–Altman of kidney volumes (bias solid, 95% limits dashed)`);
+    write(
+      `fig2-bland-altman-${c}.png`,
+      blandAltmanPng(`Fig. 2: ${c} kidney volumes at N = ${n}, seed ${seed}`, panels),
+      `Fig. 2, ${c}: Bland–Altman of kidney volumes (bias solid, 95% limits dashed)`,
+    );
   }
   const cohortId = data.sweep.runs[0]?.cohort.id;
   const { cohort } = await client.request<{ cohort: { subjects: { edges: { node: { id: string; code: string; series: SeriesRef[] } }[] } } | null }>(
@@ -157,7 +198,10 @@ export async function writeFigures(client: NephronClient, data: ReportData, dir:
   );
   const subjects = cohort?.subjects.edges.map((e) => e.node) ?? [];
   for (const c of contrasts) {
-    const pick = (init: string) => data.sweep.runs.find((r) => r.kind === 'FINETUNE' && r.status === 'SUCCEEDED' && r.contrast === c && r.nLabeled === n && r.seed === seed && r.initialization === init);
+    const pick = (init: string) =>
+      data.sweep.runs.find(
+        (r) => r.kind === 'FINETUNE' && r.status === 'SUCCEEDED' && r.contrast === c && r.nLabeled === n && r.seed === seed && r.initialization === init,
+      );
     const rows = subjects.flatMap((s) => s.series.filter((x) => x.contrast === c).map((series) => ({ code: s.code, series })));
     if (!rows.length) continue;
     const out = await overlayPng(client, c, rows, { RANDOM: pick('RANDOM'), CLC: pick('CLC') });

@@ -56,7 +56,9 @@ export async function runCommand(argv: string[], io: Io = processIo()): Promise<
     }
     const expected = (typeof command.positionals === 'function' ? command.positionals(values) : command.positionals) ?? [];
     if (positionals.length !== expected.length) {
-      throw usageError(`${command.name} takes ${expected.length ? expected.map((p) => `<${p}>`).join(' ') : 'no arguments'}, got ${positionals.length ? positionals.join(' ') : 'none'} (nephron ${command.name} --help)`);
+      throw usageError(
+        `${command.name} takes ${expected.length ? expected.map((p) => `<${p}>`).join(' ') : 'no arguments'}, got ${positionals.length ? positionals.join(' ') : 'none'} (nephron ${command.name} --help)`,
+      );
     }
     return await command.run({ values, positionals, io });
   } catch (e) {

@@ -7,7 +7,6 @@ import { duration, fixed } from './text';
 import type { RunFields } from '../api/run-fields';
 import { isFinishedStatus, SUMMARY_ORDER } from '../api/run-status';
 
-
 export interface RunInfo extends RunFields {
   startedAt: string | null;
   error: string | null;
@@ -62,7 +61,8 @@ export class Progress {
     cur.device = info.device ?? cur.device; // set when a runner claims the run (events do not carry it)
     if (isFinishedStatus(cur.status)) return;
     if (isFinishedStatus(info.status)) this.finish(cur, info.status, info.error);
-    else if (info.epoch >= cur.epoch) Object.assign(cur, { status: info.status, epoch: info.epoch, epochs: info.epochs, startedAt: cur.startedAt ?? info.startedAt });
+    else if (info.epoch >= cur.epoch)
+      Object.assign(cur, { status: info.status, epoch: info.epoch, epochs: info.epochs, startedAt: cur.startedAt ?? info.startedAt });
   }
 
   /** A RunProgress event; returns false for a run this watch does not know. */
@@ -91,7 +91,9 @@ export class Progress {
   private finish(r: RunState, status: string, error: string | null): void {
     r.status = status;
     r.error = error ?? r.error;
-    this.line(`${status.padEnd(9)} ${runLabel(r)}  ${r.id}${r.dice !== undefined && status === 'SUCCEEDED' ? `  val Dice ${fixed(r.dice)}` : ''}${onDevice(r)}${r.error ? `  ${r.error}` : ''}`);
+    this.line(
+      `${status.padEnd(9)} ${runLabel(r)}  ${r.id}${r.dice !== undefined && status === 'SUCCEEDED' ? `  val Dice ${fixed(r.dice)}` : ''}${onDevice(r)}${r.error ? `  ${r.error}` : ''}`,
+    );
   }
 
   /** Sets the device of a run (the events do not carry it; the caller asks the API). */
@@ -157,7 +159,9 @@ export class Progress {
     const running = [...this.runs.values()].filter((r) => r.status === 'RUNNING');
     // a line wider than the terminal would wrap and throw off the cursor-up count of the next redraw
     const columns = (this.out as NodeJS.WriteStream).columns || Infinity;
-    const lines = [this.summary(), ...running.map((r) => `  ${this.bar(r)}`)].map((l) => ([...l].length < columns ? l : `${[...l].slice(0, columns - 2).join('')}…`));
+    const lines = [this.summary(), ...running.map((r) => `  ${this.bar(r)}`)].map((l) =>
+      [...l].length < columns ? l : `${[...l].slice(0, columns - 2).join('')}…`,
+    );
     this.out.write(`${lines.join('\n')}\n`);
     this.liveLines = lines.length;
   }

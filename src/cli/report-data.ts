@@ -15,7 +15,8 @@ export type { Pair, Table2Row } from '../analysis/significance';
 export function labelUse(runs: ReportRun[]): string {
   const boxes = new Set(runs.filter((r) => r.kind === 'PRETRAIN').map((r) => r.config?.constraints?.kidneyBox ?? 'OFF'));
   if (!boxes.size) return 'no pretraining run in this sweep';
-  if (boxes.has('PER_SLICE')) return 'as-published arm: constraints.kidneyBox PER_SLICE multiplies the PCA components by each slice\'s kidney bounding box from the manual masks — the CLC pretraining used labels';
+  if (boxes.has('PER_SLICE'))
+    return "as-published arm: constraints.kidneyBox PER_SLICE multiplies the PCA components by each slice's kidney bounding box from the manual masks — the CLC pretraining used labels";
   return 'label-free: constraint maps and anchors (body mask) use no manual mask (constraints.kidneyBox OFF); only the probe scores on VALIDATION masks';
 }
 
@@ -105,14 +106,22 @@ export async function fetchReport(client: NephronClient, sweepId: string, refere
 }
 
 export const byModel = (a: RunInfo, b: RunInfo) =>
-  a.contrast.localeCompare(b.contrast) || (a.nLabeled ?? 0) - (b.nLabeled ?? 0) || String(a.initialization).localeCompare(String(b.initialization)) || a.seed - b.seed;
+  a.contrast.localeCompare(b.contrast) ||
+  (a.nLabeled ?? 0) - (b.nLabeled ?? 0) ||
+  String(a.initialization).localeCompare(String(b.initialization)) ||
+  a.seed - b.seed;
 
 async function fetchAgreement(client: NephronClient, runs: ReportRun[]): Promise<ModelAgreement[]> {
   if (!runs.length) return [];
   const fields = 'bias lower upper points { subject { code } mean difference }';
   const vars = runs.map((_, i) => `$r${i}: ID!`).join(', ');
-  const body = runs.map((_, i) => `r${i}: blandAltman(runId: $r${i}, kidney: "right") { ${fields} } l${i}: blandAltman(runId: $r${i}, kidney: "left") { ${fields} }`).join('\n');
-  const answer = await client.request<Record<string, BlandAltmanSummary>>(`query(${vars}) { ${body} }`, Object.fromEntries(runs.map((r, i) => [`r${i}`, r.id])));
+  const body = runs
+    .map((_, i) => `r${i}: blandAltman(runId: $r${i}, kidney: "right") { ${fields} } l${i}: blandAltman(runId: $r${i}, kidney: "left") { ${fields} }`)
+    .join('\n');
+  const answer = await client.request<Record<string, BlandAltmanSummary>>(
+    `query(${vars}) { ${body} }`,
+    Object.fromEntries(runs.map((r, i) => [`r${i}`, r.id])),
+  );
   return runs.map((r, i) => ({
     runId: r.id,
     contrast: r.contrast,

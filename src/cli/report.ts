@@ -45,7 +45,8 @@ export function announceReport(io: Io, written: WrittenReport): void {
 
 export const reportCommand: Command = {
   name: 'report',
-  summary: "A sweep's results: Table 2 (mean test Dice by contrast and N, RANDOM vs CLC, ∗ where the corrected paired t-test has p ≤ 0.05), the annotation reductions and the Bland–Altman summaries per model.",
+  summary:
+    "A sweep's results: Table 2 (mean test Dice by contrast and N, RANDOM vs CLC, ∗ where the corrected paired t-test has p ≤ 0.05), the annotation reductions and the Bland–Altman summaries per model.",
   usage: '<sweepId> [--format table|markdown|csv|json] [--reference-n 20] [--out DIR]  |  --runs id1,id2,… [--format table|json]',
   help: `  --format F        table (default), markdown, csv (Table 2 only) or json
   --reference-n N   reference N of the annotation reduction (default 20)

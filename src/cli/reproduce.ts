@@ -40,7 +40,10 @@ async function awaitCohort(client: NephronClient, io: Io, ref: string): Promise<
     if (found) return found;
     if (ref !== DEFAULT_COHORT) throw new CliError('NOT_FOUND', `no cohort with id or name ${JSON.stringify(ref)} (nephron cohort list)`);
     if (Date.now() > deadline) throw new CliError('NOT_FOUND', `cohort ${ref} did not appear within ${duration(COHORT_WAIT_MS)}`);
-    if (!said) io.err.write(`waiting for the default cohort ${ref}: the server generates it at its first start (NEPHRON_DEFAULT_COHORT=on; its log shows the progress)\n`);
+    if (!said)
+      io.err.write(
+        `waiting for the default cohort ${ref}: the server generates it at its first start (NEPHRON_DEFAULT_COHORT=on; its log shows the progress)\n`,
+      );
     said = true;
     await new Promise((r) => setTimeout(r, COHORT_POLL_MS));
   }
@@ -93,8 +96,19 @@ export const reproduceCommand: Command = {
     try {
       const cohort = await awaitCohort(client, io, str(values.cohort) ?? DEFAULT_COHORT);
       const name = str(values.name) ?? `reproduce ${preset} ${new Date().toISOString().slice(0, 16)}`;
-      const sweep = await startSweep(client, { name, cohortId: cohort.id, contrasts, nLabeled, initializations: ['RANDOM', 'CLC'], seeds, preset, ...overrides });
-      io.err.write(`sweep ${sweep.id} on cohort ${cohort.name}: ${sweep.total} runs (${contrasts.join(', ')}; N ${nLabeled.join(', ')}; seeds ${seeds.join(', ')}; ${preset})\n`);
+      const sweep = await startSweep(client, {
+        name,
+        cohortId: cohort.id,
+        contrasts,
+        nLabeled,
+        initializations: ['RANDOM', 'CLC'],
+        seeds,
+        preset,
+        ...overrides,
+      });
+      io.err.write(
+        `sweep ${sweep.id} on cohort ${cohort.name}: ${sweep.total} runs (${contrasts.join(', ')}; N ${nLabeled.join(', ')}; seeds ${seeds.join(', ')}; ${preset})\n`,
+      );
       const watched = await watchRuns(client, io, { sweepId: sweep.id });
       const wall = duration(Date.now() - started);
       const data = await fetchReport(client, sweep.id, referenceN);

@@ -45,7 +45,16 @@ export const segmentCommand: Command = {
     if (values.json) {
       io.out.write(`${JSON.stringify({ runId, volumesMl: { right, left }, mask: out }, null, 2)}\n`);
     } else {
-      io.out.write(textTable(['kidney', 'volume (mL)'], [['right', right.toFixed(2)], ['left', left.toFixed(2)], ['total', (right + left).toFixed(2)]]));
+      io.out.write(
+        textTable(
+          ['kidney', 'volume (mL)'],
+          [
+            ['right', right.toFixed(2)],
+            ['left', left.toFixed(2)],
+            ['total', (right + left).toFixed(2)],
+          ],
+        ),
+      );
       io.err.write(`mask written to ${out}\n`);
     }
     return 0;

@@ -7,7 +7,10 @@ import { watchRuns } from './watch';
 
 /** Starts a sweep; the server validates everything (BAD_USER_INPUT, nothing created). */
 export async function startSweep(client: NephronClient, input: SweepInput): Promise<{ id: string; total: number }> {
-  const { startSweep: s } = await client.request<{ startSweep: { id: string; total: number } }>(`mutation($input: SweepInput!) { startSweep(input: $input) { id total } }`, { input });
+  const { startSweep: s } = await client.request<{ startSweep: { id: string; total: number } }>(
+    `mutation($input: SweepInput!) { startSweep(input: $input) { id total } }`,
+    { input },
+  );
   return s;
 }
 
@@ -29,7 +32,8 @@ function sweepInput(values: Values): SweepInput {
 
 const start: Command = {
   name: 'sweep start',
-  summary: 'Start a sweep (a PRETRAIN run per contrast and seed when CLC is asked for, a FINETUNE run per contrast, N, initialisation and seed) and print its id.',
+  summary:
+    'Start a sweep (a PRETRAIN run per contrast and seed when CLC is asked for, a FINETUNE run per contrast, N, initialisation and seed) and print its id.',
   usage: '--cohort ID --contrasts DIXON,T1_MAP --n 2,4,8,20 [--init RANDOM,CLC] [--seeds 1,2,3] [--preset QUICK] [--name NAME] [--watch]',
   help: `  --cohort ID                 cohort (nephron cohort list)
   --contrasts LIST            of DIXON, T1_MAP, T2_MAP, BOLD, DWI
@@ -85,13 +89,19 @@ const list: Command = {
   name: 'sweep list',
   summary: 'List the sweeps, newest first: id, name, status, finished/total runs, the devices their runs trained on.',
   usage: '[--json]',
-  help: '  --json           the sweeps as JSON (with each run\'s id and device)',
+  help: "  --json           the sweeps as JSON (with each run's id and device)",
   options: { json: { type: 'boolean' } },
   async run({ values, io }) {
     type Listed = SweepRow & { runs: { id: string; device: string | null }[] };
     const { sweeps } = await NephronClient.from(values, io).request<{ sweeps: Listed[] }>(`{ sweeps { id name status done total runs { id device } } }`);
     if (values.json) io.out.write(`${JSON.stringify(sweeps, null, 2)}\n`);
-    else if (sweeps.length) io.out.write(textTable(['id', 'name', 'status', 'done', 'devices'], sweeps.map((s) => [s.id, s.name, s.status, `${s.done}/${s.total}`, devicesOf(s.runs)])));
+    else if (sweeps.length)
+      io.out.write(
+        textTable(
+          ['id', 'name', 'status', 'done', 'devices'],
+          sweeps.map((s) => [s.id, s.name, s.status, `${s.done}/${s.total}`, devicesOf(s.runs)]),
+        ),
+      );
     else io.err.write('no sweeps yet\n');
     return 0;
   },
@@ -105,7 +115,10 @@ const cancel: Command = {
   options: {},
   positionals: ['sweepId'],
   async run({ values, positionals: [id], io }) {
-    const { cancelSweep: s } = await NephronClient.from(values, io).request<{ cancelSweep: SweepRow }>(`mutation($id: ID!) { cancelSweep(id: $id) { id name status done total } }`, { id });
+    const { cancelSweep: s } = await NephronClient.from(values, io).request<{ cancelSweep: SweepRow }>(
+      `mutation($id: ID!) { cancelSweep(id: $id) { id name status done total } }`,
+      { id },
+    );
     io.out.write(`sweep ${s.id} ${s.status}: ${s.done}/${s.total} runs finished\n`);
     return 0;
   },

@@ -19,7 +19,16 @@ export function table2Cells(row: Table2Row): string[] {
     const ci = ciText(row, init, kidney);
     return fixed(v) + (v !== undefined && starredSide(row, kidney) === init ? STAR : '') + (ci ? ` ${ci}` : '');
   };
-  return [row.contrast, String(row.nLabeled), cell('random', 'right'), cell('random', 'left'), cell('clc', 'right'), cell('clc', 'left'), pValue(row.pValue?.right), pValue(row.pValue?.left)];
+  return [
+    row.contrast,
+    String(row.nLabeled),
+    cell('random', 'right'),
+    cell('random', 'left'),
+    cell('clc', 'right'),
+    cell('clc', 'left'),
+    pValue(row.pValue?.right),
+    pValue(row.pValue?.left),
+  ];
 }
 
 const sortRows = (rows: Table2Row[]) => [...rows].sort((a, b) => a.contrast.localeCompare(b.contrast) || a.nLabeled - b.nLabeled);
@@ -33,15 +42,38 @@ const percent = (v: number | null | undefined) => (v === null || v === undefined
 
 export function reductionCells(r: Reduction): string[] {
   const ci = r.ci95 ? `[${r.ci95[0] === null ? '−∞' : percent(r.ci95[0])}, ${percent(r.ci95[1])}]` : '';
-  return [r.contrast, String(r.referenceN), fixed(r.referenceDice ?? undefined), r.matchingN === null ? 'not reached' : r.matchingN.toFixed(1), percent(r.reduction), ci];
+  return [
+    r.contrast,
+    String(r.referenceN),
+    fixed(r.referenceDice ?? undefined),
+    r.matchingN === null ? 'not reached' : r.matchingN.toFixed(1),
+    percent(r.reduction),
+    ci,
+  ];
 }
 
 function baselineCells(b: Baselines): string[] {
-  return [b.contrast, b.trainingSize ? `${b.trainingSize}²` : '—', fixed(b.ceilingDice ?? undefined), fixed(b.locationPriorDice ?? undefined), fixed(b.riSeedSd ?? undefined)];
+  return [
+    b.contrast,
+    b.trainingSize ? `${b.trainingSize}²` : '—',
+    fixed(b.ceilingDice ?? undefined),
+    fixed(b.locationPriorDice ?? undefined),
+    fixed(b.riSeedSd ?? undefined),
+  ];
 }
 
 function agreementCells(m: ModelAgreement): string[][] {
-  return (['right', 'left'] as const).map((k) => [m.contrast, m.initialization, String(m.nLabeled), String(m.seed), k, fixed(m[k].bias, 2), fixed(m[k].lower, 2), fixed(m[k].upper, 2), String(m[k].points.length)]);
+  return (['right', 'left'] as const).map((k) => [
+    m.contrast,
+    m.initialization,
+    String(m.nLabeled),
+    String(m.seed),
+    k,
+    fixed(m[k].bias, 2),
+    fixed(m[k].lower, 2),
+    fixed(m[k].upper, 2),
+    String(m[k].points.length),
+  ]);
 }
 
 function runSummary(data: ReportData): string {
@@ -68,7 +100,14 @@ function sections(data: ReportData): { title: string; note: string; header: stri
       header: ['contrast', 'N', 'RANDOM right', 'RANDOM left', 'CLC right', 'CLC left'],
       rows: sortRows(data.rows)
         .filter((r) => r.trainingSize?.random || r.trainingSize?.clc)
-        .map((r) => [r.contrast, String(r.nLabeled), fixed(r.trainingSize?.random?.right), fixed(r.trainingSize?.random?.left), fixed(r.trainingSize?.clc?.right), fixed(r.trainingSize?.clc?.left)]),
+        .map((r) => [
+          r.contrast,
+          String(r.nLabeled),
+          fixed(r.trainingSize?.random?.right),
+          fixed(r.trainingSize?.random?.left),
+          fixed(r.trainingSize?.clc?.right),
+          fixed(r.trainingSize?.clc?.left),
+        ]),
     },
     {
       title: 'Baselines',
@@ -99,7 +138,24 @@ export function formatReport(data: ReportData, format: Format): string {
 
 export function table2Csv(rows: Table2Row[]): string {
   const ciHeader = ['random', 'clc'].flatMap((i) => ['right', 'left'].flatMap((k) => [`${i}_${k}_lo`, `${i}_${k}_hi`]));
-  const header = ['contrast', 'n_labeled', 'random_right', 'random_left', 'clc_right', 'clc_left', 'p_right', 'p_left', 'significant', 'star_right', 'star_left', ...ciHeader, 'seeds_random', 'seeds_clc', 'subjects_random', 'subjects_clc'];
+  const header = [
+    'contrast',
+    'n_labeled',
+    'random_right',
+    'random_left',
+    'clc_right',
+    'clc_left',
+    'p_right',
+    'p_left',
+    'significant',
+    'star_right',
+    'star_left',
+    ...ciHeader,
+    'seeds_random',
+    'seeds_clc',
+    'subjects_random',
+    'subjects_clc',
+  ];
   return csvTable(
     header,
     sortRows(rows).map((r) => [

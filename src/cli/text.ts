@@ -16,7 +16,10 @@ export function textTable(header: string[], rows: string[][]): string {
 const mdCell = (s: string) => s.replace(/\|/g, '\\|');
 
 export function markdownTable(header: string[], rows: string[][]): string {
-  return [`| ${header.map(mdCell).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)].join('\n') + '\n';
+  return (
+    [`| ${header.map(mdCell).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)].join('\n') +
+    '\n'
+  );
 }
 
 /** RFC 4180: quoted when a cell has a comma, quote or newline. */

@@ -22,7 +22,10 @@ export interface WatchResult {
 
 /** Decides whether `id` is a run or a sweep; NOT_FOUND when it is neither. */
 export async function resolveTarget(client: NephronClient, id: string): Promise<WatchTarget> {
-  const found = await client.request<{ run: { id: string } | null; sweep: { id: string } | null }>(`query($id: ID!) { run(id: $id) { id } sweep(id: $id) { id } }`, { id });
+  const found = await client.request<{ run: { id: string } | null; sweep: { id: string } | null }>(
+    `query($id: ID!) { run(id: $id) { id } sweep(id: $id) { id } }`,
+    { id },
+  );
   if (found.sweep) return { sweepId: id };
   if (found.run) return { runId: id };
   throw new CliError('NOT_FOUND', `no run or sweep with id ${JSON.stringify(id)}`);
@@ -30,7 +33,10 @@ export async function resolveTarget(client: NephronClient, id: string): Promise<
 
 async function snapshot(client: NephronClient, target: WatchTarget): Promise<{ title: string; runs: RunInfo[] }> {
   if ('sweepId' in target) {
-    const { sweep } = await client.request<{ sweep: { id: string; name: string; runs: RunInfo[] } | null }>(`query($id: ID!) { sweep(id: $id) { id name runs { ${RUN_INFO} } } }`, { id: target.sweepId });
+    const { sweep } = await client.request<{ sweep: { id: string; name: string; runs: RunInfo[] } | null }>(
+      `query($id: ID!) { sweep(id: $id) { id name runs { ${RUN_INFO} } } }`,
+      { id: target.sweepId },
+    );
     if (!sweep) throw new CliError('NOT_FOUND', `no sweep with id ${JSON.stringify(target.sweepId)}`);
     return { title: `sweep "${sweep.name}" ${sweep.id}`, runs: sweep.runs };
   }
@@ -67,8 +73,18 @@ export async function watchRuns(client: NephronClient, io: Io, target: WatchTarg
   };
   const unsubscribe =
     'sweepId' in target
-      ? client.subscribe<{ runEvents: ProgressEvent }>(`subscription($id: ID) { runEvents(sweepId: $id) { ${EVENT} } }`, { id: target.sweepId }, (d) => onEvent(d.runEvents), (e) => fail(e))
-      : client.subscribe<{ runProgress: ProgressEvent }>(`subscription($id: ID!) { runProgress(runId: $id) { ${EVENT} } }`, { id: target.runId }, (d) => onEvent(d.runProgress), (e) => fail(e));
+      ? client.subscribe<{ runEvents: ProgressEvent }>(
+          `subscription($id: ID) { runEvents(sweepId: $id) { ${EVENT} } }`,
+          { id: target.sweepId },
+          (d) => onEvent(d.runEvents),
+          (e) => fail(e),
+        )
+      : client.subscribe<{ runProgress: ProgressEvent }>(
+          `subscription($id: ID!) { runProgress(runId: $id) { ${EVENT} } }`,
+          { id: target.runId },
+          (d) => onEvent(d.runProgress),
+          (e) => fail(e),
+        );
   let timer: NodeJS.Timeout | undefined;
   try {
     const first = await snapshot(client, target);

@@ -2,7 +2,8 @@
  * Compact, deterministic byte encodings of image volumes and masks, and the content hashes of a cohort.
  *
  * Volume bytes ("NPV1"): magic, u32 header length, JSON header {width, height, slices, channels, quant[]}, then the
- * zlib-deflated (level 1: 40% faster than 6 for 2% more bytes on phantom data), byte-shuffled (all low bytes, then all high bytes) Uint16 codes, channel-major in the
+ * zlib-deflated (level 1: 40% faster than 6 for 2% more bytes on phantom data), byte-shuffled (all low bytes, then all high bytes) Uint16 codes,
+ * channel-major in the
  * NIfTI order of volume.ts. Channel c's value is offset_c + code · step_c, where step_c is a power of two and offset_c
  * a multiple of it, so decoded values lie exactly on a binary grid:
  * - quantization 'range16' (default): the finest power-of-two step that spans the channel's range in 16 bits

@@ -28,14 +28,18 @@ export function orientationOf(affine: Affine): Orientation {
   return 'other';
 }
 
+type Quatern = { b: number; c: number; d: number; qfac: number; pixdim: [number, number, number]; offset: [number, number, number] };
+
 /** Quaternion parameters of an affine (nifti1_io's nifti_mat44_to_quatern for orthogonal axes). */
-export function affineToQuatern(affine: Affine): { b: number; c: number; d: number; qfac: number; pixdim: [number, number, number]; offset: [number, number, number] } {
+export function affineToQuatern(affine: Affine): Quatern {
   const col = (j: number) => [affine[0][j], affine[1][j], affine[2][j]];
   const pixdim = [0, 1, 2].map((j) => Math.hypot(...col(j))) as [number, number, number];
   const r = [0, 1, 2].map((j) => col(j).map((v) => v / (pixdim[j] || 1)));
   // r[j] is column j; R[i][j] = r[j][i]
   const R = (i: number, j: number) => r[j][i];
-  const det = R(0, 0) * (R(1, 1) * R(2, 2) - R(1, 2) * R(2, 1)) - R(0, 1) * (R(1, 0) * R(2, 2) - R(1, 2) * R(2, 0)) + R(0, 2) * (R(1, 0) * R(2, 1) - R(1, 1) * R(2, 0));
+  const det = R(0, 0) * (R(1, 1) * R(2, 2) - R(1, 2) * R(2, 1))
+    - R(0, 1) * (R(1, 0) * R(2, 2) - R(1, 2) * R(2, 0))
+    + R(0, 2) * (R(1, 0) * R(2, 1) - R(1, 1) * R(2, 0));
   let qfac = 1;
   if (det < 0) {
     qfac = -1;

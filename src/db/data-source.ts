@@ -20,12 +20,19 @@ import { ENTITIES } from '../schema';
 import { createPGliteDriver, type PGliteDriverModule } from './pglite-driver';
 import { QueryCounter } from './query-counter';
 
-export const MIGRATIONS = [InitialSchema1764000000000, CohortData1765000000000, RunnerState1766000000000, CheckpointHistory1767000000000, RunnerStalls1768000000000, MetricPointCovering1769000000000, Segmentations1770170000000, TrainingSizeDice1770200000013];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  CohortData1765000000000,
+  RunnerState1766000000000,
+  CheckpointHistory1767000000000,
+  RunnerStalls1768000000000,
+  MetricPointCovering1769000000000,
+  Segmentations1770170000000,
+  TrainingSizeDice1770200000013,
+];
 
 export type DatabaseTarget =
-  | { engine: 'postgres'; url: string }
-  | { engine: 'pglite'; dataDir: string; lockFile: string }
-  | { engine: 'pglite'; dataDir: null };
+  { engine: 'postgres'; url: string } | { engine: 'pglite'; dataDir: string; lockFile: string } | { engine: 'pglite'; dataDir: null };
 
 /** Where the database lives, from DATABASE_URL and NEPHRON_DATA_DIR. */
 export function databaseTarget(env: NodeJS.ProcessEnv = process.env): DatabaseTarget {

@@ -68,7 +68,10 @@ class PGliteConnection extends EventEmitter {
     const values = (typeof text === 'object' && text ? (text as { values?: unknown[] }).values : undefined) ?? (params as unknown[] | undefined);
     const promise = this.run(sql, values);
     if (typeof callback === 'function') {
-      promise.then((r) => (callback as Callback<PgResult>)(null, r), (e) => (callback as Callback<PgResult>)(e as Error));
+      promise.then(
+        (r) => (callback as Callback<PgResult>)(null, r),
+        (e) => (callback as Callback<PgResult>)(e as Error),
+      );
       return undefined;
     }
     return promise;
@@ -198,7 +201,10 @@ export class PGlitePool extends EventEmitter {
       }
     })();
     if (callback) {
-      promise.then(() => callback(), (e) => callback(e as Error));
+      promise.then(
+        () => callback(),
+        (e) => callback(e as Error),
+      );
       return undefined;
     }
     return promise;

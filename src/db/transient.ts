@@ -8,7 +8,8 @@
 /** PostgreSQL SQLSTATEs meaning "try again": connection exceptions, server shutting down or starting, too many clients, serialization. */
 const TRANSIENT_SQLSTATES = /^(08...|57P0[123]|53300|40001|40P01)$/;
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTCONN']);
-const TRANSIENT_MESSAGES = /connection terminated|terminating connection|connection error|not queryable|the database system is (starting up|shutting down|in recovery)|timeout exceeded when trying to connect|connection is closed/i;
+const TRANSIENT_MESSAGES =
+  /connection terminated|terminating connection|connection error|not queryable|the database system is (starting up|shutting down|in recovery)|timeout exceeded when trying to connect|connection is closed/i;
 
 /** Whether `e` (a pg or socket error, or one wrapping it) says the database is unavailable for now. */
 export function isTransientDbError(e: unknown): boolean {
@@ -23,4 +24,3 @@ export function isTransientDbError(e: unknown): boolean {
   }
   return false;
 }
-

@@ -49,12 +49,7 @@ export function affineMatrix(p: AffineParams, height: number, width: number): nu
  * Fine-tuning augmentation of images [B,H,W,1] and label maps [B,H,W] (int32 or float): returns new tensors
  * (the inputs are not disposed), labels as int32.
  */
-export function augmentPair(
-  images: tf.Tensor4D,
-  labels: tf.Tensor3D,
-  rng: () => number,
-  cfg: AugmentConfig,
-): { images: tf.Tensor4D; labels: tf.Tensor3D } {
+export function augmentPair(images: tf.Tensor4D, labels: tf.Tensor3D, rng: () => number, cfg: AugmentConfig): { images: tf.Tensor4D; labels: tf.Tensor3D } {
   const [b, h, w] = images.shape;
   const params = drawAffine(rng, b, h, cfg);
   const intensity = drawIntensity(rng, b, {
@@ -114,7 +109,16 @@ export function cropResizeViews(images: tf.Tensor4D, rng: () => number, cfg: Cro
   }
   const intensity = drawIntensity(rng, b, { probability: 1, ...cfg });
   return tf.tidy(() => {
-    const crops = tf.image.cropAndResize(images, tf.tensor2d(boxes), tf.tensor1d(Array.from({ length: b }, (_, i) => i), 'int32'), [h, w], 'bilinear');
+    const crops = tf.image.cropAndResize(
+      images,
+      tf.tensor2d(boxes),
+      tf.tensor1d(
+        Array.from({ length: b }, (_, i) => i),
+        'int32',
+      ),
+      [h, w],
+      'bilinear',
+    );
     return applyIntensity(crops, intensity);
   });
 }

@@ -114,12 +114,7 @@ async function start(wanted: BackendName | undefined, threads: number | undefine
   if (wanted === 'webgpu') return startWebGpuBackend(adapter, false);
   if (wanted === 'wasm') return startWasm(threads);
   if (wanted === 'cpu') return startCpu();
-  const automatic = [
-    () => startNative(threads),
-    () => startTensorflow(),
-    () => startWebGpuBackend(adapter, true),
-    () => startWasm(threads),
-  ];
+  const automatic = [() => startNative(threads), () => startTensorflow(), () => startWebGpuBackend(adapter, true), () => startWasm(threads)];
   for (const attempt of automatic) {
     try {
       return await attempt();

@@ -11,14 +11,39 @@
  * cycles, reshuffled each pass), so a phase's step budget is epochs × maxBatchesPerEpoch for every N; an epoch is
  * also the unit of validation, the plateau schedule and checkpoints.
  */
-import type { ImageConfig, ModelConfig, ConstraintConfig, PlateauConfig, GlobalConfig, ClcConfig, AugmentConfig, FinetuneConfig, ProbeConfig, PretrainConfig, FinetuneRunConfig, RunConfig } from './run-config';
+import type {
+  ImageConfig,
+  ModelConfig,
+  ConstraintConfig,
+  PlateauConfig,
+  GlobalConfig,
+  ClcConfig,
+  AugmentConfig,
+  FinetuneConfig,
+  ProbeConfig,
+  PretrainConfig,
+  FinetuneRunConfig,
+  RunConfig,
+} from './run-config';
 
 export type PresetName = 'PAPER' | 'STUDY' | 'QUICK' | 'SMOKE';
 export const PRESET_NAMES: readonly PresetName[] = ['PAPER', 'STUDY', 'QUICK', 'SMOKE'];
 export type RunKindName = 'PRETRAIN' | 'FINETUNE';
 
-
-export type { ImageConfig, ModelConfig, ConstraintConfig, PlateauConfig, GlobalConfig, ClcConfig, AugmentConfig, FinetuneConfig, ProbeConfig, PretrainConfig, FinetuneRunConfig, RunConfig };
+export type {
+  ImageConfig,
+  ModelConfig,
+  ConstraintConfig,
+  PlateauConfig,
+  GlobalConfig,
+  ClcConfig,
+  AugmentConfig,
+  FinetuneConfig,
+  ProbeConfig,
+  PretrainConfig,
+  FinetuneRunConfig,
+  RunConfig,
+};
 
 const PAPER_MODEL: ModelConfig = {
   filters: [16, 32, 64, 128, 128, 128],

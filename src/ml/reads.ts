@@ -102,7 +102,8 @@ export async function replayReads<T>(fn: () => T, maxAttempts = 12): Promise<T> 
     } finally {
       session = null;
     }
-    if (attempt >= maxAttempts) throw new Error(`replayReads: still reading GPU data after ${attempt} runs (does the computation read different data each run?)`);
+    if (attempt >= maxAttempts)
+      throw new Error(`replayReads: still reading GPU data after ${attempt} runs (does the computation read different data each run?)`);
     await Promise.all(s.pending);
   }
 }

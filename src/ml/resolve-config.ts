@@ -78,7 +78,11 @@ export function withPretrainDefaults(cfg: PretrainConfig): PretrainConfig {
   const { maskWithLabels, ...constraints } = cfg.constraints as PretrainConfig['constraints'] & { maskWithLabels?: boolean };
   return {
     ...cfg,
-    constraints: { ...constraints, kidneyBox: constraints.kidneyBox ?? (maskWithLabels ? 'PER_SLICE' : 'OFF'), kidneyBoxMargin: constraints.kidneyBoxMargin ?? 5 },
+    constraints: {
+      ...constraints,
+      kidneyBox: constraints.kidneyBox ?? (maskWithLabels ? 'PER_SLICE' : 'OFF'),
+      kidneyBoxMargin: constraints.kidneyBoxMargin ?? 5,
+    },
     global: { ...cfg.global, plateau: cfg.global.plateau ?? null },
     clc: { ...clc, patchSize, topKFraction: clc.topKFraction ?? (topK ?? 100) / patches, anchorSampling: clc.anchorSampling ?? 'UNIFORM' },
     probe: cfg.probe ?? { ...PRESETS.PAPER.probe, steps: 0 },
@@ -209,7 +213,8 @@ function validateRanges(config: Record<string, Record<string, unknown>>): void {
     if (v !== undefined && !choices.includes(v as string)) throw new ConfigError(path, `expected one of ${choices.map((c) => `'${c}'`).join(', ')}`);
   }
   const fraction = get('clc.topKFraction');
-  if (fraction !== undefined && !((fraction as number) > 0 && (fraction as number) <= 1)) throw new ConfigError('clc.topKFraction', 'expected a fraction in (0, 1]');
+  if (fraction !== undefined && !((fraction as number) > 0 && (fraction as number) <= 1))
+    throw new ConfigError('clc.topKFraction', 'expected a fraction in (0, 1]');
   const patch = get('clc.patchSize') as number | undefined;
   if (patch && size % patch !== 0) throw new ConfigError('clc.patchSize', `image.size ${size} is not divisible by patchSize ${patch}`);
   const plateau = config.global?.plateau as PlateauConfig | null | undefined;
@@ -226,4 +231,3 @@ function validateRanges(config: Record<string, Record<string, unknown>>): void {
     }
   }
 }
-

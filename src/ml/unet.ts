@@ -134,9 +134,7 @@ class Builder {
   }
 
   conv(x: tf.SymbolicTensor, filters: number, kernel: number, name: string, useBias = true): tf.SymbolicTensor {
-    return tf.layers
-      .conv2d({ filters, kernelSize: kernel, padding: 'same', useBias, kernelInitializer: this.init(name), name })
-      .apply(x) as tf.SymbolicTensor;
+    return tf.layers.conv2d({ filters, kernelSize: kernel, padding: 'same', useBias, kernelInitializer: this.init(name), name }).apply(x) as tf.SymbolicTensor;
   }
 
   dense(x: tf.SymbolicTensor, units: number, activation: 'relu' | 'linear', name: string): tf.SymbolicTensor {

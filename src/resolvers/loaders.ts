@@ -48,10 +48,22 @@ export function createLoaders(s: Services) {
     sweep: byId<Sweep>((ids) => s.sweeps.byIds(ids)),
     run: byId<Run>((ids) => s.runs.byIds(ids)),
     subject: byId<Subject>((ids) => s.cohorts.subjectsByIds(ids)),
-    subjectSeries: grouped<Series>((ids) => s.cohorts.seriesBySubjects(ids), (x) => x.subjectId),
-    seriesSegmentations: grouped<Segmentation>((ids) => s.segmentations.bySeries(ids), (x) => x.seriesId!),
-    sweepRuns: grouped<Run>((ids) => s.runs.bySweeps(ids), (r) => r.sweepId!),
-    metricSummaries: grouped<SummaryRow>((ids) => s.metrics.summaries(ids), (r) => r.runId),
+    subjectSeries: grouped<Series>(
+      (ids) => s.cohorts.seriesBySubjects(ids),
+      (x) => x.subjectId,
+    ),
+    seriesSegmentations: grouped<Segmentation>(
+      (ids) => s.segmentations.bySeries(ids),
+      (x) => x.seriesId!,
+    ),
+    sweepRuns: grouped<Run>(
+      (ids) => s.runs.bySweeps(ids),
+      (r) => r.sweepId!,
+    ),
+    metricSummaries: grouped<SummaryRow>(
+      (ids) => s.metrics.summaries(ids),
+      (r) => r.runId,
+    ),
     /** Points per run for one set of names; keys with different name sets are fetched in separate statements. */
     metricPoints: new DataLoader<MetricPointsKey, PointRow[], string>(
       async (keys) => {

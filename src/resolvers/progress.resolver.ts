@@ -41,7 +41,10 @@ export class ProgressResolver {
     description: "every run's events, optionally only one sweep's or one cohort's",
     subscribe: ({ args, context }) => {
       const { sweepId, cohortId } = args as { sweepId?: string | null; cohortId?: string | null };
-      return filtered((context as Context).pubsub.subscribe<RunProgress>(topics.allRuns), (e) => (!sweepId || e.sweepId === sweepId) && (!cohortId || e.cohortId === cohortId));
+      return filtered(
+        (context as Context).pubsub.subscribe<RunProgress>(topics.allRuns),
+        (e) => (!sweepId || e.sweepId === sweepId) && (!cohortId || e.cohortId === cohortId),
+      );
     },
   })
   runEvents(

@@ -94,9 +94,7 @@ export class RunResolver {
     }
     // last/min/max only: one summary row per series, no points read
     const summaries = await ctx.loaders.metricSummaries.load(run.id);
-    return summaries
-      .filter((s) => !wanted || wanted.includes(s.name))
-      .map((s) => ({ name: s.name, points: [], last: s.last, min: s.min, max: s.max }));
+    return summaries.filter((s) => !wanted || wanted.includes(s.name)).map((s) => ({ name: s.name, points: [], last: s.last, min: s.min, max: s.max }));
   }
 
   @FieldResolver(() => Evaluation, { nullable: true, description: 'FINETUNE, once SUCCEEDED' })

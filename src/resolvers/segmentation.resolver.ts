@@ -11,7 +11,8 @@ import type { Context } from './context';
 export class SegmentationResolver {
   @Authorized(Role.OPERATOR)
   @Mutation(() => Segmentation, {
-    description: "Segments a stored series with a SUCCEEDED fine-tuning run's best weights and stores the prediction and its volumes on the series (replacing this run's earlier one)",
+    description:
+      "Segments a stored series with a SUCCEEDED fine-tuning run's best weights and stores the prediction and its volumes on the series (replacing this run's earlier one)",
   })
   segmentSeries(@Arg('runId', () => ID) runId: string, @Arg('seriesId', () => ID) seriesId: string, @Ctx() ctx: Context): Promise<Segmentation> {
     return ctx.services.segmentations.segmentSeries(runId, seriesId);

@@ -68,7 +68,10 @@ export class RunnerHost extends EventEmitter {
     // Intra-op threads per slot: NEPHRON_THREADS (else the cores but one, left to the main thread's event loop: API,
     // database, events) shared among the slots (../ml/threads.ts).
     const threads = options.threads ?? threadsPerSlot(options.slots);
-    this.slots = Array.from({ length: options.slots }, (_, i) => new Slot(i, { jobModule: options.jobModule, threads, heapMb: options.workerHeapMb, adapter: i }));
+    this.slots = Array.from(
+      { length: options.slots },
+      (_, i) => new Slot(i, { jobModule: options.jobModule, threads, heapMb: options.workerHeapMb, adapter: i }),
+    );
   }
 
   /**
@@ -183,17 +186,20 @@ export class RunnerHost extends EventEmitter {
       // stopped (shutdown, cancel) while the spec was read: do not start the job at all
       if (execution.stopReason) return await this.settle(execution, recorder, { kind: 'failed', error: 'stopped before it started', cancelled: true }, log);
       // the database may be away for a while (restart, failover): what the job stores waits for it, lease permitting
-      outcome = await slot.run(spec, retryingFor(execution, log, this, {
-        getBlob,
-        putBlob: (bytes) => this.options.blobs.put(bytes).catch((e: Error) => this.storeFailed(execution, e)),
-        // verified on lookup (a corrupt cache entry is a miss and gets rebuilt); the job reads the bytes much later, so
-        // they are not kept: one extra read per constraint map per pretraining run
-        findNamed: async (name) => (await this.options.blobAliases.read(name))?.key ?? null,
-        putNamed: (name, bytes) => this.options.blobAliases.put(name, bytes).catch((e: Error) => this.storeFailed(execution, e)),
-        epochEnd: (report) => this.epochEnd(slot, execution, recorder, report),
-        phase: (name, epochs) => void recorder.phase(run.id, name, epochs).catch((e: Error) => log.warn({ err: e.message }, 'phase not recorded')),
-        log: (message) => log.info(message),
-      }));
+      outcome = await slot.run(
+        spec,
+        retryingFor(execution, log, this, {
+          getBlob,
+          putBlob: (bytes) => this.options.blobs.put(bytes).catch((e: Error) => this.storeFailed(execution, e)),
+          // verified on lookup (a corrupt cache entry is a miss and gets rebuilt); the job reads the bytes much later, so
+          // they are not kept: one extra read per constraint map per pretraining run
+          findNamed: async (name) => (await this.options.blobAliases.read(name))?.key ?? null,
+          putNamed: (name, bytes) => this.options.blobAliases.put(name, bytes).catch((e: Error) => this.storeFailed(execution, e)),
+          epochEnd: (report) => this.epochEnd(slot, execution, recorder, report),
+          phase: (name, epochs) => void recorder.phase(run.id, name, epochs).catch((e: Error) => log.warn({ err: e.message }, 'phase not recorded')),
+          log: (message) => log.info(message),
+        }),
+      );
     } catch (e) {
       // the database went away before the job started: the run goes back to the queue (finalState), no fault of its own
       if (isTransientDbError(e) && !execution.stopReason) execution.stopReason = 'lost';

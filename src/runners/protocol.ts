@@ -37,9 +37,7 @@ export interface SerializedError {
 }
 
 export type ToWorker =
-  | { type: 'run'; spec: JobSpec }
-  | { type: 'abort'; reason: string }
-  | { type: 'reply'; id: number; value?: unknown; error?: SerializedError };
+  { type: 'run'; spec: JobSpec } | { type: 'abort'; reason: string } | { type: 'reply'; id: number; value?: unknown; error?: SerializedError };
 
 export type FromWorker =
   | { type: 'ready'; device: string; backend: string; adapters: number | null }

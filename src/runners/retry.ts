@@ -56,7 +56,10 @@ export async function retryTransient<T>(work: () => Promise<T>, o: RetryOptions)
 }
 
 /** The job's calls (JOB_CALLS: the database and the blob store), each retried as above; the others as they are. */
-export function retryingHandlers(h: JobHandlers, o: Omit<RetryOptions, 'onRetry'> & { onRetry?: (method: string, err: Error, attempt: number) => void }): JobHandlers {
+export function retryingHandlers(
+  h: JobHandlers,
+  o: Omit<RetryOptions, 'onRetry'> & { onRetry?: (method: string, err: Error, attempt: number) => void },
+): JobHandlers {
   const retried = (method: JobCall) => {
     const handler = h[method] as (...args: unknown[]) => Promise<unknown>;
     return (...args: unknown[]) => retryTransient(() => handler(...args), { ...o, onRetry: (err, attempt) => o.onRetry?.(method, err, attempt) });

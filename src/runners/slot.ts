@@ -9,10 +9,7 @@ import type { JobResult, JobSpec } from '../runs/job';
 import { JOB_CALLS, movable, serializeError, type FromWorker, type JobHandlers, type ToWorker, type WorkerOptions } from './protocol';
 import { workerScript } from './worker-script';
 
-export type JobOutcome =
-  | { kind: 'done'; result: JobResult }
-  | { kind: 'failed'; error: string; cancelled: boolean }
-  | { kind: 'died'; error: string };
+export type JobOutcome = { kind: 'done'; result: JobResult } | { kind: 'failed'; error: string; cancelled: boolean } | { kind: 'died'; error: string };
 
 /** "Name: message" unless the name says nothing ("Error"). */
 function readable(e: { name: string; message: string }): string {

@@ -49,7 +49,10 @@ export async function cancelSweepRuns(ds: DataSource, pubsub: PubSub, sweep: { i
       lock: { mode: 'pessimistic_write' },
     });
     if (!open.length) throw conflict(`sweep ${sweep.name} has no QUEUED or RUNNING run left to cancel`);
-    return cancelOpen(m, open.map((r) => r.id));
+    return cancelOpen(
+      m,
+      open.map((r) => r.id),
+    );
   });
   await publishStatus(pubsub, [...cancelled, ...orphans]);
   return cancelled;

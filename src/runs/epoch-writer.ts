@@ -73,7 +73,10 @@ export class EpochWriter {
 
   private async flush(batch: Pending[]): Promise<void> {
     try {
-      const answers = await writeEpochs(this.ds, batch.map((p) => p.write));
+      const answers = await writeEpochs(
+        this.ds,
+        batch.map((p) => p.write),
+      );
       batch.forEach((p, i) => p.resolve(answers[i]));
     } catch (e) {
       // the database is away: every epoch of the batch is retried by its own runner (src/runners/retry.ts). Anything else is

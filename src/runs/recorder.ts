@@ -64,10 +64,10 @@ export class RunRecorder {
         [runId, this.owner, to.epoch, to.key, to.keptLast],
       );
       if (!held) throw new RunNotHeldError(runId);
-      const dropped: unknown[] = await m.query(
-        `WITH d AS (DELETE FROM metric_point WHERE "runId" = $1 AND epoch > $2 RETURNING 1) SELECT 1 FROM d LIMIT 1`,
-        [runId, to.epoch],
-      );
+      const dropped: unknown[] = await m.query(`WITH d AS (DELETE FROM metric_point WHERE "runId" = $1 AND epoch > $2 RETURNING 1) SELECT 1 FROM d LIMIT 1`, [
+        runId,
+        to.epoch,
+      ]);
       if (dropped.length) await rebuildSummaries(m, runId);
     });
   }
@@ -128,4 +128,3 @@ export class RunRecorder {
     return run;
   }
 }
-

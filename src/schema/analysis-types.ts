@@ -108,7 +108,10 @@ export class AnnotationReduction {
   @Field(() => Float, { nullable: true, description: '1 − matchingN / referenceN' })
   reduction: number | null;
 
-  @Field(() => [Float], { nullable: 'items', description: '95% bootstrap CI over TEST subjects; a null bound: CLC did not reach the target in more than 2.5% of resamples' })
+  @Field(() => [Float], {
+    nullable: 'items',
+    description: '95% bootstrap CI over TEST subjects; a null bound: CLC did not reach the target in more than 2.5% of resamples',
+  })
   ci95: [number | null, number | null];
 }
 

@@ -16,4 +16,18 @@ export { ApiToken, Blob, BlobAlias, Cohort, EvaluationRecord, MetricPoint, Metri
 export type { StoredContrast } from './cohort.entity';
 
 /** Every TypeORM entity, listed explicitly (no globs). */
-export const ENTITIES = [Cohort, Subject, Series, Run, Sweep, MetricPoint, MetricSummary, EvaluationRecord, SubjectScoreRecord, ApiToken, Blob, BlobAlias, Segmentation];
+export const ENTITIES = [
+  Cohort,
+  Subject,
+  Series,
+  Run,
+  Sweep,
+  MetricPoint,
+  MetricSummary,
+  EvaluationRecord,
+  SubjectScoreRecord,
+  ApiToken,
+  Blob,
+  BlobAlias,
+  Segmentation,
+];

@@ -64,10 +64,7 @@ function serveBuild(distDir: string | null): express.Router | null {
   if (!distDir) return null;
   const index = path.join(distDir, 'index.html');
   const router = express.Router();
-  router.use(
-    '/assets',
-    express.static(path.join(distDir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false, index: false }),
-  );
+  router.use('/assets', express.static(path.join(distDir, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false, index: false }));
   router.use(express.static(distDir, { index: false, maxAge: 0 }));
   router.get(/.*/, (req, res, next) => {
     if (!req.accepts('html')) return next();

@@ -90,7 +90,12 @@ function argumentPath(error: unknown): string | undefined {
   try {
     visit(parse(source.body), {
       enter(node, _key, parent, _path, ancestors) {
-        if (found || node.loc?.start !== target || (node.kind !== 'EnumValue' && node.kind !== 'StringValue' && node.kind !== 'IntValue' && node.kind !== 'ObjectField' && node.kind !== 'Argument')) return undefined;
+        if (
+          found ||
+          node.loc?.start !== target ||
+          (node.kind !== 'EnumValue' && node.kind !== 'StringValue' && node.kind !== 'IntValue' && node.kind !== 'ObjectField' && node.kind !== 'Argument')
+        )
+          return undefined;
         const names = [...(ancestors as ASTNode[]), parent as ASTNode, node]
           .filter((a) => !!a && !Array.isArray(a) && (a.kind === 'Argument' || a.kind === 'ObjectField'))
           .map((a) => (a as unknown as { name: { value: string } }).name.value);

@@ -12,7 +12,10 @@ import type { Logger } from 'pino';
 import { checkSourceNesting, operationType, queryTimeoutError, type OperationLimits } from './limits';
 
 export function sendJsonError(res: express.Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
-  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }));
+  res
+    .status(status)
+    .type('application/json')
+    .send(JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }));
 }
 
 /**
@@ -146,10 +149,14 @@ export function jsonClientErrors(server: Server): void {
       return;
     }
     const [status, text, message] =
-      err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'the request headers (or the URL) are larger than 16 KB: POST the query instead']
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'the request was not received in time']
-      : [400, 'Bad Request', 'the HTTP request is malformed'];
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'the request headers (or the URL) are larger than 16 KB: POST the query instead']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'the request was not received in time']
+          : [400, 'Bad Request', 'the HTTP request is malformed'];
     const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
-    socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
 }

@@ -50,7 +50,8 @@ const operationTypes = new Map<string, OperationTypeNode | null>();
 /**
  * The type of the operation a request will run ('query', 'mutation', 'subscription'), or null when its document does
  * not parse or does not name one operation. Memoised for documents under 10,000 characters (the dashboard and the CLI
- * send the same few again and again; a hostile stream of huge ones must not fill memory), and shared by the query timeout (./http-guards.ts) and the answer cache (./answer-cache.ts).
+ * send the same few again and again; a hostile stream of huge ones must not fill memory), and shared by the query timeout (./http-guards.ts) and the
+ * answer cache (./answer-cache.ts).
  */
 export function operationType(query: string, operationName?: string): OperationTypeNode | null {
   const memo = query.length < 10_000 ? `${operationName ?? ''}\0${query}` : null;
@@ -105,7 +106,12 @@ export function checkSourceNesting(source: string, limits: OperationLimits): Gra
   const nesting = sourceNesting(source);
   const limit = sourceNestingLimit(limits);
   if (nesting <= limit) return undefined;
-  return limitError(`the document nests brackets ${nesting} deep; at most ${limit} are read (NEPHRON_MAX_DEPTH ${limits.maxDepth} levels of fields)`, 'QUERY_TOO_DEEP', nesting, limit);
+  return limitError(
+    `the document nests brackets ${nesting} deep; at most ${limit} are read (NEPHRON_MAX_DEPTH ${limits.maxDepth} levels of fields)`,
+    'QUERY_TOO_DEEP',
+    nesting,
+    limit,
+  );
 }
 
 /** Connections: 1 + first × the selection (what one page can return). */
@@ -173,7 +179,14 @@ export function operationComplexity(
   variables: Record<string, unknown> | null | undefined,
 ): number | undefined {
   try {
-    return getComplexity({ schema, query: document, operationName: operationName ?? undefined, variables: variables ?? {}, estimators: ESTIMATORS, maxQueryNodes: MAX_TOKENS });
+    return getComplexity({
+      schema,
+      query: document,
+      operationName: operationName ?? undefined,
+      variables: variables ?? {},
+      estimators: ESTIMATORS,
+      maxQueryNodes: MAX_TOKENS,
+    });
   } catch (e) {
     // more selections than the node budget: certainly over any sensible limit
     if (e instanceof GraphQLError && /maximum allowed number of nodes/.test(e.message)) return Number.POSITIVE_INFINITY;
@@ -193,7 +206,12 @@ export function checkOperationLimits(
 ): GraphQLError | undefined {
   const depth = operationDepth(document, operationName);
   if (depth > limits.maxDepth) {
-    return limitError(`the operation is nested ${depth} levels deep; the limit is ${limits.maxDepth} (NEPHRON_MAX_DEPTH)`, 'QUERY_TOO_DEEP', depth, limits.maxDepth);
+    return limitError(
+      `the operation is nested ${depth} levels deep; the limit is ${limits.maxDepth} (NEPHRON_MAX_DEPTH)`,
+      'QUERY_TOO_DEEP',
+      depth,
+      limits.maxDepth,
+    );
   }
   const complexity = operationComplexity(schema, document, operationName, variables);
   if (complexity !== undefined && complexity > limits.maxComplexity) {

@@ -98,6 +98,17 @@ export class HostOriginGuard {
 
   private refused(refusal: Refusal, req: IncomingMessage, transport: 'http' | 'websocket'): void {
     const what = refusal.code === 'FORBIDDEN_HOST' ? 'a foreign Host in zero-setup mode' : 'a foreign Origin';
-    this.log.warn({ code: refusal.code, host: req.headers.host, origin: req.headers.origin, transport, method: req.method, url: req.url, remoteAddress: req.socket.remoteAddress }, `refused a request from ${what}`);
+    this.log.warn(
+      {
+        code: refusal.code,
+        host: req.headers.host,
+        origin: req.headers.origin,
+        transport,
+        method: req.method,
+        url: req.url,
+        remoteAddress: req.socket.remoteAddress,
+      },
+      `refused a request from ${what}`,
+    );
   }
 }

@@ -35,7 +35,11 @@ function sendError(res: express.Response, deps: RouteDeps, req: express.Request,
 /** The request body, refusing (413 BAD_USER_INPUT) as soon as it is known to exceed `maxBytes`. */
 async function readBody(req: express.Request, maxBytes: number, maxMb: number): Promise<Uint8Array> {
   const tooLarge = (size: string) =>
-    new AppError('BAD_USER_INPUT', `the image is ${size}, over the limit of ${maxMb} MiB (NEPHRON_SEGMENT_MAX_MB)`, { field: 'body', reason: 'too large', status: 413 });
+    new AppError('BAD_USER_INPUT', `the image is ${size}, over the limit of ${maxMb} MiB (NEPHRON_SEGMENT_MAX_MB)`, {
+      field: 'body',
+      reason: 'too large',
+      status: 413,
+    });
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(`${(declared / 2 ** 20).toFixed(1)} MiB`);
   const chunks: Buffer[] = [];
@@ -47,7 +51,11 @@ async function readBody(req: express.Request, maxBytes: number, maxMb: number): 
   }
   const body = Buffer.concat(chunks, total);
   // a Uint8Array that owns its memory, so it can move to the worker thread
-  return new Uint8Array(body.buffer.byteLength === body.byteLength ? body.buffer : body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength), 0, body.byteLength);
+  return new Uint8Array(
+    body.buffer.byteLength === body.byteLength ? body.buffer : body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength),
+    0,
+    body.byteLength,
+  );
 }
 
 /** The upload's name in error messages: `?name=` when it is a plain file name, else "request body". */
@@ -71,7 +79,8 @@ export const segmentRoutes: RouteInstaller = (app, deps) => {
       deps.log.info({ runId, shape: [result.width, result.height, result.slices], ms: Math.round(result.ms), device: result.device }, 'scan segmented');
       res.set({ [VOLUME_HEADERS.right]: String(result.volumesMl.right), [VOLUME_HEADERS.left]: String(result.volumesMl.left), 'cache-control': 'no-store' });
       // a dashboard on an allowed other origin (NEPHRON_ALLOWED_ORIGINS, ./origin-guard.ts) may read the volumes too
-      if (res.getHeader('access-control-allow-origin')) res.set('access-control-expose-headers', `retry-after, ${VOLUME_HEADERS.right}, ${VOLUME_HEADERS.left}`);
+      if (res.getHeader('access-control-allow-origin'))
+        res.set('access-control-expose-headers', `retry-after, ${VOLUME_HEADERS.right}, ${VOLUME_HEADERS.left}`);
       if (json) {
         res.json({
           runId,
@@ -98,7 +107,11 @@ export const segmentRoutes: RouteInstaller = (app, deps) => {
     try {
       await deps.authenticate(req);
       const { bytes, segmentation } = await segmentations.maskNifti(String(req.params.id));
-      res.set({ 'content-type': 'application/gzip', 'content-disposition': `attachment; filename="mask-${segmentation.runId}-${segmentation.id}.nii.gz"`, 'cache-control': 'private, max-age=3600' });
+      res.set({
+        'content-type': 'application/gzip',
+        'content-disposition': `attachment; filename="mask-${segmentation.runId}-${segmentation.id}.nii.gz"`,
+        'cache-control': 'private, max-age=3600',
+      });
       res.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     } catch (e) {
       sendError(res, deps, req, e);

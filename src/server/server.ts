@@ -141,7 +141,15 @@ export async function createNephronServer(nephron: Nephron, options: NephronServ
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // no HTTP caching here; the plugin would wrap every field resolver (a measurable cost on 100-run pages)
       ApolloServerPluginCacheControlDisabled(),
-      { async serverWillStart() { return { async drainServer() { await subscriptions.dispose(); } }; } },
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await subscriptions.dispose();
+            },
+          };
+        },
+      },
     ],
   });
   await apollo.start();

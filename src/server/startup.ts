@@ -18,7 +18,8 @@ export async function runStartupTasks(deps: Omit<RouteDeps, 'authenticate' | 'ta
       if (done % 10 === 0 || done === total) log.info({ cohort: DEFAULT_COHORT.name, done, total }, `default cohort: ${done}/${total} subjects`);
     })
     .then(
-      (cohort) => log.info({ cohort: cohort.name, id: cohort.id, fingerprint: cohort.fingerprint, seconds: (Date.now() - started) / 1000 }, 'default cohort created'),
+      (cohort) =>
+        log.info({ cohort: cohort.name, id: cohort.id, fingerprint: cohort.fingerprint, seconds: (Date.now() - started) / 1000 }, 'default cohort created'),
       (e: Error & { extensions?: { code?: string } }) => {
         if (e.extensions?.code === 'CONFLICT') log.info({ cohort: DEFAULT_COHORT.name }, 'default cohort: another server created it first');
         else log.warn({ err: e }, 'default cohort: not created (it will be generated again on the next start)');

@@ -33,7 +33,14 @@ interface SubscribePayload {
 }
 
 const coded = (e: GraphQLError, code: string) =>
-  new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: { ...e.extensions, code } });
+  new GraphQLError(e.message, {
+    nodes: e.nodes,
+    source: e.source,
+    positions: e.positions,
+    path: e.path,
+    originalError: e.originalError,
+    extensions: { ...e.extensions, code },
+  });
 
 export function prepareWsOperation(
   schema: GraphQLSchema,
@@ -59,14 +66,20 @@ export function prepareWsOperation(
   try {
     document = parse(payload.query, { maxTokens: MAX_TOKENS });
   } catch (e) {
-    return [e instanceof GraphQLError ? coded(e, 'GRAPHQL_PARSE_FAILED') : new GraphQLError('the query does not parse', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+    return [
+      e instanceof GraphQLError
+        ? coded(e, 'GRAPHQL_PARSE_FAILED')
+        : new GraphQLError('the query does not parse', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
+    ];
   }
   const invalid = validate(schema, document, rules);
   if (invalid.length) return invalid.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED'));
   const operationName = (payload.operationName as string | null | undefined) ?? undefined;
   const operation = getOperationAST(document, operationName);
   if (!operation) {
-    const message = operationName ? `no operation named "${operationName}" in the document` : 'the document has several operations: name one with `operationName`';
+    const message = operationName
+      ? `no operation named "${operationName}" in the document`
+      : 'the document has several operations: name one with `operationName`';
     return [new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } })];
   }
   const variables = (payload.variables ?? {}) as Record<string, unknown>;

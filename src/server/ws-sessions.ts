@@ -81,7 +81,13 @@ export class WsSessions {
     const anonymousRefused = sessions.some(([, c]) => !c.tokenId) && (await this.tokens.anyActive());
     let closed = 0;
     for (const [socket, caller] of sessions) {
-      const reason = caller.tokenId ? (live.has(caller.tokenId) ? null : 'API token revoked') : anonymousRefused ? 'API tokens exist now: connect with one' : null;
+      const reason = caller.tokenId
+        ? live.has(caller.tokenId)
+          ? null
+          : 'API token revoked'
+        : anonymousRefused
+          ? 'API tokens exist now: connect with one'
+          : null;
       if (!reason || !this.open.has(socket)) continue;
       this.open.delete(socket);
       socket.close(REVOKED_CLOSE_CODE, reason);

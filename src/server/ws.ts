@@ -70,7 +70,9 @@ export function serveSubscriptions(deps: SubscriptionDeps): { dispose(): void | 
       // parse, validate, variables and operation limits as on HTTP (./ws-operation.ts)
       onSubscribe: (_ctx, _id, payload) => prepareWsOperation(schema, payload, { ...config, introspection: !config.production }),
       context: (ctx) => makeContext(ctx.extra.caller!, ctx.extra.request?.socket.remoteAddress),
-      execute: executeWithDeadline(config.requestTimeoutMs, (operationName) => log.warn({ operationName, ms: config.requestTimeoutMs, transport: 'websocket' }, 'query timed out')),
+      execute: executeWithDeadline(config.requestTimeoutMs, (operationName) =>
+        log.warn({ operationName, ms: config.requestTimeoutMs, transport: 'websocket' }, 'query timed out'),
+      ),
       onError: (_ctx, _id, _payload, errors) => formatWsErrors(errors),
       onNext: (_ctx, _id, _payload, _args, result) => {
         const r = result as ExecutionResult;

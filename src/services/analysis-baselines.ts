@@ -37,7 +37,9 @@ export class MaskBaselineCache {
   }
 
   private async compute(cohortId: string, contrast: ContrastKind, size: number): Promise<MaskBaselines> {
-    const subjects = await this.ds.getRepository(Subject).find({ select: { id: true, split: true }, where: { cohortId, split: In([Split.TRAIN, Split.TEST]) } });
+    const subjects = await this.ds
+      .getRepository(Subject)
+      .find({ select: { id: true, split: true }, where: { cohortId, split: In([Split.TRAIN, Split.TEST]) } });
     const splitOf = new Map(subjects.map((s) => [s.id, s.split]));
     const series = await this.ds.getRepository(Series).find({
       select: { subjectId: true, width: true, height: true, slices: true, maskBlobKey: true },

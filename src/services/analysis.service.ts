@@ -47,7 +47,8 @@ export class AnalysisService {
       scores: (scoresOf.get(r.id) ?? []).map((s) => ({
         subjectId: s.subjectId,
         dice: { right: s.diceRight, left: s.diceLeft },
-        trainingSizeDice: s.trainingSizeDiceRight === null || s.trainingSizeDiceLeft === null ? null : { right: s.trainingSizeDiceRight, left: s.trainingSizeDiceLeft },
+        trainingSizeDice:
+          s.trainingSizeDiceRight === null || s.trainingSizeDiceLeft === null ? null : { right: s.trainingSizeDiceRight, left: s.trainingSizeDiceLeft },
       })),
     }));
     const table = labelEfficiencyTable(evaluated, referenceN);

@@ -47,13 +47,7 @@ export class BlobAliases {
   /** Stores the bytes and names them; a concurrent writer of the same name wins or loses harmlessly (same inputs). */
   async put(name: string, bytes: Uint8Array): Promise<string> {
     const key = await this.blobs.put(bytes);
-    await this.ds
-      .createQueryBuilder()
-      .insert()
-      .into(BlobAlias)
-      .values({ name, blobKey: key })
-      .orUpdate(['blobKey'], ['name'])
-      .execute();
+    await this.ds.createQueryBuilder().insert().into(BlobAlias).values({ name, blobKey: key }).orUpdate(['blobKey'], ['name']).execute();
     return key;
   }
 }

@@ -102,5 +102,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 
 /** The fingerprint of a cohort from its encoded series (subject code, contrast, value hashes). */
 export function fingerprintOf(subjects: { code: string; series: Pick<EncodedSeries, 'contrast' | 'dataHash' | 'maskHash'>[] }[]): string {
-  return cohortFingerprint(subjects.flatMap((s) => s.series.map((x) => ({ subject: s.code, contrast: x.contrast, dataHash: x.dataHash, maskHash: x.maskHash }))));
+  return cohortFingerprint(
+    subjects.flatMap((s) => s.series.map((x) => ({ subject: s.code, contrast: x.contrast, dataHash: x.dataHash, maskHash: x.maskHash }))),
+  );
 }

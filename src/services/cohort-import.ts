@@ -66,7 +66,12 @@ export async function importCohort(deps: CohortDataDeps, store: StoreCohort, req
         if (first && first.count !== x.channels) {
           throw new ImportError(imageName, `${x.channels} channels, but ${first.file} has ${first.count}: a contrast needs the same channels in every subject`);
         }
-        if (!first) channels.set(f.contrast, { count: x.channels, file: imageName, contrast: { kind: f.contrast as ContrastKind, channels: x.channelNames, protocol: x.protocol } });
+        if (!first)
+          channels.set(f.contrast, {
+            count: x.channels,
+            file: imageName,
+            contrast: { kind: f.contrast as ContrastKind, channels: x.channelNames, protocol: x.protocol },
+          });
         series.push(await batch.series(x));
         hashes.push({ contrast: x.contrast, dataHash: x.dataHash, maskHash: x.maskHash });
       }

@@ -54,13 +54,11 @@ export class CohortService {
         }),
       );
       for (const s of input.subjects) {
-        const subject = await m.getRepository(Subject).save(
-          m.getRepository(Subject).create({ cohortId: cohort.id, code: s.code, group: s.group, split: s.split }),
-        );
+        const subject = await m
+          .getRepository(Subject)
+          .save(m.getRepository(Subject).create({ cohortId: cohort.id, code: s.code, group: s.group, split: s.split }));
         if (s.series.length) {
-          await m.getRepository(Series).insert(
-            s.series.map((x) => ({ ...x, subjectId: subject.id, cohortId: cohort.id })),
-          );
+          await m.getRepository(Series).insert(s.series.map((x) => ({ ...x, subjectId: subject.id, cohortId: cohort.id })));
         }
       }
       return cohort;
@@ -130,7 +128,10 @@ export class CohortService {
     };
     const qb = base();
     if (afterCode !== undefined) qb.andWhere('s.code > :afterCode', { afterCode });
-    const rows = await qb.orderBy('s.code', 'ASC').take(limit + 1).getMany();
+    const rows = await qb
+      .orderBy('s.code', 'ASC')
+      .take(limit + 1)
+      .getMany();
     const nodes = rows.slice(0, limit);
     const cursor = (s: Subject) => encodeCursor('subject', s.code);
     return {

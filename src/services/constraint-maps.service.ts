@@ -28,7 +28,11 @@ export interface CachedConstraintMaps {
 
 function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v);
 }
 
@@ -52,7 +56,11 @@ export class ConstraintMapService {
   }
 
   /** The maps' blob (key and encoded bytes), computed and stored on a miss (concurrent callers share one computation). */
-  async blob(series: { dataBlobKey: string }, options: Partial<ConstraintConfig> & { seed?: number } = {}, labels?: Uint8Array): Promise<{ key: string; bytes: Uint8Array }> {
+  async blob(
+    series: { dataBlobKey: string },
+    options: Partial<ConstraintConfig> & { seed?: number } = {},
+    labels?: Uint8Array,
+  ): Promise<{ key: string; bytes: Uint8Array }> {
     const params = resolveConstraintParams(options);
     const withLabels = params.kidneyBox === 'PER_SLICE';
     if (withLabels && !labels) throw new RangeError('constraint maps with kidneyBox PER_SLICE need the series labels');

@@ -26,7 +26,8 @@ export class EvaluationService {
           .map((s) => ({
             subject: subjectById.get(s.subjectId)!,
             dice: { right: s.diceRight, left: s.diceLeft },
-            trainingSizeDice: s.trainingSizeDiceRight === null || s.trainingSizeDiceLeft === null ? null : { right: s.trainingSizeDiceRight, left: s.trainingSizeDiceLeft },
+            trainingSizeDice:
+              s.trainingSizeDiceRight === null || s.trainingSizeDiceLeft === null ? null : { right: s.trainingSizeDiceRight, left: s.trainingSizeDiceLeft },
             volumeMl: { right: s.volumeRightMl, left: s.volumeLeftMl },
             trueVolumeMl: { right: s.trueVolumeRightMl, left: s.trueVolumeLeftMl },
           }))

@@ -49,11 +49,20 @@ export interface ImportPlan {
 
 /** Minimal CSV: comma-separated, optional double quotes around a field, blank lines ignored. */
 function parseCsvLine(line: string): string[] {
-  return line.split(',').map((f) => f.trim().replace(/^"(.*)"$/, '$1').trim());
+  return line.split(',').map((f) =>
+    f
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .trim(),
+  );
 }
 
 export function parseSubjectsCsv(text: string, file: string, seedName: string): ImportRow[] {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l, i) => ({ l, n: i + 1 })).filter((x) => x.l.trim() !== '');
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((l, i) => ({ l, n: i + 1 }))
+    .filter((x) => x.l.trim() !== '');
   if (!lines.length) throw new ImportError(file, 'empty file: expected a header "code,group[,split]"');
   const header = parseCsvLine(lines[0].l).map((h) => h.toLowerCase());
   const col = (name: string) => header.indexOf(name);
@@ -66,13 +75,16 @@ export function parseSubjectsCsv(text: string, file: string, seedName: string): 
     const f = parseCsvLine(l);
     if (f.length !== header.length) throw new ImportError(file, `line ${n}: ${f.length} fields, expected ${header.length}`);
     const code = f[col('code')];
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(code)) throw new ImportError(file, `line ${n}: subject code ${JSON.stringify(code)} must be 1–64 letters, digits, ".", "_" or "-"`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(code))
+      throw new ImportError(file, `line ${n}: subject code ${JSON.stringify(code)} must be 1–64 letters, digits, ".", "_" or "-"`);
     if (seen.has(code)) throw new ImportError(file, `line ${n}: duplicate subject code ${code}`);
     seen.add(code);
     const group = f[col('group')].toUpperCase() as SubjectGroupName;
-    if (!SUBJECT_GROUPS.includes(group)) throw new ImportError(file, `line ${n}: unknown group ${JSON.stringify(f[col('group')])} (expected one of ${SUBJECT_GROUPS.join(', ')})`);
+    if (!SUBJECT_GROUPS.includes(group))
+      throw new ImportError(file, `line ${n}: unknown group ${JSON.stringify(f[col('group')])} (expected one of ${SUBJECT_GROUPS.join(', ')})`);
     const splitText = col('split') >= 0 ? f[col('split')].toUpperCase() : '';
-    if (splitText && !SPLITS.includes(splitText as SplitName)) throw new ImportError(file, `line ${n}: unknown split ${JSON.stringify(f[col('split')])} (expected ${SPLITS.join(', ')} or empty)`);
+    if (splitText && !SPLITS.includes(splitText as SplitName))
+      throw new ImportError(file, `line ${n}: unknown split ${JSON.stringify(f[col('split')])} (expected ${SPLITS.join(', ')} or empty)`);
     rows.push({ code, group, split: (splitText || null) as SplitName | null });
   }
   if (!rows.length) throw new ImportError(file, 'no subjects: the cohort would be empty');
@@ -91,7 +103,10 @@ export function assignMissingSplits(rows: (Omit<ImportRow, 'split'> & { split: S
       const exact = strata.map((s) => (total * s.length) / missing.length);
       const out = exact.map(Math.floor);
       let left = total - out.reduce((a, b) => a + b, 0);
-      exact.map((e, i) => ({ i, r: e - out[i] })).sort((a, b) => b.r - a.r || a.i - b.i).forEach((o) => left-- > 0 && out[o.i]++);
+      exact
+        .map((e, i) => ({ i, r: e - out[i] }))
+        .sort((a, b) => b.r - a.r || a.i - b.i)
+        .forEach((o) => left-- > 0 && out[o.i]++);
       return out;
     };
     const val = share(sizes.validation);
@@ -153,7 +168,8 @@ export async function scanImportDir({ root, dir, relative }: ImportPlace, seedNa
       const m = NIFTI_RE.exec(e.name);
       if (!m) continue; // sidecars and unrelated files
       const contrast = m[1] as ContrastKindName;
-      if (!CONTRAST_KINDS.includes(contrast)) throw new ImportError(rel(row.code, e.name), `unknown contrast ${m[1]} (expected one of ${CONTRAST_KINDS.join(', ')})`);
+      if (!CONTRAST_KINDS.includes(contrast))
+        throw new ImportError(rel(row.code, e.name), `unknown contrast ${m[1]} (expected one of ${CONTRAST_KINDS.join(', ')})`);
       const slot = byContrast.get(contrast) ?? {};
       const kind = m[2] ? 'mask' : 'image';
       if (slot[kind]) throw new ImportError(rel(row.code, e.name), `two ${kind} files for ${contrast} (${slot[kind]} and ${e.name})`);
@@ -173,7 +189,10 @@ export async function scanImportDir({ root, dir, relative }: ImportPlace, seedNa
       const slot = found.get(row.code)!.get(c);
       if (!slot?.image) {
         const have = rows.filter((r) => found.get(r.code)!.get(c)?.image).map((r) => r.code);
-        throw new ImportError(rel(row.code, `${c}.nii.gz`), `missing: contrast ${c} must exist for every subject (present for ${have.slice(0, 5).join(', ')}${have.length > 5 ? ', …' : ''})`);
+        throw new ImportError(
+          rel(row.code, `${c}.nii.gz`),
+          `missing: contrast ${c} must exist for every subject (present for ${have.slice(0, 5).join(', ')}${have.length > 5 ? ', …' : ''})`,
+        );
       }
       if (!slot.mask) throw new ImportError(rel(row.code, `${c}_mask.nii.gz`), `missing: every series needs its mask (${slot.image} has none)`);
       const subjectDir = subjectDirs.get(row.code)!;

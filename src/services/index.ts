@@ -42,7 +42,11 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export function createServices(ds: NephronDataSource, pubsub: PubSub, config: Pick<Config, 'importRoot'> & Partial<Pick<Config, 'backend' | 'segmentMaxMb'>> = { importRoot: undefined }): Services {
+export function createServices(
+  ds: NephronDataSource,
+  pubsub: PubSub,
+  config: Pick<Config, 'importRoot'> & Partial<Pick<Config, 'backend' | 'segmentMaxMb'>> = { importRoot: undefined },
+): Services {
   const runs = new RunService(ds, pubsub);
   const blobs = createBlobStore(ds);
   const blobAliases = new BlobAliases(ds, blobs);

@@ -16,7 +16,13 @@ export interface ReadCohort {
   subjects: { code: string; group: SubjectGroup; split: Split; series: NewSeries[]; hashes: Pick<EncodedSeries, 'contrast' | 'dataHash' | 'maskHash'>[] }[];
 }
 
-export async function readNnunetCohort(deps: CohortDataDeps, batch: BlobBatch, place: ImportPlace, seedName: string, mapping: ChannelMapping[] | null): Promise<ReadCohort> {
+export async function readNnunetCohort(
+  deps: CohortDataDeps,
+  batch: BlobBatch,
+  place: ImportPlace,
+  seedName: string,
+  mapping: ChannelMapping[] | null,
+): Promise<ReadCohort> {
   const plan = await scanNnunetDir(place, mapping, seedName);
   const first = new Map<string, StoredContrast>();
   const subjects = await mapLimit(plan.rows, deps.pool.size, async (row) => {

@@ -76,15 +76,19 @@ export async function scanNnunetDir({ root, dir, relative }: ImportPlace, mappin
     if (typeof (channelNames as Record<string, unknown>)[k] !== 'string') throw new ImportError(jsonName, `channel_names["${k}"] must be a string`);
   });
   const labels = meta.labels;
-  if (!labels || typeof labels !== 'object' || Array.isArray(labels)) throw new ImportError(jsonName, 'labels is missing: expected {"background": 0, "right kidney": 1, "left kidney": 2}');
+  if (!labels || typeof labels !== 'object' || Array.isArray(labels))
+    throw new ImportError(jsonName, 'labels is missing: expected {"background": 0, "right kidney": 1, "left kidney": 2}');
   const values = Object.values(labels as Record<string, unknown>);
   if (!values.includes(0) || values.some((v) => v !== 0 && v !== 1 && v !== 2)) {
-    throw new ImportError(jsonName, `labels ${JSON.stringify(labels)}: nephron reads 0 background, 1 right kidney, 2 left kidney (no region-based or other labels)`);
+    throw new ImportError(
+      jsonName,
+      `labels ${JSON.stringify(labels)}: nephron reads 0 background, 1 right kidney, 2 left kidney (no region-based or other labels)`,
+    );
   }
   const ending = meta.file_ending ?? '.nii.gz';
   if (ending !== '.nii.gz' && ending !== '.nii') throw new ImportError(jsonName, `file_ending ${JSON.stringify(ending)}: only .nii.gz and .nii are read`);
   const nephron = (meta.nephron && typeof meta.nephron === 'object' ? meta.nephron : {}) as NephronMeta;
-  const groups = resolveMapping(mapping, nephron, keys, (channelNames as Record<string, string>), jsonName);
+  const groups = resolveMapping(mapping, nephron, keys, channelNames as Record<string, string>, jsonName);
 
   const listCases = async (folder: string, required: boolean): Promise<Map<string, Set<string>>> => {
     const cases = new Map<string, Set<string>>();
@@ -98,7 +102,8 @@ export async function scanNnunetDir({ root, dir, relative }: ImportPlace, mappin
       const m = name.endsWith(ending) ? /^(.+)_(\d{4})$/.exec(name.slice(0, -ending.length)) : null;
       if (!m) throw new ImportError(rel(folder, name), `not <case>_<XXXX>${ending} (the file_ending of dataset.json)`);
       if (!CASE_RE.test(m[1])) throw new ImportError(rel(folder, name), `case ${JSON.stringify(m[1])} must be 1–64 letters, digits, ".", "_" or "-"`);
-      if (!keys.includes(String(Number(m[2])))) throw new ImportError(rel(folder, name), `channel ${m[2]} is not in channel_names of dataset.json (${keys.join(', ')})`);
+      if (!keys.includes(String(Number(m[2]))))
+        throw new ImportError(rel(folder, name), `channel ${m[2]} is not in channel_names of dataset.json (${keys.join(', ')})`);
       if (!cases.has(m[1])) cases.set(m[1], new Set());
       cases.get(m[1])!.add(String(Number(m[2])));
     }
@@ -117,7 +122,8 @@ export async function scanNnunetDir({ root, dir, relative }: ImportPlace, mappin
     const names = real ? new Set((await fs.readdir(real)).filter((n) => !n.startsWith('.'))) : new Set<string>();
     if (!real && required && cases.size) throw new ImportError(rel(folder), 'missing: imagesTr cases need their labels in labelsTr/<case>' + ending);
     for (const n of names) {
-      if (!n.endsWith(ending) || !cases.has(n.slice(0, -ending.length))) throw new ImportError(rel(folder, n), `no case ${n.replace(ending, '')} in ${folder.replace('labels', 'images')}`);
+      if (!n.endsWith(ending) || !cases.has(n.slice(0, -ending.length)))
+        throw new ImportError(rel(folder, n), `no case ${n.replace(ending, '')} in ${folder.replace('labels', 'images')}`);
     }
     for (const c of cases.keys()) {
       if (names.has(c + ending)) out.set(c, path.join(real!, c + ending));
@@ -130,7 +136,10 @@ export async function scanNnunetDir({ root, dir, relative }: ImportPlace, mappin
 
   const rows: (Omit<ImportRow, 'split'> & { split: ImportRow['split'] | null })[] = [];
   const own = nephron.subjects ?? {};
-  for (const [cases, split] of [[train, null], [test, 'TEST']] as const) {
+  for (const [cases, split] of [
+    [train, null],
+    [test, 'TEST'],
+  ] as const) {
     for (const c of [...cases.keys()].sort()) {
       const given = own[c];
       const group = (given?.group && SUBJECT_GROUPS.includes(given.group as SubjectGroupName) ? given.group : 'OTHER') as SubjectGroupName;
@@ -184,15 +193,20 @@ function resolveMapping(
 ): { contrast: ContrastKindName; keys: string[]; names: string[]; protocol: Record<string, unknown> | null }[] {
   const given = mapping?.length ? mapping : nephron.contrast ? [{ contrast: nephron.contrast as ContrastKindName }] : null;
   if (!given) {
-    throw new ImportError(jsonName, `which contrast are the channels ${keys.map((k) => `${k} (${names[k]})`).join(', ')}? Give channelMapping, e.g. [{contrast: DIXON}] for all of them`);
+    throw new ImportError(
+      jsonName,
+      `which contrast are the channels ${keys.map((k) => `${k} (${names[k]})`).join(', ')}? Give channelMapping, e.g. [{contrast: DIXON}] for all of them`,
+    );
   }
   const used = new Set<string>();
   const seen = new Set<string>();
   return given.map((m, i) => {
-    if (!CONTRAST_KINDS.includes(m.contrast)) throw new ImportError(jsonName, `unknown contrast ${JSON.stringify(m.contrast)} (expected one of ${CONTRAST_KINDS.join(', ')})`);
+    if (!CONTRAST_KINDS.includes(m.contrast))
+      throw new ImportError(jsonName, `unknown contrast ${JSON.stringify(m.contrast)} (expected one of ${CONTRAST_KINDS.join(', ')})`);
     if (seen.has(m.contrast)) throw new ImportError(jsonName, `contrast ${m.contrast} is mapped twice`);
     seen.add(m.contrast);
-    if (!m.channels?.length && given.length > 1) throw new ImportError(jsonName, `channelMapping[${i}] (${m.contrast}) needs its channels when several contrasts are mapped`);
+    if (!m.channels?.length && given.length > 1)
+      throw new ImportError(jsonName, `channelMapping[${i}] (${m.contrast}) needs its channels when several contrasts are mapped`);
     const ks = m.channels?.length ? m.channels.map(String) : keys;
     for (const k of ks) {
       if (!keys.includes(k)) throw new ImportError(jsonName, `channelMapping[${i}]: channel ${JSON.stringify(k)} is not in channel_names (${keys.join(', ')})`);

@@ -87,7 +87,13 @@ export class RunService {
     };
     const qb = base();
     if (afterSeq !== undefined) qb.andWhere('r.seq < :afterSeq', { afterSeq });
-    const rows = limit === 0 ? [] : await qb.orderBy('r.seq', 'DESC').take(limit + 1).getMany();
+    const rows =
+      limit === 0
+        ? []
+        : await qb
+            .orderBy('r.seq', 'DESC')
+            .take(limit + 1)
+            .getMany();
     const nodes = rows.slice(0, limit);
     const cursor = (r: Run) => encodeCursor('run', r.seq);
     return {

@@ -83,7 +83,10 @@ export class SegmentationService {
     if (!series) throw notFound('series', seriesId);
     if (series.contrast !== run.contrast) throw badInput(`run ${run.id} segments ${run.contrast}; series ${series.id} is ${series.contrast}`, 'seriesId');
     if (series.channels.length !== channelNames.length) {
-      throw badInput(`series ${series.id} has ${series.channels.length} channels (${series.channels.join(', ')}); run ${run.id} was trained on ${channelNames.length} (${channelNames.join(', ')})`, 'seriesId');
+      throw badInput(
+        `series ${series.id} has ${series.channels.length} channels (${series.channels.join(', ')}); run ${run.id} was trained on ${channelNames.length} (${channelNames.join(', ')})`,
+        'seriesId',
+      );
     }
     const spacingMm = series.spacingMm as [number, number, number];
     const affine = series.affine ?? affineFor(series.orientation === 'LPS' ? 'axial' : 'coronal', [series.width, series.height, series.slices], spacingMm);
@@ -114,7 +117,14 @@ export class SegmentationService {
     const blob = await this.blobs.get(segmentation.maskBlobKey);
     const bytes = await this.pool.run(
       'writeNifti',
-      { bytes: blob, isMask: true, spacingMm: segmentation.spacingMm as [number, number, number], affine: segmentation.affine, orientation: 'coronal', contrast: 'mask' },
+      {
+        bytes: blob,
+        isMask: true,
+        spacingMm: segmentation.spacingMm as [number, number, number],
+        affine: segmentation.affine,
+        orientation: 'coronal',
+        contrast: 'mask',
+      },
       transferOf(blob),
     );
     return { bytes, segmentation };
@@ -132,7 +142,18 @@ export class SegmentationService {
   private insert(m: DataSource['manager'], runId: string, seriesId: string | null, maskBlobKey: string, r: SegmentResult): Promise<Segmentation> {
     const repo = m.getRepository(Segmentation);
     return repo.save(
-      repo.create({ runId, seriesId, width: r.width, height: r.height, slices: r.slices, spacingMm: r.spacingMm, affine: r.affine, maskBlobKey, volumeRightMl: r.volumesMl.right, volumeLeftMl: r.volumesMl.left }),
+      repo.create({
+        runId,
+        seriesId,
+        width: r.width,
+        height: r.height,
+        slices: r.slices,
+        spacingMm: r.spacingMm,
+        affine: r.affine,
+        maskBlobKey,
+        volumeRightMl: r.volumesMl.right,
+        volumeLeftMl: r.volumesMl.left,
+      }),
     );
   }
 }

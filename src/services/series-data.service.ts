@@ -63,7 +63,14 @@ export class SeriesDataService {
     const bytes = await this.blobs.get(key);
     return this.pool.run(
       'writeNifti',
-      { bytes, isMask: what === 'mask', spacingMm: series.spacingMm as [number, number, number], affine: series.affine, orientation: orientationOf(series), contrast: series.contrast },
+      {
+        bytes,
+        isMask: what === 'mask',
+        spacingMm: series.spacingMm as [number, number, number],
+        affine: series.affine,
+        orientation: orientationOf(series),
+        contrast: series.contrast,
+      },
       transferOf(bytes),
     );
   }
@@ -86,7 +93,11 @@ export class SeriesDataService {
     }
     const overlayKind = overlay && typeof overlay === 'object' ? 'mask' : overlay;
     const [data, overlayBytes] = await Promise.all([this.blobs.get(series.dataBlobKey), overlayRead]);
-    return this.pool.run('renderSlice', { data, slice, channel, overlay: overlayBytes, overlayKind }, transferOf(data, ...(overlayBytes ? [overlayBytes] : [])));
+    return this.pool.run(
+      'renderSlice',
+      { data, slice, channel, overlay: overlayBytes, overlayKind },
+      transferOf(data, ...(overlayBytes ? [overlayBytes] : [])),
+    );
   }
 
   /** A fine-tuning run's predicted labels for a test subject, as .nii.gz in the geometry of the subject's series. */
@@ -97,7 +108,14 @@ export class SeriesDataService {
     const bytes = await this.blobs.get(await this.predictionKey(run, series));
     const nifti = await this.pool.run(
       'writeNifti',
-      { bytes, isMask: true, spacingMm: series.spacingMm as [number, number, number], affine: series.affine, orientation: orientationOf(series), contrast: series.contrast },
+      {
+        bytes,
+        isMask: true,
+        spacingMm: series.spacingMm as [number, number, number],
+        affine: series.affine,
+        orientation: orientationOf(series),
+        contrast: series.contrast,
+      },
       transferOf(bytes),
     );
     return { bytes: nifti, series };

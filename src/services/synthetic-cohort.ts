@@ -30,7 +30,10 @@ function check(req: SyntheticCohortRequest): { subjects: number; seed: number; s
   const subjects = req.subjects ?? 79;
   const { minSubjects, maxSubjects, sizes, minSlices, maxSlices } = SYNTHETIC_LIMITS;
   if (!Number.isInteger(subjects) || subjects < minSubjects || subjects > maxSubjects) {
-    throw badInput(`subjects must be an integer ${minSubjects}–${maxSubjects} (a split needs ≥ 1 train, validation and test subject), got ${subjects}`, 'input.subjects');
+    throw badInput(
+      `subjects must be an integer ${minSubjects}–${maxSubjects} (a split needs ≥ 1 train, validation and test subject), got ${subjects}`,
+      'input.subjects',
+    );
   }
   const seed = req.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0) throw badInput(`seed must be a non-negative integer, got ${seed}`, 'input.seed');
@@ -62,12 +65,23 @@ export async function createSyntheticCohort(
       const series: NewSeries[] = [];
       for (const x of s.series) {
         series.push(await batch.series(x));
-        const c = contrasts.get(x.contrast) ?? { kind: x.contrast as ContrastKind, channels: x.channelNames, protocol: cohortProtocol(x.protocol), pixelMm: [] };
+        const c = contrasts.get(x.contrast) ?? {
+          kind: x.contrast as ContrastKind,
+          channels: x.channelNames,
+          protocol: cohortProtocol(x.protocol),
+          pixelMm: [],
+        };
         c.pixelMm.push(x.spacingMm[0]);
         contrasts.set(x.contrast, c);
       }
       onProgress?.({ done: ++done, total: plan.length });
-      return { code: p.code, group: p.group as SubjectGroup, split: p.split as Split, series, hashes: s.series.map(({ contrast, dataHash, maskHash }) => ({ contrast, dataHash, maskHash })) };
+      return {
+        code: p.code,
+        group: p.group as SubjectGroup,
+        split: p.split as Split,
+        series,
+        hashes: s.series.map(({ contrast, dataHash, maskHash }) => ({ contrast, dataHash, maskHash })),
+      };
     });
     const input: NewCohort = {
       name,

@@ -12,7 +12,11 @@ describe('isotonic (pool adjacent violators)', () => {
 });
 
 describe('matchingN and curveAt (log-N interpolation on the isotonic fit)', () => {
-  const curve = [{ n: 20, dice: 0.9 }, { n: 2, dice: 0.6 }, { n: 8, dice: 0.8 }];
+  const curve = [
+    { n: 20, dice: 0.9 },
+    { n: 2, dice: 0.6 },
+    { n: 8, dice: 0.8 },
+  ];
 
   it('interpolates linearly in log N', () => {
     // 0.7 lies halfway from 0.6 (N 2) to 0.8 (N 8): log N = ln 2 + ½ ln 4 → N = 4
@@ -29,7 +33,11 @@ describe('matchingN and curveAt (log-N interpolation on the isotonic fit)', () =
 
   it('reads a noisy, non-monotone curve off its isotonic fit, so one lucky N cannot decide', () => {
     // (2, 0.7), (4, 0.6) pool to 0.65; 0.7 is then reached between N 4 (0.65) and 8 (0.9): t = 0.2 → 4 · 2^0.2
-    const noisy = [{ n: 2, dice: 0.7 }, { n: 4, dice: 0.6 }, { n: 8, dice: 0.9 }];
+    const noisy = [
+      { n: 2, dice: 0.7 },
+      { n: 4, dice: 0.6 },
+      { n: 8, dice: 0.9 },
+    ];
     expect(matchingN(noisy, 0.7)).toBeCloseTo(4 * 2 ** 0.2, 10);
   });
 });

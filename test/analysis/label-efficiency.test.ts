@@ -12,12 +12,36 @@ const run = (nLabeled: number, initialization: 'RANDOM' | 'CLC', seed: number, d
 // Three test subjects. N = 2: RANDOM over two seeds averages to (0.7, 0.6) for every subject;
 // CLC is (0.8, 0.7), (0.9, 0.8), (1.0, 0.8) on both seeds. N = 20: one seed each.
 const runs: EvaluatedRun[] = [
-  run(2, 'RANDOM', 1, [[0.6, 0.5], [0.7, 0.6], [0.8, 0.7]]),
-  run(2, 'RANDOM', 2, [[0.8, 0.7], [0.7, 0.6], [0.6, 0.5]]),
-  run(2, 'CLC', 1, [[0.8, 0.7], [0.9, 0.8], [1.0, 0.8]]),
-  run(2, 'CLC', 2, [[0.8, 0.7], [0.9, 0.8], [1.0, 0.8]]),
-  run(20, 'RANDOM', 1, [[0.7, 0.7], [0.7, 0.7], [0.7, 0.7]]),
-  run(20, 'CLC', 1, [[0.8, 0.8], [0.81, 0.81], [0.82, 0.82]]),
+  run(2, 'RANDOM', 1, [
+    [0.6, 0.5],
+    [0.7, 0.6],
+    [0.8, 0.7],
+  ]),
+  run(2, 'RANDOM', 2, [
+    [0.8, 0.7],
+    [0.7, 0.6],
+    [0.6, 0.5],
+  ]),
+  run(2, 'CLC', 1, [
+    [0.8, 0.7],
+    [0.9, 0.8],
+    [1.0, 0.8],
+  ]),
+  run(2, 'CLC', 2, [
+    [0.8, 0.7],
+    [0.9, 0.8],
+    [1.0, 0.8],
+  ]),
+  run(20, 'RANDOM', 1, [
+    [0.7, 0.7],
+    [0.7, 0.7],
+    [0.7, 0.7],
+  ]),
+  run(20, 'CLC', 1, [
+    [0.8, 0.8],
+    [0.81, 0.81],
+    [0.82, 0.82],
+  ]),
 ];
 
 // t(2) has a closed-form cdf, F(t) = 1/2 + t / (2√(2 + t²)), so a two-sided p = 1 − |t| / √(2 + t²).
@@ -51,7 +75,7 @@ describe('labelEfficiencyTable', () => {
     expect(reductions).toEqual([{ contrast: 'DIXON', referenceN: 20, referenceDice: expect.closeTo(0.7, 12), matchingN: 2, reduction: 0.9, ci95: [0.9, 0.9] }]);
   });
 
-  it('gives every cell a bootstrap CI over subjects, its seeds and subjects, and RANDOM\'s seed SD', () => {
+  it("gives every cell a bootstrap CI over subjects, its seeds and subjects, and RANDOM's seed SD", () => {
     // N = 2 RANDOM right: every subject averages 0.7 over its two seeds → [0.7, 0.7]
     expect(rows[0].ci95.random!.right[0]).toBeCloseTo(0.7, 12);
     expect(rows[0].ci95.random!.right[1]).toBeCloseTo(0.7, 12);

@@ -20,10 +20,9 @@ describe.each(DB_KINDS)('study statistics on %s', (kind) => {
     beforeAll(async () => {
       t = await startTestServer(kind);
       const cohort = await seedCohort(t.server.services, 'stats', 4);
-      const data = await t.ok(
-        `mutation($input: SweepInput!) { startSweep(input: $input) { id runs { id kind initialization nLabeled } } }`,
-        { input: { name: 's', cohortId: cohort.id, contrasts: ['DIXON'], nLabeled: [2, 4], initializations: ['RANDOM', 'CLC'], seeds: [1], preset: 'SMOKE' } },
-      );
+      const data = await t.ok(`mutation($input: SweepInput!) { startSweep(input: $input) { id runs { id kind initialization nLabeled } } }`, {
+        input: { name: 's', cohortId: cohort.id, contrasts: ['DIXON'], nLabeled: [2, 4], initializations: ['RANDOM', 'CLC'], seeds: [1], preset: 'SMOKE' },
+      });
       sweepId = data.startSweep.id;
       const ds = t.server.dataSource;
       const tests = await ds.getRepository(Subject).find({ where: { cohortId: cohort.id, split: Split.TEST }, order: { code: 'ASC' } });
@@ -73,7 +72,9 @@ describe.each(DB_KINDS)('study statistics on %s', (kind) => {
       expect(labelEfficiency.rows[0].subjects).toEqual({ random: 2, clc: 2 });
       expect(labelEfficiency.rows[0].trainingSize).toEqual({ random: null, clc: null }); // not recorded by this fixture
       // RANDOM at N = 4 has mean 0.65; CLC (0.85) reaches it already at N = 2: 1 − 2/4 = 50%, in every resample.
-      expect(labelEfficiency.reductions).toEqual([{ contrast: 'DIXON', referenceN: 4, referenceDice: expect.closeTo(0.65, 10), matchingN: 2, reduction: 0.5, ci95: [0.5, 0.5] }]);
+      expect(labelEfficiency.reductions).toEqual([
+        { contrast: 'DIXON', referenceN: 4, referenceDice: expect.closeTo(0.65, 10), matchingN: 2, reduction: 0.5, ci95: [0.5, 0.5] },
+      ]);
       // One seed: no seed SD. The fixture's mask blobs are not stored, so the mask baselines stay empty (not an error).
       expect(labelEfficiency.baselines).toEqual([{ contrast: 'DIXON', trainingSize: 32, ceilingDice: null, locationPriorDice: null, riSeedSd: null }]);
     });

@@ -84,8 +84,11 @@ describe('authorization matrix (PGlite)', () => {
 
   /** Rows of everything a mutation could create or change: unchanged after a refused one. */
   const rows = async () =>
-    (await t.server.dataSource.query(`SELECT (SELECT count(*) FROM run) AS runs, (SELECT count(*) FROM sweep) AS sweeps, (SELECT count(*) FROM cohort) AS cohorts,
-      (SELECT count(*) FROM api_token) AS tokens, (SELECT count(*) FROM api_token WHERE "revokedAt" IS NOT NULL) AS revoked`))[0];
+    (
+      await t.server.dataSource
+        .query(`SELECT (SELECT count(*) FROM run) AS runs, (SELECT count(*) FROM sweep) AS sweeps, (SELECT count(*) FROM cohort) AS cohorts,
+      (SELECT count(*) FROM api_token) AS tokens, (SELECT count(*) FROM api_token WHERE "revokedAt" IS NOT NULL) AS revoked`)
+    )[0];
 
   /** The Origin header a caller sends, if any. */
   const originOf = (from: From): string | undefined =>

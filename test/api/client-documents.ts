@@ -37,7 +37,11 @@ function sample(type: GraphQLInputType): unknown {
   if (isListType(type)) return [sample(type.ofType)];
   if (isEnumType(type)) return type.getValues()[0].name;
   if (isInputObjectType(type)) {
-    return Object.fromEntries(Object.values(type.getFields()).filter((f) => isNonNullType(f.type) && f.defaultValue === undefined).map((f) => [f.name, sample(f.type)]));
+    return Object.fromEntries(
+      Object.values(type.getFields())
+        .filter((f) => isNonNullType(f.type) && f.defaultValue === undefined)
+        .map((f) => [f.name, sample(f.type)]),
+    );
   }
   return ({ Int: 1, Float: 1, Boolean: true, ID: '00000000-0000-0000-0000-000000000000', JSON: {} } as Record<string, unknown>)[type.name] ?? 'right';
 }
@@ -94,7 +98,10 @@ export function cliDocuments(schema: GraphQLSchema): { documents: ClientDocument
   // report-data.ts fetchAgreement: two aliased blandAltman fields per model at the largest N
   const fields = constants.get('fields') ?? '';
   const vars = Array.from({ length: PAPER_MODELS }, (_, i) => `$r${i}: ID!`).join(', ');
-  const body = Array.from({ length: PAPER_MODELS }, (_, i) => `r${i}: blandAltman(runId: $r${i}, kidney: "right") { ${fields} } l${i}: blandAltman(runId: $r${i}, kidney: "left") { ${fields} }`).join('\n');
+  const body = Array.from(
+    { length: PAPER_MODELS },
+    (_, i) => `r${i}: blandAltman(runId: $r${i}, kidney: "right") { ${fields} } l${i}: blandAltman(runId: $r${i}, kidney: "left") { ${fields} }`,
+  ).join('\n');
   const query = `query(${vars}) { ${body} }`;
   documents.push({ source: `src/cli/report-data.ts agreement (${PAPER_MODELS} models)`, query, variables: variablesFor(schema, query) });
   return { documents, dynamic };

@@ -4,7 +4,16 @@ import { databaseTarget } from '../../src/db/data-source';
 
 describe('configuration from the environment', () => {
   it('has the documented defaults', () => {
-    expect(loadConfig({})).toMatchObject({ host: '127.0.0.1', port: 4000, databaseUrl: undefined, dataDir: './data', defaultCohort: true, runners: 1, backend: undefined, logLevel: 'info' });
+    expect(loadConfig({})).toMatchObject({
+      host: '127.0.0.1',
+      port: 4000,
+      databaseUrl: undefined,
+      dataDir: './data',
+      defaultCohort: true,
+      runners: 1,
+      backend: undefined,
+      logLevel: 'info',
+    });
   });
 
   it('names every bad value in one error', () => {
@@ -23,7 +32,15 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ NEPHRON_MUTATION_RATE: '10/s', NEPHRON_MUTATION_BURST: '5' }).mutationRate).toEqual({ perSecond: 10, burst: 5 });
     expect(loadConfig({ NEPHRON_MUTATION_RATE: '360 / hour' }).mutationRate).toEqual({ perSecond: 0.1, burst: 360 });
     expect(loadConfig({ NEPHRON_MUTATION_RATE: 'OFF' }).mutationRate).toBeNull();
-    for (const bad of [{ NEPHRON_MUTATION_RATE: '60' }, { NEPHRON_MUTATION_RATE: '0/min' }, { NEPHRON_MUTATION_RATE: '5/constructor' }, { NEPHRON_MUTATION_RATE: '-1/s' }, { NEPHRON_MUTATION_BURST: '0' }, { NEPHRON_MUTATION_BURST: '2.5' }, { NEPHRON_MUTATION_RATE: 'off', NEPHRON_MUTATION_BURST: '10' }]) {
+    for (const bad of [
+      { NEPHRON_MUTATION_RATE: '60' },
+      { NEPHRON_MUTATION_RATE: '0/min' },
+      { NEPHRON_MUTATION_RATE: '5/constructor' },
+      { NEPHRON_MUTATION_RATE: '-1/s' },
+      { NEPHRON_MUTATION_BURST: '0' },
+      { NEPHRON_MUTATION_BURST: '2.5' },
+      { NEPHRON_MUTATION_RATE: 'off', NEPHRON_MUTATION_BURST: '10' },
+    ]) {
       expect(() => loadConfig(bad), JSON.stringify(bad)).toThrow(new RegExp(Object.keys(bad).at(-1)!));
     }
   });

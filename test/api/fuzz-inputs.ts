@@ -26,6 +26,8 @@ export interface WsCase {
 /** encodeURIComponent for any string, lone surrogates included (their UTF-8 replacement bytes). */
 export const percentEncode = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
 
+// the hostile strings and the case tables below stay one a line, as written (prettier-ignore)
+// prettier-ignore
 const HOSTILE_STRINGS = ['\u0000', '\u0000\u0000query', '\ud800', '\udfff\ud800', '💥🧪', 'ﷺ', '\u202e', 'Ω≈ç√', '\\', '"', '\\u0000', '%00', '${}', '__proto__', 'constructor'];
 
 export class FuzzInputs {
@@ -41,11 +43,12 @@ export class FuzzInputs {
     for (const type of Object.values(schema.getTypeMap())) {
       if (type.name.startsWith('__')) continue;
       names.add(type.name);
-      if (isObjectType(type)) for (const f of Object.values(type.getFields())) {
-        names.add(f.name);
-        for (const a of f.args) names.add(a.name);
-        names.add(getNamedType(f.type).name);
-      }
+      if (isObjectType(type))
+        for (const f of Object.values(type.getFields())) {
+          names.add(f.name);
+          for (const a of f.args) names.add(a.name);
+          names.add(getNamedType(f.type).name);
+        }
     }
     this.names = [...names];
   }
@@ -59,6 +62,7 @@ export class FuzzInputs {
   }
 
   private hostileString(): string {
+    // prettier-ignore
     switch (this.rng.int(0, 3)) {
       case 0: return this.pick(HOSTILE_STRINGS);
       case 1: return 'x'.repeat(this.rng.int(1000, 200_000));
@@ -70,6 +74,7 @@ export class FuzzInputs {
   /** A malformed or hostile GraphQL document. */
   document(): { kind: string; query: string } {
     const n = this.names;
+    // prettier-ignore
     switch (this.rng.int(0, 7)) {
       case 0: {
         const tokens = ['{', '}', '(', ')', ':', '$', '...', '@', '!', '[', ']', '=', '"x"', '1', 'query', 'mutation', 'subscription', 'fragment', 'on', ...n];
@@ -112,14 +117,32 @@ export class FuzzInputs {
   badVariables(): { kind: string; query: string; variables: unknown } {
     const query = this.pick(this.real);
     const names = [...query.matchAll(/\$(\w+)\s*:/g)].map((m) => m[1]);
-    const wrong = () => this.pick<unknown>([this.hostileString(), -1, 2 ** 53, 1e308, 0.5, true, null, [], [[[]]], {}, { __proto__: { admin: true } }, 'NOT_AN_ENUM', '00000000-0000-0000-0000-00000000000g']);
-    const variables = this.chance(0.15) ? this.pick<unknown>(['string', 42, [1, 2], null]) : Object.fromEntries([...names, this.pick(this.names)].map((v) => [v, wrong()]));
+    const wrong = () =>
+      this.pick<unknown>([
+        this.hostileString(),
+        -1,
+        2 ** 53,
+        1e308,
+        0.5,
+        true,
+        null,
+        [],
+        [[[]]],
+        {},
+        { __proto__: { admin: true } },
+        'NOT_AN_ENUM',
+        '00000000-0000-0000-0000-00000000000g',
+      ]);
+    const variables = this.chance(0.15)
+      ? this.pick<unknown>(['string', 42, [1, 2], null])
+      : Object.fromEntries([...names, this.pick(this.names)].map((v) => [v, wrong()]));
     return { kind: 'bad variables', query, variables };
   }
 
   /** A raw HTTP request to /graphql that is malformed at the HTTP or JSON level. */
   http(): HttpCase {
     const json = 'application/json';
+    // prettier-ignore
     switch (this.rng.int(0, 7)) {
       case 0: return { kind: 'random bytes', method: 'POST', contentType: json, body: Array.from({ length: this.rng.int(0, 300) }, () => String.fromCharCode(this.rng.int(0, 255))).join('') };
       case 1: {
@@ -147,6 +170,7 @@ export class FuzzInputs {
     const init = JSON.stringify({ type: 'connection_init' });
     const sub = (id: unknown, payload: unknown) => JSON.stringify({ type: 'subscribe', id, payload });
     const live = 'subscription { runEvents { runId status } }';
+    // prettier-ignore
     switch (this.rng.int(0, 8)) {
       case 0: return { kind: 'malformed JSON', fresh: this.chance(0.5), messages: [this.pick(['{', '', 'null', '[]', '"x"', '{"type":', '\u0000', this.hostileString()])] };
       case 1: return { kind: 'unknown message type', fresh: this.chance(0.5), messages: [init, JSON.stringify({ type: this.pick(['start', 'stop', 'connection_terminate', 'data', 'ka', 'next', 'error', 'complete_all', '', 42]), id: '1', payload: {} })] };

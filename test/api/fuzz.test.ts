@@ -29,7 +29,9 @@ function problemsOf(body: unknown, text: string): string[] {
   const errors = (body as { errors?: unknown })?.errors;
   if (errors !== undefined) {
     if (!Array.isArray(errors) || !errors.length) problems.push('errors is not a non-empty array');
-    else for (const e of errors as { extensions?: { code?: unknown } }[]) if (typeof e?.extensions?.code !== 'string') problems.push(`an error without a code: ${JSON.stringify(e).slice(0, 200)}`);
+    else
+      for (const e of errors as { extensions?: { code?: unknown } }[])
+        if (typeof e?.extensions?.code !== 'string') problems.push(`an error without a code: ${JSON.stringify(e).slice(0, 200)}`);
   }
   return problems;
 }
@@ -58,13 +60,20 @@ describe.each(DB_KINDS)('fuzz of /graphql on %s', (kind) => {
 
     it(`answers 1,000 malformed inputs with coded JSON errors and no stack trace (seed ${SEED})`, async () => {
       const schema = await buildNephronSchema();
-      const inputs = new FuzzInputs(new Rng(SEED), schema, dashboardDocuments(schema).map((d) => d.query));
+      const inputs = new FuzzInputs(
+        new Rng(SEED),
+        schema,
+        dashboardDocuments(schema).map((d) => d.query),
+      );
       let n = 0;
       const slowest: { ms: number; what: string }[] = [];
 
       const http = async (c: HttpCase) => {
         n++;
-        let req = c.method === 'GET' ? t.http().get(`/graphql?${c.body}`).set('apollo-require-preflight', 'true') : t.http()[c.method === 'POST' ? 'post' : c.method === 'PUT' ? 'put' : 'delete']('/graphql');
+        let req =
+          c.method === 'GET'
+            ? t.http().get(`/graphql?${c.body}`).set('apollo-require-preflight', 'true')
+            : t.http()[c.method === 'POST' ? 'post' : c.method === 'PUT' ? 'put' : 'delete']('/graphql');
         req = req.set('authorization', `Bearer ${token}`);
         if (c.contentType !== undefined) req = req.set('content-type', c.contentType);
         if (c.accept !== undefined) req = req.set('accept', c.accept);
@@ -106,7 +115,8 @@ describe.each(DB_KINDS)('fuzz of /graphql on %s', (kind) => {
         ws.on('close', (code, reason) => {
           s.closed = true;
           // 4400 bad message, 4401 subscribe before init, 4403 refused, 4408 init timeout, 4409 duplicate id, 4429 second init
-          if (![1000, 1005, 4400, 4401, 4403, 4408, 4409, 4429].includes(code)) fail(n, 'ws close', String(reason), `closed with ${code} ${String(reason).slice(0, 200)}`);
+          if (![1000, 1005, 4400, 4401, 4403, 4408, 4409, 4429].includes(code))
+            fail(n, 'ws close', String(reason), `closed with ${code} ${String(reason).slice(0, 200)}`);
           if (/\n\s+at /.test(String(reason))) fail(n, 'ws close', String(reason), 'stack trace in the close reason');
         });
         await new Promise<void>((resolve, reject) => {
@@ -136,7 +146,9 @@ describe.each(DB_KINDS)('fuzz of /graphql on %s', (kind) => {
           s.ws.on('close', finish);
         });
         // the token goes into connection_init, as the CLI and the dashboard send it
-        for (const m of c.messages) if (!s.closed) s.ws.send(m.replace('{"type":"connection_init"}', JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+        for (const m of c.messages)
+          if (!s.closed)
+            s.ws.send(m.replace('{"type":"connection_init"}', JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
         if (!s.closed) s.ws.send(JSON.stringify({ type: 'ping', payload: { marker } }));
         await done;
       };
@@ -144,11 +156,14 @@ describe.each(DB_KINDS)('fuzz of /graphql on %s', (kind) => {
       (socket as { ws: WebSocket } | null)?.ws.close();
 
       expect(n).toBe(1000);
-      const slow = slowest.sort((a, b) => b.ms - a.ms).slice(0, 5).map((x) => `${Math.round(x.ms)} ms ${x.what}`);
+      const slow = slowest
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 5)
+        .map((x) => `${Math.round(x.ms)} ms ${x.what}`);
       expect(failures, `${failures.slice(0, 10).join('\n')}\nslowest HTTP cases:\n${slow.join('\n')}`).toEqual([]);
 
       // still serving, and nothing changed
-      expect((await t.ok(SNAPSHOT, undefined, token))).toEqual(before);
+      expect(await t.ok(SNAPSHOT, undefined, token)).toEqual(before);
       const ws = await t.ws(token);
       const sub = ws.subscribe('query { runs { totalCount } }');
       expect(await sub.waitForNext()).toEqual({ runs: { totalCount: (before as { runs: { totalCount: number } }).runs.totalCount } });

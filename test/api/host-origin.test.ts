@@ -9,7 +9,21 @@ const passes = (origin: string | undefined, host: string, policy = NONE) => orig
 
 describe('Host', () => {
   it('trusts loopback names and addresses, with or without a port, in any case and with a trailing dot', () => {
-    for (const host of ['localhost', 'localhost:4000', 'LOCALHOST:4000', 'localhost.:4000', '127.0.0.1', '127.0.0.1:4000', '127.0.0.1.:4000', '127.8.9.10:1', '127.1:4000', '[::1]', '[::1]:4000', '[0:0:0:0:0:0:0:1]:4000', '[::ffff:127.0.0.1]:4000']) {
+    for (const host of [
+      'localhost',
+      'localhost:4000',
+      'LOCALHOST:4000',
+      'localhost.:4000',
+      '127.0.0.1',
+      '127.0.0.1:4000',
+      '127.0.0.1.:4000',
+      '127.8.9.10:1',
+      '127.1:4000',
+      '[::1]',
+      '[::1]:4000',
+      '[0:0:0:0:0:0:0:1]:4000',
+      '[::ffff:127.0.0.1]:4000',
+    ]) {
       expect(trusted(host), host).toBe(true);
     }
   });
@@ -98,7 +112,10 @@ describe('NEPHRON_ALLOWED_HOSTS and NEPHRON_ALLOWED_ORIGINS', () => {
   it('name every bad entry', () => {
     let error: ConfigError | undefined;
     try {
-      loadConfig({ NEPHRON_ALLOWED_HOSTS: 'ok.lab, lab:4000, http://lab, a b', NEPHRON_ALLOWED_ORIGINS: 'null, *, lab.example.org, ftp://lab, http://lab/app, http://ok.lab' });
+      loadConfig({
+        NEPHRON_ALLOWED_HOSTS: 'ok.lab, lab:4000, http://lab, a b',
+        NEPHRON_ALLOWED_ORIGINS: 'null, *, lab.example.org, ftp://lab, http://lab/app, http://ok.lab',
+      });
     } catch (e) {
       error = e as ConfigError;
     }

@@ -36,11 +36,18 @@ describe.each(DB_KINDS)('GraphQL over HTTP on %s', (kind) => {
       expect(json.status).toBe(200);
       expect(json.headers['content-type']).toMatch(/^application\/json/);
       expect(json.body).toEqual({ data: { runs: { totalCount: 0 } } });
-      const gql = await post().set('content-type', 'application/json; charset=utf-8').set('accept', 'application/graphql-response+json').send({ query: '{ runs { totalCount } }' });
+      const gql = await post()
+        .set('content-type', 'application/json; charset=utf-8')
+        .set('accept', 'application/graphql-response+json')
+        .send({ query: '{ runs { totalCount } }' });
       expect(gql.status).toBe(200);
       expect(gql.headers['content-type']).toMatch(/^application\/graphql-response\+json/);
       // with graphql-response+json, a document that does not validate is a 4xx (the spec's rule), with the code
-      expectJsonError(await post().set('content-type', 'application/json').set('accept', 'application/graphql-response+json').send({ query: '{ nope }' }), 400, 'BAD_USER_INPUT');
+      expectJsonError(
+        await post().set('content-type', 'application/json').set('accept', 'application/graphql-response+json').send({ query: '{ nope }' }),
+        400,
+        'BAD_USER_INPUT',
+      );
     });
 
     it('allows GET for queries only: a mutation over GET is 405 with Allow: POST, and nothing changes', async () => {
@@ -77,7 +84,9 @@ describe.each(DB_KINDS)('GraphQL over HTTP on %s', (kind) => {
     });
 
     it('answers a body over 2mb with 413 and a JSON error', async () => {
-      const res = await post().set('content-type', 'application/json').send(JSON.stringify({ query: '{ runs { totalCount } }', variables: { pad: 'x'.repeat(2.1 * 1024 * 1024) } }));
+      const res = await post()
+        .set('content-type', 'application/json')
+        .send(JSON.stringify({ query: '{ runs { totalCount } }', variables: { pad: 'x'.repeat(2.1 * 1024 * 1024) } }));
       expectJsonError(res, 413, 'BAD_REQUEST', /larger than the limit \(2097152 bytes\)/);
     });
 
@@ -85,18 +94,32 @@ describe.each(DB_KINDS)('GraphQL over HTTP on %s', (kind) => {
       expectJsonError(await post().set('content-type', 'application/json').send({}), 400, 'BAD_REQUEST');
       expectJsonError(await post().set('content-type', 'application/json').send({ variables: {} }), 400, 'BAD_REQUEST');
       expectJsonError(await post().set('content-type', 'application/json').send({ query: 42 }), 400, 'BAD_REQUEST');
-      expectJsonError(await post().set('content-type', 'application/json').send([{ query: '{ runs { totalCount } }' }]), 400, 'BAD_REQUEST', /batching/);
+      expectJsonError(
+        await post()
+          .set('content-type', 'application/json')
+          .send([{ query: '{ runs { totalCount } }' }]),
+        400,
+        'BAD_REQUEST',
+        /batching/,
+      );
       expectJsonError(await post().set('content-type', 'application/json').send({ query: '{ runs {' }), 400, 'GRAPHQL_PARSE_FAILED');
     });
 
     it('caps documents at 20,000 tokens', async () => {
-      const res = await post().set('content-type', 'application/json').send({ query: `{ ${'__typename '.repeat(25_000)}}` });
+      const res = await post()
+        .set('content-type', 'application/json')
+        .send({ query: `{ ${'__typename '.repeat(25_000)}}` });
       expectJsonError(res, 400, 'GRAPHQL_PARSE_FAILED', /more tha.? 20000 tokens/);
     });
 
     it('refuses documents nested too deeply to parse safely, on HTTP and over graphql-ws', async () => {
       const deep = `{ run(id: "x") ${'{ pretrainRun '.repeat(2000)}{ id }${' }'.repeat(2000)} }`;
-      expectJsonError(await post().set('content-type', 'application/json').send({ query: deep }), 400, 'BAD_USER_INPUT', /nests brackets 2002 deep; at most 30 are read/);
+      expectJsonError(
+        await post().set('content-type', 'application/json').send({ query: deep }),
+        400,
+        'BAD_USER_INPUT',
+        /nests brackets 2002 deep; at most 30 are read/,
+      );
       const ws = await t.ws();
       const [error] = (await ws.subscribe(deep).waitForError()) as { extensions: Record<string, unknown> }[];
       expect(error.extensions).toEqual({ code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_DEEP', value: 2002, limit: 30 });
@@ -133,7 +156,15 @@ describe('query timeout (NEPHRON_REQUEST_TIMEOUT_MS)', () => {
     cohortId = (await seedCohort(t.server.services, 'timeout', 8)).id;
     // 2 contrasts × 8 N × 12 seeds = 192 fine-tuning runs (mutations are not timed)
     await t.ok(`mutation($input: SweepInput!) { startSweep(input: $input) { total } }`, {
-      input: { name: 'heavy', cohortId, contrasts: ['DIXON', 'T1_MAP'], nLabeled: [1, 2, 3, 4, 5, 6, 7, 8], initializations: ['RANDOM'], seeds: Array.from({ length: 12 }, (_, i) => i), preset: 'SMOKE' },
+      input: {
+        name: 'heavy',
+        cohortId,
+        contrasts: ['DIXON', 'T1_MAP'],
+        nLabeled: [1, 2, 3, 4, 5, 6, 7, 8],
+        initializations: ['RANDOM'],
+        seeds: Array.from({ length: 12 }, (_, i) => i),
+        preset: 'SMOKE',
+      },
     });
   });
   afterAll(() => t?.stop());
@@ -153,7 +184,9 @@ describe('query timeout (NEPHRON_REQUEST_TIMEOUT_MS)', () => {
   it('gives queries over graphql-ws the same deadline: one TIMEOUT error, and the socket stays usable', async () => {
     const ws = await t.ws();
     try {
-      const heavy = ws.subscribe(`query { runs(first: 200) { edges { node { id config cohort { name subjects { totalCount } } sweep { name runs { id config } } } } } }`);
+      const heavy = ws.subscribe(
+        `query { runs(first: 200) { edges { node { id config cohort { name subjects { totalCount } } sweep { name runs { id config } } } } } }`,
+      );
       const error = (await heavy.waitForError()) as { message: string; extensions: Record<string, unknown> };
       expect(error.message).toMatch(/did not finish within 5 ms \(NEPHRON_REQUEST_TIMEOUT_MS\)/);
       expect(error.extensions).toEqual({ code: 'TIMEOUT', timeoutMs: 5 });

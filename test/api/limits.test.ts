@@ -23,7 +23,8 @@ describe('operation limits: measuring', () => {
   });
 
   it('multiplies a connection by first (50 when omitted), from literals and variables', () => {
-    const page = (first: string) => operationComplexity(schema, parse(`query($n: Int) { runs(first: ${first}) { edges { node { id status } } } }`), undefined, { n: 7 });
+    const page = (first: string) =>
+      operationComplexity(schema, parse(`query($n: Int) { runs(first: ${first}) { edges { node { id status } } } }`), undefined, { n: 7 });
     // runs: ROOT + 1 + first × (edges 1 + node 1 + id 1 + status 1)
     expect(page('10')).toBe(ROOT + 1 + 10 * 4);
     expect(page('$n')).toBe(ROOT + 1 + 7 * 4);
@@ -67,7 +68,10 @@ describe('operation limits: measuring', () => {
     expect(dynamic).toEqual(['report-data.ts: query(${vars}) { ${body} }']);
     for (const d of [...dashboard, ...cli]) {
       const doc = parse(d.query);
-      expect(validate(schema, doc).map((e) => e.message), d.source).toEqual([]);
+      expect(
+        validate(schema, doc).map((e) => e.message),
+        d.source,
+      ).toEqual([]);
       const complexity = operationComplexity(schema, doc, undefined, d.variables);
       expect(complexity, `${d.source}: variables do not fit`).toBeTypeOf('number');
       expect(checkOperationLimits(schema, doc, undefined, d.variables, defaults), `${d.source}\n${d.query}`).toBeUndefined();
@@ -87,14 +91,20 @@ describe.each(DB_KINDS)('operation limits on %s', (kind) => {
       const deep = await t.gql('{ runs { edges { node { id } } } }');
       expect(deep.status).toBe(400);
       expect(deep.data).toBeUndefined();
-      expect(deep.errors?.[0]).toMatchObject({ message: expect.stringMatching(/nested 4 levels deep; the limit is 3/), extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_DEEP', value: 4, limit: 3 } });
+      expect(deep.errors?.[0]).toMatchObject({
+        message: expect.stringMatching(/nested 4 levels deep; the limit is 3/),
+        extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_DEEP', value: 4, limit: 3 },
+      });
 
       const q = 'query($first: Int) { runs(first: $first) { totalCount } }';
       // ROOT + 1 + first
       expect((await t.ok(q, { first: 199 })).runs.totalCount).toBe(0);
       const costly = await t.gql(q, { first: 200 });
       expect(costly.status).toBe(400);
-      expect(costly.errors?.[0]).toMatchObject({ message: expect.stringMatching(/estimated cost is 301; the limit is 300/), extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX', value: 301, limit: 300 } });
+      expect(costly.errors?.[0]).toMatchObject({
+        message: expect.stringMatching(/estimated cost is 301; the limit is 300/),
+        extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX', value: 301, limit: 300 },
+      });
     });
 
     it('refuses a mutation over a limit without running it', async () => {
@@ -112,11 +122,17 @@ describe.each(DB_KINDS)('operation limits on %s', (kind) => {
       const aliases = Array.from({ length: 200 }, (_, i) => `a${i}: runId`).join(' ');
       const wide = ws.subscribe(`subscription { runEvents { ${aliases} } }`);
       await expect(wide.waitForError()).resolves.toEqual([
-        expect.objectContaining({ message: expect.stringMatching(/estimated cost is 301; the limit is 300/), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' }) }),
+        expect.objectContaining({
+          message: expect.stringMatching(/estimated cost is 301; the limit is 300/),
+          extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' }),
+        }),
       ]);
       const deep = ws.subscribe('query { runs { edges { node { id } } } }');
       await expect(deep.waitForError()).resolves.toEqual([
-        expect.objectContaining({ message: expect.stringMatching(/nested 4 levels deep; the limit is 3/), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_DEEP' }) }),
+        expect.objectContaining({
+          message: expect.stringMatching(/nested 4 levels deep; the limit is 3/),
+          extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_DEEP' }),
+        }),
       ]);
       const costly = ws.subscribe('query { runs(first: 200) { totalCount } }');
       const [error] = (await costly.waitForError()) as { extensions: Record<string, unknown> }[];

@@ -28,7 +28,8 @@ async function startWatched(kind: 'pglite' | 'postgres', env: Record<string, str
   const t = await startTestServer(kind, env, { server: { log } });
   const port = new URL(t.url).port;
   const refusals = () => warnings.filter((w) => /^refused a request/.test(w.msg));
-  const written = async () => (await t.server.dataSource.query(`SELECT (SELECT count(*) FROM cohort)::int AS cohorts, (SELECT count(*) FROM api_token)::int AS tokens`))[0];
+  const written = async () =>
+    (await t.server.dataSource.query(`SELECT (SELECT count(*) FROM cohort)::int AS cohorts, (SELECT count(*) FROM api_token)::int AS tokens`))[0];
   return { t, port, warnings, refusals, written };
 }
 
@@ -152,7 +153,10 @@ describe('NEPHRON_ALLOWED_HOSTS and NEPHRON_ALLOWED_ORIGINS (PGlite)', () => {
     expect(r.body).toEqual({ data: { viewer: { role: 'ADMIN' } } });
     expect(r.headers['access-control-allow-origin']).toBe(DASH);
     expect(r.headers.vary).toMatch(/origin/i);
-    const preflight = await s.t.http().options('/graphql').set({ origin: DASH, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' });
+    const preflight = await s.t
+      .http()
+      .options('/graphql')
+      .set({ origin: DASH, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' });
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-headers']).toMatch(/authorization, content-type/);
     const ws = await s.t.ws(undefined, { origin: DASH });

@@ -44,7 +44,7 @@ describe.each(DB_KINDS)('token revocation on %s', (kind) => {
       await expect(t.ws()).rejects.toThrow(/4403/);
     });
 
-    it('closes a revoked token\'s subscriptions with 4401 and leaves other tokens\' open', async () => {
+    it("closes a revoked token's subscriptions with 4401 and leaves other tokens' open", async () => {
       const viewer = await t.server.services.tokens.create(Role.VIEWER, 'viewer');
       const other = await t.server.services.tokens.create(Role.VIEWER, 'other');
       const mine = await t.ws(viewer.token);
@@ -60,7 +60,15 @@ describe.each(DB_KINDS)('token revocation on %s', (kind) => {
       expect((await t.gql(`{ runs { totalCount } }`, {}, viewer.token)).errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
 
       // the other token's subscription still delivers
-      await t.pubsub.publish(topics.allRuns, { runId: '00000000-0000-4000-8000-000000000000', status: 'RUNNING', phase: 'queue', epoch: 0, epochs: 1, metrics: [], at: new Date() });
+      await t.pubsub.publish(topics.allRuns, {
+        runId: '00000000-0000-4000-8000-000000000000',
+        status: 'RUNNING',
+        phase: 'queue',
+        epoch: 0,
+        epochs: 1,
+        metrics: [],
+        at: new Date(),
+      });
       expect((await theirSub.waitForNext()).runEvents.runId).toBe('00000000-0000-4000-8000-000000000000');
       expect(theirSub.errors).toEqual([]);
     });

@@ -15,8 +15,24 @@ describe('schema.graphql', () => {
   it("has every query, mutation and subscription of api.md, with api.md's arguments", () => {
     const schema = parseSdl(fs.readFileSync(path.join(root, 'schema.graphql'), 'utf8'));
     const contract: Record<'Query' | 'Mutation' | 'Subscription', Record<string, string[]>> = {
-      Query: { cohorts: [], cohort: ['id'], runs: ['filter', 'first', 'after'], run: ['id'], sweeps: [], sweep: ['id'], labelEfficiency: ['sweepId', 'referenceN'], blandAltman: ['runId', 'kidney'] },
-      Mutation: { createSyntheticCohort: ['input'], importCohort: ['input'], startPretraining: ['input'], startFineTuning: ['input'], startSweep: ['input'], cancelRun: ['id'] },
+      Query: {
+        cohorts: [],
+        cohort: ['id'],
+        runs: ['filter', 'first', 'after'],
+        run: ['id'],
+        sweeps: [],
+        sweep: ['id'],
+        labelEfficiency: ['sweepId', 'referenceN'],
+        blandAltman: ['runId', 'kidney'],
+      },
+      Mutation: {
+        createSyntheticCohort: ['input'],
+        importCohort: ['input'],
+        startPretraining: ['input'],
+        startFineTuning: ['input'],
+        startSweep: ['input'],
+        cancelRun: ['id'],
+      },
       Subscription: { runProgress: ['runId'], runEvents: ['sweepId', 'cohortId'] },
     };
     for (const [typeName, fields] of Object.entries(contract)) {
@@ -28,7 +44,29 @@ describe('schema.graphql', () => {
       }
     }
     const run = schema.getType('Run') as import('graphql').GraphQLObjectType;
-    for (const f of ['id', 'kind', 'status', 'cohort', 'contrast', 'initialization', 'pretrainRun', 'nLabeled', 'seed', 'preset', 'config', 'sweep', 'epoch', 'epochs', 'device', 'error', 'queuedAt', 'startedAt', 'finishedAt', 'metrics', 'evaluation']) {
+    for (const f of [
+      'id',
+      'kind',
+      'status',
+      'cohort',
+      'contrast',
+      'initialization',
+      'pretrainRun',
+      'nLabeled',
+      'seed',
+      'preset',
+      'config',
+      'sweep',
+      'epoch',
+      'epochs',
+      'device',
+      'error',
+      'queuedAt',
+      'startedAt',
+      'finishedAt',
+      'metrics',
+      'evaluation',
+    ]) {
       expect(run.getFields()[f], `Run.${f}`).toBeDefined();
     }
   });

@@ -37,7 +37,11 @@ describe.each(DB_KINDS)('segmenting a scan with a trained run on %s', (kind) => 
     let scan: Buffer;
 
     beforeAll(async () => {
-      t = await startTestServer(kind, { NEPHRON_RUNNERS: '1', NEPHRON_SEGMENT_MAX_MB: '1', NEPHRON_IMPORT_ROOT: importRoot, NEPHRON_MUTATION_RATE: '40/h' }, { runners: { pollMs: 200 }, server: { clock: () => 0 } });
+      t = await startTestServer(
+        kind,
+        { NEPHRON_RUNNERS: '1', NEPHRON_SEGMENT_MAX_MB: '1', NEPHRON_IMPORT_ROOT: importRoot, NEPHRON_MUTATION_RATE: '40/h' },
+        { runners: { pollMs: 200 }, server: { clock: () => 0 } },
+      );
       operator = (await t.server.services.tokens.create(Role.OPERATOR, 'operator')).token;
       viewer = (await t.server.services.tokens.create(Role.VIEWER, 'viewer')).token;
       ({ runId } = await trainSmokeRun(t, operator));
@@ -58,8 +62,16 @@ describe.each(DB_KINDS)('segmenting a scan with a trained run on %s', (kind) => 
     });
 
     const post = (body: Buffer | Uint8Array, token = operator, id = runId) =>
-      t.http().post(`/api/runs/${id}/segment?name=scan.nii.gz`).set('authorization', `Bearer ${token}`).set('content-type', 'application/octet-stream').send(Buffer.from(body)).buffer(true).parse(binary);
-    const counts = async () => (await t.server.dataSource.query(`SELECT (SELECT count(*)::int FROM segmentation) AS segmentations, (SELECT count(*)::int FROM blob) AS blobs`))[0];
+      t
+        .http()
+        .post(`/api/runs/${id}/segment?name=scan.nii.gz`)
+        .set('authorization', `Bearer ${token}`)
+        .set('content-type', 'application/octet-stream')
+        .send(Buffer.from(body))
+        .buffer(true)
+        .parse(binary);
+    const counts = async () =>
+      (await t.server.dataSource.query(`SELECT (SELECT count(*)::int FROM segmentation) AS segmentations, (SELECT count(*)::int FROM blob) AS blobs`))[0];
 
     it("answers the mask of an exported TEST series: the evaluation's shape, affine, labels and volumes", async () => {
       const before = await counts();
@@ -71,7 +83,10 @@ describe.each(DB_KINDS)('segmenting a scan with a trained run on %s', (kind) => 
       expect([mask.width, mask.height, mask.slices]).toEqual([testSeries.width, testSeries.height, testSeries.slices]);
       expect(mask.affine).toEqual(image.affine);
       expect(mask.spacingMm).toEqual(image.spacingMm);
-      const [{ predictionBlobKey }] = await t.server.dataSource.query(`SELECT "predictionBlobKey" FROM subject_score WHERE "runId" = $1 AND "subjectId" = $2`, [runId, testSeries.subjectId]);
+      const [{ predictionBlobKey }] = await t.server.dataSource.query(`SELECT "predictionBlobKey" FROM subject_score WHERE "runId" = $1 AND "subjectId" = $2`, [
+        runId,
+        testSeries.subjectId,
+      ]);
       const evaluated = decodeMask(await t.server.services.blobs.get(predictionBlobKey)).mask;
       expect(Buffer.from(mask.mask).equals(Buffer.from(evaluated))).toBe(true);
       const right = Number(res.headers['x-nephron-volume-right-ml']);
@@ -125,13 +140,20 @@ describe.each(DB_KINDS)('segmenting a scan with a trained run on %s', (kind) => 
       const big = gzipSync(Buffer.alloc(1.5 * 2 ** 20, 1), { level: 0 });
       const declared = await post(big);
       expect(declared.status).toBe(413);
-      expect(JSON.parse(declared.body.toString('utf8')).error).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/over the limit of 1 MiB \(NEPHRON_SEGMENT_MAX_MB\)/) });
+      expect(JSON.parse(declared.body.toString('utf8')).error).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        message: expect.stringMatching(/over the limit of 1 MiB \(NEPHRON_SEGMENT_MAX_MB\)/),
+      });
       const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = http.request(`${t.url.replace('/graphql', '')}/api/runs/${runId}/segment`, { method: 'POST', headers: { authorization: `Bearer ${operator}` } }, (res) => {
-          let text = '';
-          res.on('data', (c) => (text += c));
-          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
-        });
+        const req = http.request(
+          `${t.url.replace('/graphql', '')}/api/runs/${runId}/segment`,
+          { method: 'POST', headers: { authorization: `Bearer ${operator}` } },
+          (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+          },
+        );
         req.on('error', reject);
         for (let i = 0; i < 24; i++) req.write(big.subarray(0, 2 ** 16)); // 1.5 MiB without a Content-Length
         req.end();
@@ -170,7 +192,15 @@ describe.each(DB_KINDS)('segmenting a scan with a trained run on %s', (kind) => 
       const unknown = await post(scan, operator, '00000000-0000-4000-8000-000000000000');
       expect([unknown.status, JSON.parse(unknown.body.toString()).error.code]).toEqual([404, 'NOT_FOUND']);
       const { run } = await t.ok(`query($id: ID!) { run(id: $id) { cohort { id } } }`, { id: runId }, operator);
-      const input = { cohortId: run.cohort.id, contrast: 'DIXON', preset: 'SMOKE', seed: 9, initialization: 'RANDOM', nLabeled: 2, overrides: { finetune: { lr: 0.002 } } };
+      const input = {
+        cohortId: run.cohort.id,
+        contrast: 'DIXON',
+        preset: 'SMOKE',
+        seed: 9,
+        initialization: 'RANDOM',
+        nLabeled: 2,
+        overrides: { finetune: { lr: 0.002 } },
+      };
       const other = (await t.ok(`mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id } }`, { i: input }, operator)).startFineTuning.id;
       await t.ok(`mutation($id: ID!) { cancelRun(id: $id) { id } }`, { id: other }, operator);
       const res = await post(scan, operator, other);
@@ -204,27 +234,59 @@ describe.each(DB_KINDS)('segmenting a scan with a trained run on %s', (kind) => 
       expect(first.volumesMl.right).toBeCloseTo(stored.volumeMl.right, 6);
       expect(first.volumesMl.left).toBeCloseTo(stored.volumeMl.left, 6);
       const again = (await t.ok(mutation, { r: runId, s: testSeries.id }, operator)).segmentSeries;
-      const { cohort } = await t.ok(`query($id: ID!) { cohort(id: $id) { subjects(split: TEST) { edges { node { series { id predictions { id run { id } volumesMl { right } } } } } } } }`,
-        { id: (await t.ok(`query($id: ID!) { run(id: $id) { cohort { id } } }`, { id: runId }, operator)).run.cohort.id }, operator);
+      const { cohort } = await t.ok(
+        `query($id: ID!) { cohort(id: $id) { subjects(split: TEST) { edges { node { series { id predictions { id run { id } volumesMl { right } } } } } } } }`,
+        { id: (await t.ok(`query($id: ID!) { run(id: $id) { cohort { id } } }`, { id: runId }, operator)).run.cohort.id },
+        operator,
+      );
       const series = cohort.subjects.edges.flatMap((e: any) => e.node.series).find((s: any) => s.id === testSeries.id);
       expect(series.predictions.map((p: any) => p.id)).toEqual([again.id]);
       expect(series.predictions[0].run.id).toBe(runId);
       const file = await t.http().get(again.maskUrl).set('authorization', `Bearer ${viewer}`).buffer(true).parse(binary);
-      const [{ predictionBlobKey }] = await t.server.dataSource.query(`SELECT "predictionBlobKey" FROM subject_score WHERE "runId" = $1 AND "subjectId" = $2`, [runId, testSeries.subjectId]);
-      expect(Buffer.from((await readNiftiMask(new Uint8Array(file.body), 'm.nii.gz')).mask).equals(Buffer.from(decodeMask(await t.server.services.blobs.get(predictionBlobKey)).mask))).toBe(true);
+      const [{ predictionBlobKey }] = await t.server.dataSource.query(`SELECT "predictionBlobKey" FROM subject_score WHERE "runId" = $1 AND "subjectId" = $2`, [
+        runId,
+        testSeries.subjectId,
+      ]);
+      expect(
+        Buffer.from((await readNiftiMask(new Uint8Array(file.body), 'm.nii.gz')).mask).equals(
+          Buffer.from(decodeMask(await t.server.services.blobs.get(predictionBlobKey)).mask),
+        ),
+      ).toBe(true);
 
       // the use case: subjects imported without masks (an nnU-Net dataset's imagesTs) get a prediction and its volumes;
       // the run's own cohort exported and imported back without labelsTs gives the evaluated subject's voxels again
       const cohortId = (await t.ok(`query($id: ID!) { run(id: $id) { cohort { id } } }`, { id: runId }, operator)).run.cohort.id;
-      expect((await runCli(t.url, ['cohort', 'export', cohortId, '--format', 'nnunet', '--contrast', 'DIXON', '--out', path.join(importRoot, 'ds'), '--token', operator])).code).toBe(0);
+      expect(
+        (
+          await runCli(t.url, [
+            'cohort',
+            'export',
+            cohortId,
+            '--format',
+            'nnunet',
+            '--contrast',
+            'DIXON',
+            '--out',
+            path.join(importRoot, 'ds'),
+            '--token',
+            operator,
+          ])
+        ).code,
+      ).toBe(0);
       fs.rmSync(path.join(importRoot, 'ds', 'labelsTs'), { recursive: true });
-      const imported = (await t.ok(`mutation($i: ImportCohortInput!) { importCohort(input: $i) { subjects(split: TEST) { edges { node { code series { id hasMask kidneyVolumesMl { right } } } } } } }`,
-        { i: { name: 'unlabelled', path: 'ds' } }, operator)).importCohort;
+      const imported = (
+        await t.ok(
+          `mutation($i: ImportCohortInput!) { importCohort(input: $i) { subjects(split: TEST) { edges { node { code series { id hasMask kidneyVolumesMl { right } } } } } } }`,
+          { i: { name: 'unlabelled', path: 'ds' } },
+          operator,
+        )
+      ).importCohort;
       const twin = imported.subjects.edges.map((e: any) => e.node).find((n: any) => n.code === testSeries.code);
       expect([twin.series[0].hasMask, twin.series[0].kidneyVolumesMl]).toEqual([false, null]);
       const predicted = (await t.ok(mutation, { r: runId, s: twin.series[0].id }, operator)).segmentSeries;
       // the same labels; the spacing came back through NIfTI's float32 pixdim, hence agreement to float32 precision
-      for (const k of ['right', 'left'] as const) expect(Math.abs(predicted.volumesMl[k] - stored.volumeMl[k])).toBeLessThanOrEqual(1e-6 * Math.max(1, stored.volumeMl[k]));
+      for (const k of ['right', 'left'] as const)
+        expect(Math.abs(predicted.volumesMl[k] - stored.volumeMl[k])).toBeLessThanOrEqual(1e-6 * Math.max(1, stored.volumeMl[k]));
 
       const viewerTry = await t.gql(mutation, { r: runId, s: testSeries.id }, viewer);
       expect(viewerTry.errors?.[0].extensions.code).toBe('FORBIDDEN');

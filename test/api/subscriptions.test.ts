@@ -22,7 +22,9 @@ describe.each(DB_KINDS)('subscriptions on %s', (kind) => {
     it('runProgress delivers the status change a cancelRun mutation publishes', async () => {
       const runId = await startRun();
       const ws = await t.ws();
-      const sub = ws.subscribe(`subscription($id: ID!) { runProgress(runId: $id) { runId status phase epoch epochs metrics { name value } at } }`, { id: runId });
+      const sub = ws.subscribe(`subscription($id: ID!) { runProgress(runId: $id) { runId status phase epoch epochs metrics { name value } at } }`, {
+        id: runId,
+      });
       await t.pubsub.waitForSubscribers(topics.run(runId));
       await t.ok(`mutation($id: ID!) { cancelRun(id: $id) { id } }`, { id: runId });
       const event = await sub.waitForNext();

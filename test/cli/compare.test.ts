@@ -16,7 +16,9 @@ const run = (id: string, seed: number, lr: number, losses: number[]) => ({
   epoch: losses.length,
   epochs: losses.length,
   config: { image: { size: 32 }, finetune: { lr, alpha: [0.5, 0.7, 0.7] } },
-  metrics: [{ name: 'val_loss', last: losses.at(-1)!, min: Math.min(...losses), max: Math.max(...losses), points: losses.map((value, i) => ({ epoch: i + 1, value })) }],
+  metrics: [
+    { name: 'val_loss', last: losses.at(-1)!, min: Math.min(...losses), max: Math.max(...losses), points: losses.map((value, i) => ({ epoch: i + 1, value })) },
+  ],
   evaluation: { meanDice: { right: 0.9, left: 0.8 } },
 });
 
@@ -39,7 +41,14 @@ describe('run comparison', () => {
   it('draws curves on a scale shared by the runs', () => {
     expect(sparkline([0, 0.5, 1], 0, 1)).toBe('▁▅█');
     expect(sparkline([0.5], 0, 2)).toBe('▃'); // the same value sits lower on a wider shared scale
-    expect(sparkline(Array.from({ length: 100 }, (_, i) => i), 0, 99, 10)).toHaveLength(10);
+    expect(
+      sparkline(
+        Array.from({ length: 100 }, (_, i) => i),
+        0,
+        99,
+        10,
+      ),
+    ).toHaveLength(10);
   });
 
   it('prints the runs, a curve per run and metric, and the differing config keys', () => {
@@ -55,7 +64,12 @@ describe('run comparison', () => {
 
   it('refuses fewer than two runs and a sweep id together with --runs', async () => {
     const out: string[] = [];
-    const io = { out: { write: (s: string) => out.push(s) }, err: { write: (s: string) => out.push(s) }, isTTY: false, env: { NEPHRON_URL: 'http://127.0.0.1:9/graphql' } } as any;
+    const io = {
+      out: { write: (s: string) => out.push(s) },
+      err: { write: (s: string) => out.push(s) },
+      isTTY: false,
+      env: { NEPHRON_URL: 'http://127.0.0.1:9/graphql' },
+    } as any;
     expect(await runCommand(['report', '--runs', 'only-one'], io)).toBe(2);
     expect(out.join('')).toMatch(/--runs needs two or more run ids/);
     expect(await runCommand(['report', 'sweep-id', '--runs', 'a,b'], io)).toBe(2);

@@ -23,8 +23,16 @@ class Buffered extends Writable {
   }
 }
 
-export function runCli(url: string, args: string[], options: { tty?: boolean; env?: Record<string, string>; onOut?: (all: string) => void } = {}): Promise<CliResult> {
+export function runCli(
+  url: string,
+  args: string[],
+  options: { tty?: boolean; env?: Record<string, string>; onOut?: (all: string) => void } = {},
+): Promise<CliResult> {
   const out = new Buffered((_, all) => options.onOut?.(all));
   const err = new Buffered();
-  return main(args, { out, err, isTTY: options.tty ?? false, env: { NEPHRON_URL: url, ...options.env } }).then((code) => ({ code, out: out.text, err: err.text }));
+  return main(args, { out, err, isTTY: options.tty ?? false, env: { NEPHRON_URL: url, ...options.env } }).then((code) => ({
+    code,
+    out: out.text,
+    err: err.text,
+  }));
 }

@@ -67,7 +67,25 @@ describe('nephron CLI with a runner (pglite, SMOKE)', () => {
     let idSeen!: (id: string) => void;
     const id = new Promise<string>((resolve) => (idSeen = resolve));
     const started = cli(
-      ['sweep', 'start', '--cohort', cohortId, '--contrasts', 'DIXON,T1_MAP', '--n', '2,4', '--init', 'RANDOM,CLC', '--seeds', '1,2', '--preset', 'SMOKE', '--name', 'cli smoke', '--watch'],
+      [
+        'sweep',
+        'start',
+        '--cohort',
+        cohortId,
+        '--contrasts',
+        'DIXON,T1_MAP',
+        '--n',
+        '2,4',
+        '--init',
+        'RANDOM,CLC',
+        '--seeds',
+        '1,2',
+        '--preset',
+        'SMOKE',
+        '--name',
+        'cli smoke',
+        '--watch',
+      ],
       { onOut: (all) => /^[0-9a-f-]{36}\n/.test(all) && idSeen(all.slice(0, 36)) },
     );
     sweepId = await id;
@@ -107,7 +125,12 @@ describe('nephron CLI with a runner (pglite, SMOKE)', () => {
       // each Dice cell: the mean, ∗ where starred, then its 95% CI as [lo, hi]
       const cells = [...line!.matchAll(/(\d\.\d{3}∗?) \[(\d\.\d{3}), (\d\.\d{3})\]/g)];
       expect(cells).toHaveLength(4);
-      for (const [i, init, kidney] of [[0, 'random', 'right'], [1, 'random', 'left'], [2, 'clc', 'right'], [3, 'clc', 'left']] as const) {
+      for (const [i, init, kidney] of [
+        [0, 'random', 'right'],
+        [1, 'random', 'left'],
+        [2, 'clc', 'right'],
+        [3, 'clc', 'left'],
+      ] as const) {
         const other = init === 'random' ? 'clc' : 'random';
         const p = row.pValue?.[kidney];
         const significant = p === null || p === undefined ? row.significant : p <= 0.05;
@@ -116,16 +139,34 @@ describe('nephron CLI with a runner (pglite, SMOKE)', () => {
         expect([cells[i][2], cells[i][3]]).toEqual(row.ci95[init][kidney].map((v: number) => v.toFixed(3)));
       }
     }
-    for (const red of labelEfficiency.reductions) expect(table.out).toMatch(new RegExp(`^${red.contrast}\\s+4\\s+\\S+\\s+${red.matchingN === null ? 'not reached' : red.matchingN.toFixed(1)}\\s`, 'm'));
+    for (const red of labelEfficiency.reductions)
+      expect(table.out).toMatch(new RegExp(`^${red.contrast}\\s+4\\s+\\S+\\s+${red.matchingN === null ? 'not reached' : red.matchingN.toFixed(1)}\\s`, 'm'));
     expect(table.out).toMatch(/^Baselines$/m);
     expect(table.out).toMatch(/^Dice at the training resolution$/m);
     expect(table.out).toMatch(/Label use: label-free/);
     expect(table.out).toMatch(/Bland–Altman of kidney volumes at N = 4/);
-    expect(table.out.split('\n').filter((l) => /^(DIXON|T1_MAP)\s+(RANDOM|CLC)\s+4\s+[12]\s+(right|left)\s+-?[\d.]+\s+-?[\d.]+\s+-?[\d.]+\s+\d+$/.test(l))).toHaveLength(16);
+    expect(
+      table.out.split('\n').filter((l) => /^(DIXON|T1_MAP)\s+(RANDOM|CLC)\s+4\s+[12]\s+(right|left)\s+-?[\d.]+\s+-?[\d.]+\s+-?[\d.]+\s+\d+$/.test(l)),
+    ).toHaveLength(16);
 
     const csv = await cli(['report', sweepId, '--format', 'csv']);
-    const [header, ...rows] = csv.out.trim().split('\n').map((l) => l.split(','));
-    expect(header.slice(0, 11)).toEqual(['contrast', 'n_labeled', 'random_right', 'random_left', 'clc_right', 'clc_left', 'p_right', 'p_left', 'significant', 'star_right', 'star_left']);
+    const [header, ...rows] = csv.out
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
+    expect(header.slice(0, 11)).toEqual([
+      'contrast',
+      'n_labeled',
+      'random_right',
+      'random_left',
+      'clc_right',
+      'clc_left',
+      'p_right',
+      'p_left',
+      'significant',
+      'star_right',
+      'star_left',
+    ]);
     expect(header.slice(11, 13)).toEqual(['random_right_lo', 'random_right_hi']);
     expect(header.slice(-4)).toEqual(['seeds_random', 'seeds_clc', 'subjects_random', 'subjects_clc']);
     expect(rows).toHaveLength(4);
@@ -153,8 +194,25 @@ describe('nephron CLI with a runner (pglite, SMOKE)', () => {
 
   it('watch exits non-zero when a run fails (a pretraining that diverges, and the CLC run that needed it)', async () => {
     const r = await cli([
-      'sweep', 'start', '--cohort', cohortId, '--contrasts', 'DIXON', '--n', '2', '--init', 'CLC', '--seeds', '3', '--preset', 'SMOKE', '--name', 'diverges',
-      '--pretrain-overrides', '{"global":{"lr":1e30},"clc":{"lr":1e30}}', '--watch',
+      'sweep',
+      'start',
+      '--cohort',
+      cohortId,
+      '--contrasts',
+      'DIXON',
+      '--n',
+      '2',
+      '--init',
+      'CLC',
+      '--seeds',
+      '3',
+      '--preset',
+      'SMOKE',
+      '--name',
+      'diverges',
+      '--pretrain-overrides',
+      '{"global":{"lr":1e30},"clc":{"lr":1e30}}',
+      '--watch',
     ]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^FAILED [0-9a-f-]{36}: .*(NaN|Infinity|diverg)/m);
@@ -201,7 +259,16 @@ describe('nephron reproduce --preset SMOKE on a small cohort (pglite)', () => {
     expect(r.out).toMatch(/^wall time \d+s$/m);
     const dir = path.join(out, sweepId!);
     const files = fs.readdirSync(dir).sort();
-    const figures = ['fig1-violins-left.png', 'fig1-violins-right.png', 'fig2-bland-altman-DIXON.png', 'fig2-bland-altman-T2_MAP.png', 'fig3-overlays-DIXON.png', 'fig3-overlays-T2_MAP.png', 'table2-DIXON.png', 'table2-T2_MAP.png'];
+    const figures = [
+      'fig1-violins-left.png',
+      'fig1-violins-right.png',
+      'fig2-bland-altman-DIXON.png',
+      'fig2-bland-altman-T2_MAP.png',
+      'fig3-overlays-DIXON.png',
+      'fig3-overlays-T2_MAP.png',
+      'table2-DIXON.png',
+      'table2-T2_MAP.png',
+    ];
     expect(files).toEqual([...figures, 'report.json', 'report.md', 'table2.csv'].sort());
     const md = fs.readFileSync(path.join(dir, 'report.md'), 'utf8');
     for (const f of figures) expect(md).toContain(`](${f})`);

@@ -26,13 +26,19 @@ describe.each(DB_KINDS)('import paths stay under the import root on %s', (kind) 
     beforeAll(async () => {
       fs.mkdirSync(root);
       t = await startTestServer(kind, { NEPHRON_IMPORT_ROOT: root, NEPHRON_MUTATION_RATE: 'off' });
-      const c = (await t.ok(`mutation { createSyntheticCohort(input: { name: "src", subjects: 3, seed: 5, size: 32, slices: 4 }) { id fingerprint } }`)).createSyntheticCohort;
+      const c = (await t.ok(`mutation { createSyntheticCohort(input: { name: "src", subjects: 3, seed: 5, size: 32, slices: 4 }) { id fingerprint } }`))
+        .createSyntheticCohort;
       fingerprint = c.fingerprint;
       await t.server.services.seriesData.exportCohortToDirectory(c.id, path.join(root, 'template'));
       // the same valid cohort outside the root: a link to it would import, were it not for the confinement
       fs.cpSync(path.join(root, 'template'), outside, { recursive: true });
       fs.cpSync(path.join(root, 'template'), lookalike, { recursive: true });
-      codes = fs.readFileSync(path.join(root, 'template', 'subjects.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+      codes = fs
+        .readFileSync(path.join(root, 'template', 'subjects.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]);
     });
     afterAll(async () => {
       await t?.stop();
@@ -69,12 +75,36 @@ describe.each(DB_KINDS)('import paths stay under the import root on %s', (kind) 
         ['relative symlink', 'relative-link', /^relative-link: path leads outside/],
         ['symlink chain', 'hop1', /^hop1: path leads outside/],
         ['through a symlink', 'dir-link/', /^dir-link\/: path leads outside/],
-        ['subject dir symlink', variant('subject-link', (d) => relink(path.join(d, a), path.join(outside, a))), new RegExp(`^subject-link/${a}: leads outside the import root`)],
-        ['image symlink', variant('image-link', (d) => relink(path.join(d, b, 'DIXON.nii.gz'), path.join(outside, b, 'DIXON.nii.gz'))), new RegExp(`^image-link/${b}/DIXON\\.nii\\.gz: leads outside`)],
-        ['mask symlink', variant('mask-link', (d) => relink(path.join(d, b, 'DWI_mask.nii.gz'), path.join(outside, b, 'DWI_mask.nii.gz'))), new RegExp(`^mask-link/${b}/DWI_mask\\.nii\\.gz: leads outside`)],
-        ['csv symlink', variant('csv-link', (d) => relink(path.join(d, 'subjects.csv'), path.join(outside, 'subjects.csv'))), /^csv-link\/subjects\.csv: leads outside/],
-        ['sidecar symlink', variant('json-link', (d) => relink(path.join(d, 'BOLD.json'), path.join(outside, 'BOLD.json'))), /^json-link\/BOLD\.json: leads outside/],
-        ['subject sidecar symlink', variant('own-json-link', (d) => fs.symlinkSync(path.join(outside, 'T1_MAP.json'), path.join(d, a, 'T1_MAP.json'))), new RegExp(`^own-json-link/${a}/T1_MAP\\.json: leads outside`)],
+        [
+          'subject dir symlink',
+          variant('subject-link', (d) => relink(path.join(d, a), path.join(outside, a))),
+          new RegExp(`^subject-link/${a}: leads outside the import root`),
+        ],
+        [
+          'image symlink',
+          variant('image-link', (d) => relink(path.join(d, b, 'DIXON.nii.gz'), path.join(outside, b, 'DIXON.nii.gz'))),
+          new RegExp(`^image-link/${b}/DIXON\\.nii\\.gz: leads outside`),
+        ],
+        [
+          'mask symlink',
+          variant('mask-link', (d) => relink(path.join(d, b, 'DWI_mask.nii.gz'), path.join(outside, b, 'DWI_mask.nii.gz'))),
+          new RegExp(`^mask-link/${b}/DWI_mask\\.nii\\.gz: leads outside`),
+        ],
+        [
+          'csv symlink',
+          variant('csv-link', (d) => relink(path.join(d, 'subjects.csv'), path.join(outside, 'subjects.csv'))),
+          /^csv-link\/subjects\.csv: leads outside/,
+        ],
+        [
+          'sidecar symlink',
+          variant('json-link', (d) => relink(path.join(d, 'BOLD.json'), path.join(outside, 'BOLD.json'))),
+          /^json-link\/BOLD\.json: leads outside/,
+        ],
+        [
+          'subject sidecar symlink',
+          variant('own-json-link', (d) => fs.symlinkSync(path.join(outside, 'T1_MAP.json'), path.join(d, a, 'T1_MAP.json'))),
+          new RegExp(`^own-json-link/${a}/T1_MAP\\.json: leads outside`),
+        ],
         ['percent-encoded dot-dot', '%2e%2e/outside', /^%2e%2e\/outside: no such directory/],
         ['percent-encoded slash', '..%2foutside', /^\.\.%2foutside: no such directory/],
         ['one-dot leaders', '\u2024\u2024/outside', /no such directory/],

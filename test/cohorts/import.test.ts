@@ -18,7 +18,8 @@ describe.each(DB_KINDS)('NIfTI import and export on %s', (kind) => {
     let synthetic: { id: string; fingerprint: string };
     beforeAll(async () => {
       t = await startTestServer(kind, { NEPHRON_IMPORT_ROOT: root });
-      synthetic = (await t.ok(`mutation { createSyntheticCohort(input: { name: "src", subjects: 4, seed: 11, size: 32, slices: 6 }) { id fingerprint } }`)).createSyntheticCohort;
+      synthetic = (await t.ok(`mutation { createSyntheticCohort(input: { name: "src", subjects: 4, seed: 11, size: 32, slices: 6 }) { id fingerprint } }`))
+        .createSyntheticCohort;
       await t.server.services.seriesData.exportCohortToDirectory(synthetic.id, path.join(root, 'template'));
     });
     afterAll(async () => {
@@ -37,7 +38,13 @@ describe.each(DB_KINDS)('NIfTI import and export on %s', (kind) => {
       mutate(dir);
       return name;
     };
-    const codes = () => fs.readFileSync(path.join(root, 'template', 'subjects.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+    const codes = () =>
+      fs
+        .readFileSync(path.join(root, 'template', 'subjects.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]);
 
     it('exports the import layout and imports it back with the same fingerprint and splits', async () => {
       const dir = path.join(root, 'template');
@@ -46,7 +53,11 @@ describe.each(DB_KINDS)('NIfTI import and export on %s', (kind) => {
       expect(c.source).toBe('nifti:template');
       expect(c.subjectCount).toBe(4);
       expect(c.fingerprint).toBe(synthetic.fingerprint);
-      const src = (await t.ok(`query($id: ID!) { cohort(id: $id) { contrasts { kind channels } subjects(first: 50) { edges { node { code group split } } } } }`, { id: synthetic.id })).cohort;
+      const src = (
+        await t.ok(`query($id: ID!) { cohort(id: $id) { contrasts { kind channels } subjects(first: 50) { edges { node { code group split } } } } }`, {
+          id: synthetic.id,
+        })
+      ).cohort;
       expect(c.subjects).toEqual(src.subjects);
       expect(c.contrasts.map((x: any) => ({ kind: x.kind, channels: x.channels }))).toEqual(src.contrasts);
     });
@@ -65,7 +76,12 @@ describe.each(DB_KINDS)('NIfTI import and export on %s', (kind) => {
       expect(h.pixDims[1]).toBeGreaterThan(1);
       const img = await readNiftiImage(new Uint8Array(file), 'DWI.nii.gz');
       expect(img.orientation).toBe('coronal');
-      const series = (await t.server.dataSource.query(`SELECT x.id FROM series x JOIN subject s ON s.id = x."subjectId" WHERE s.code = $1 AND x.contrast = 'DWI' AND x."cohortId" = $2`, [codes()[0], synthetic.id]))[0];
+      const series = (
+        await t.server.dataSource.query(
+          `SELECT x.id FROM series x JOIN subject s ON s.id = x."subjectId" WHERE s.code = $1 AND x.contrast = 'DWI' AND x."cohortId" = $2`,
+          [codes()[0], synthetic.id],
+        )
+      )[0];
       const stored = await t.server.services.seriesData.loadVolume(await t.server.services.seriesData.require(series.id));
       expect(img.spacingMm).toEqual(stored.spacingMm.map((v) => Math.fround(v)));
       expect(img.data).toEqual(stored.data);
@@ -74,7 +90,15 @@ describe.each(DB_KINDS)('NIfTI import and export on %s', (kind) => {
     });
 
     it('gives subjects without a split a seeded stratified one', async () => {
-      const name = broken('nosplit', (d) => fs.writeFileSync(path.join(d, 'subjects.csv'), 'code,group\n' + codes().map((c, i) => `${c},${i ? 'other' : 'HEALTHY'}`).join('\n')));
+      const name = broken('nosplit', (d) =>
+        fs.writeFileSync(
+          path.join(d, 'subjects.csv'),
+          'code,group\n' +
+            codes()
+              .map((c, i) => `${c},${i ? 'other' : 'HEALTHY'}`)
+              .join('\n'),
+        ),
+      );
       const c = (await t.ok(IMPORT, { input: { name: 'nosplit', path: name } })).importCohort;
       expect(c.subjects.edges.map((e: any) => e.node.split).sort()).toEqual(['TEST', 'TRAIN', 'TRAIN', 'VALIDATION']);
       expect(c.subjects.edges.map((e: any) => e.node.group)).toContain('OTHER');
@@ -98,22 +122,45 @@ describe.each(DB_KINDS)('NIfTI import and export on %s', (kind) => {
         ['no csv', broken('nocsv', (d) => fs.rmSync(path.join(d, 'subjects.csv'))), /subjects\.csv: missing/],
         ['bad header', broken('header', (d) => fs.writeFileSync(path.join(d, 'subjects.csv'), 'id,group\nX,HEALTHY\n')), /subjects\.csv: bad header/],
         ['unknown group', broken('group', (d) => fs.appendFileSync(path.join(d, 'subjects.csv'), '')), /unknown group/],
-        ['duplicate code', broken('dup', (d) => fs.appendFileSync(path.join(d, 'subjects.csv'), `${a},HEALTHY,TRAIN\n`)), new RegExp(`duplicate subject code ${a}`)],
+        [
+          'duplicate code',
+          broken('dup', (d) => fs.appendFileSync(path.join(d, 'subjects.csv'), `${a},HEALTHY,TRAIN\n`)),
+          new RegExp(`duplicate subject code ${a}`),
+        ],
         ['empty cohort', broken('empty', (d) => fs.writeFileSync(path.join(d, 'subjects.csv'), 'code,group,split\n')), /cohort would be empty/],
         ['missing subject dir', broken('nodir', (d) => fs.rmSync(path.join(d, b), { recursive: true })), new RegExp(`${b}: subject directory missing`)],
-        ['missing contrast', broken('nocontrast', (d) => fs.rmSync(path.join(d, b, 'BOLD.nii.gz'))), new RegExp(`${b}/BOLD\\.nii\\.gz: missing: contrast BOLD`)],
+        [
+          'missing contrast',
+          broken('nocontrast', (d) => fs.rmSync(path.join(d, b, 'BOLD.nii.gz'))),
+          new RegExp(`${b}/BOLD\\.nii\\.gz: missing: contrast BOLD`),
+        ],
         ['missing mask', broken('nomask', (d) => fs.rmSync(path.join(d, b, 'DWI_mask.nii.gz'))), /DWI_mask\.nii\.gz: missing/],
-        ['unknown contrast', broken('unknown', (d) => fs.copyFileSync(path.join(d, a, 'DWI.nii.gz'), path.join(d, a, 'FLAIR.nii.gz'))), /FLAIR\.nii\.gz: unknown contrast/],
+        [
+          'unknown contrast',
+          broken('unknown', (d) => fs.copyFileSync(path.join(d, a, 'DWI.nii.gz'), path.join(d, a, 'FLAIR.nii.gz'))),
+          /FLAIR\.nii\.gz: unknown contrast/,
+        ],
         ['corrupt gzip', broken('corrupt', (d) => truncate(path.join(d, b, 'T1_MAP.nii.gz'))), new RegExp(`${b}/T1_MAP\\.nii\\.gz: corrupt`)],
-        ['not NIfTI', broken('notnifti', (d) => fs.writeFileSync(path.join(d, b, 'DIXON.nii.gz'), gzipSync(Buffer.alloc(400, 7)))), /DIXON\.nii\.gz: not a NIfTI-1 file/],
+        [
+          'not NIfTI',
+          broken('notnifti', (d) => fs.writeFileSync(path.join(d, b, 'DIXON.nii.gz'), gzipSync(Buffer.alloc(400, 7)))),
+          /DIXON\.nii\.gz: not a NIfTI-1 file/,
+        ],
         ['mask shape', broken('shape', (d) => mask(d, () => {}, [16, 16, 6])), /T2_MAP_mask\.nii\.gz: mask shape 16×16×6 differs/],
         ['label 3', broken('label', (d) => mask(d, (m) => (m[5] = 3))), /T2_MAP_mask\.nii\.gz: label 3 at voxel 5 is outside/],
-        ['channel names', broken('channels', (d) => fs.writeFileSync(path.join(d, 'DWI.json'), '["b=0","b=800"]')), /DWI\.json: 2 channel names for an image with 4 channels/],
+        [
+          'channel names',
+          broken('channels', (d) => fs.writeFileSync(path.join(d, 'DWI.json'), '["b=0","b=800"]')),
+          /DWI\.json: 2 channel names for an image with 4 channels/,
+        ],
         ['bad json', broken('json', (d) => fs.writeFileSync(path.join(d, 'BOLD.json'), '{channels')), /BOLD\.json: not valid JSON/],
         ['bad split', broken('split', (d) => fs.appendFileSync(path.join(d, 'subjects.csv'), 'ZZ,HEALTHY,HOLDOUT\n')), /unknown split "HOLDOUT"/],
       ];
       // "unknown group" needs a row with a bad group: rewrite it after the copy
-      fs.writeFileSync(path.join(root, 'group', 'subjects.csv'), fs.readFileSync(path.join(root, 'group', 'subjects.csv'), 'utf8').replace(/,(HEALTHY|PROSTATE_CANCER|NEUROENDOCRINE_TUMOR),/, ',PATIENT,'));
+      fs.writeFileSync(
+        path.join(root, 'group', 'subjects.csv'),
+        fs.readFileSync(path.join(root, 'group', 'subjects.csv'), 'utf8').replace(/,(HEALTHY|PROSTATE_CANCER|NEUROENDOCRINE_TUMOR),/, ',PATIENT,'),
+      );
       const before = await counts();
       for (const [label, p, message] of cases) {
         const r = await t.gql(IMPORT, { input: { name: `broken-${label}`, path: p } });

@@ -17,7 +17,8 @@ import { startTestServer, type TestServer } from '../helpers/server';
 /** nibabel, as nnU-Net's readers see NIfTI: Debian's python3-nibabel under /usr/bin/python3 (.ci/run installs it). */
 const PYTHON = '/usr/bin/python3';
 const haveNibabel = spawnSync(PYTHON, ['-c', 'import nibabel'], { stdio: 'ignore' }).status === 0;
-if (!haveNibabel && process.env.CI !== 'true') console.warn('[nnunet] the nibabel check is skipped: apt-get install -y python3-nibabel (under CI=true it fails)');
+if (!haveNibabel && process.env.CI !== 'true')
+  console.warn('[nnunet] the nibabel check is skipped: apt-get install -y python3-nibabel (under CI=true it fails)');
 
 /** Every case of an nnU-Net folder through nibabel: shapes, dtypes, and whether channels and labels share the affine. */
 const NIBABEL_CHECK = `
@@ -50,7 +51,8 @@ describe.each(DB_KINDS)('nnU-Net datasets on %s', (kind) => {
     let sourceId: string;
     beforeAll(async () => {
       t = await startTestServer(kind, { NEPHRON_IMPORT_ROOT: root });
-      sourceId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "src", subjects: 5, seed: 21, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort.id;
+      sourceId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "src", subjects: 5, seed: 21, size: 32, slices: 4 }) { id } }`))
+        .createSyntheticCohort.id;
       const r = await runCli(t.url, ['cohort', 'export', sourceId, '--format', 'nnunet', '--contrast', 'DIXON', '--out', path.join(root, 'Dataset501_Kidney')]);
       expect(r.code, r.err).toBe(0);
     });
@@ -58,11 +60,20 @@ describe.each(DB_KINDS)('nnU-Net datasets on %s', (kind) => {
       await t?.stop();
       fs.rmSync(root, { recursive: true, force: true });
     });
-    const file = async (p: string) => new Uint8Array((await t.http().get(p).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    })).body);
+    const file = async (p: string) =>
+      new Uint8Array(
+        (
+          await t
+            .http()
+            .get(p)
+            .buffer(true)
+            .parse((res, cb) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () => cb(null, Buffer.concat(chunks)));
+            })
+        ).body,
+      );
     const counts = async () => (await t.server.dataSource.query('SELECT (SELECT count(*)::int FROM cohort) AS c, (SELECT count(*)::int FROM blob) AS b'))[0];
     const copy = (name: string, mutate: (dir: string) => void) => {
       const dir = path.join(root, name);
@@ -102,20 +113,24 @@ describe.each(DB_KINDS)('nnU-Net datasets on %s', (kind) => {
       }
     });
 
-    it.skipIf(!haveNibabel && process.env.CI !== 'true')('writes files nibabel reads as nnU-Net expects: 3D float32 channels, uint8 labels 0–2, one affine per case', () => {
-      const r = spawnSync(PYTHON, ['-c', NIBABEL_CHECK, path.join(root, 'Dataset501_Kidney')], { encoding: 'utf8' });
-      expect(r.status, r.stderr).toBe(0);
-      const cases: Record<string, { folder: string; channels: [number[], string, string][]; label?: [number[], string, number[]]; affine_equal: boolean }> = JSON.parse(r.stdout);
-      expect(Object.keys(cases)).toHaveLength(5);
-      for (const c of Object.values(cases)) {
-        expect(c.channels).toEqual(Array(4).fill([[32, 32, 4], 'float32', 'LIP']));
-        expect(c.label![0]).toEqual([32, 32, 4]);
-        expect(c.label![1]).toBe('uint8');
-        for (const v of c.label![2]) expect([0, 1, 2]).toContain(v);
-        expect(c.affine_equal).toBe(true);
-      }
-      expect(Object.values(cases).filter((c) => c.folder === 'imagesTs').length).toBeGreaterThan(0);
-    });
+    it.skipIf(!haveNibabel && process.env.CI !== 'true')(
+      'writes files nibabel reads as nnU-Net expects: 3D float32 channels, uint8 labels 0–2, one affine per case',
+      () => {
+        const r = spawnSync(PYTHON, ['-c', NIBABEL_CHECK, path.join(root, 'Dataset501_Kidney')], { encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+        const cases: Record<string, { folder: string; channels: [number[], string, string][]; label?: [number[], string, number[]]; affine_equal: boolean }> =
+          JSON.parse(r.stdout);
+        expect(Object.keys(cases)).toHaveLength(5);
+        for (const c of Object.values(cases)) {
+          expect(c.channels).toEqual(Array(4).fill([[32, 32, 4], 'float32', 'LIP']));
+          expect(c.label![0]).toEqual([32, 32, 4]);
+          expect(c.label![1]).toBe('uint8');
+          for (const v of c.label![2]) expect([0, 1, 2]).toContain(v);
+          expect(c.affine_equal).toBe(true);
+        }
+        expect(Object.values(cases).filter((c) => c.folder === 'imagesTs').length).toBeGreaterThan(0);
+      },
+    );
 
     it('maps the channels of a foreign dataset to one or several contrasts; imagesTs cases come without masks', async () => {
       const name = copy('foreign', (dir) => {
@@ -137,8 +152,22 @@ describe.each(DB_KINDS)('nnU-Net datasets on %s', (kind) => {
         else expect(s.series[0].hasMask).toBe(true);
       }
 
-      const two = (await t.ok(IMPORT, { input: { name: 'two', path: name, channelMapping: [{ contrast: 'DIXON', channels: ['0', '1'] }, { contrast: 'T2_MAP', channels: ['3'] }] } })).importCohort;
-      expect(two.contrasts).toEqual([{ kind: 'DIXON', channels: ['in-phase', 'opposed-phase'] }, { kind: 'T2_MAP', channels: ['fat'] }]);
+      const two = (
+        await t.ok(IMPORT, {
+          input: {
+            name: 'two',
+            path: name,
+            channelMapping: [
+              { contrast: 'DIXON', channels: ['0', '1'] },
+              { contrast: 'T2_MAP', channels: ['3'] },
+            ],
+          },
+        })
+      ).importCohort;
+      expect(two.contrasts).toEqual([
+        { kind: 'DIXON', channels: ['in-phase', 'opposed-phase'] },
+        { kind: 'T2_MAP', channels: ['fat'] },
+      ]);
       const s0 = two.subjects.edges[0].node;
       const t2 = await readNiftiImage(await file(`/files/series/${s0.series.find((x: any) => x.contrast === 'T2_MAP').id}.nii.gz`), 't2');
       const folder = fs.existsSync(path.join(root, name, 'imagesTr', `${s0.code}_0003.nii.gz`)) ? 'imagesTr' : 'imagesTs';
@@ -157,21 +186,50 @@ describe.each(DB_KINDS)('nnU-Net datasets on %s', (kind) => {
       const cases: [string, (dir: string) => void, string, RegExp][] = [
         ['bad-json', (d) => fs.writeFileSync(path.join(d, 'dataset.json'), '{ nope'), 'dataset.json', /not valid JSON/],
         ['no-channels', (d) => editJson(d, (j) => delete j.channel_names), 'dataset.json', /channel_names is missing/],
-        ['other-labels', (d) => editJson(d, (j) => (j.labels = { background: 0, kidney: 1, cyst: 3 })), 'dataset.json', /0 background, 1 right kidney, 2 left kidney/],
+        [
+          'other-labels',
+          (d) => editJson(d, (j) => (j.labels = { background: 0, kidney: 1, cyst: 3 })),
+          'dataset.json',
+          /0 background, 1 right kidney, 2 left kidney/,
+        ],
         ['count', (d) => editJson(d, (j) => (j.numTraining += 1)), 'dataset.json', /numTraining is \d+, imagesTr holds \d+ cases/],
-        ['no-channel-file', (d) => fs.rmSync(path.join(d, 'imagesTr', `${trainCase}_0002.nii.gz`)), `imagesTr/${trainCase}_0002.nii.gz`, /missing: case .* lacks channel 2 \(water\)/],
-        ['no-labels', (d) => fs.rmSync(path.join(d, 'labelsTr', `${trainCase}.nii.gz`)), `labelsTr/${trainCase}.nii.gz`, /missing: every imagesTr case needs its labels/],
+        [
+          'no-channel-file',
+          (d) => fs.rmSync(path.join(d, 'imagesTr', `${trainCase}_0002.nii.gz`)),
+          `imagesTr/${trainCase}_0002.nii.gz`,
+          /missing: case .* lacks channel 2 \(water\)/,
+        ],
+        [
+          'no-labels',
+          (d) => fs.rmSync(path.join(d, 'labelsTr', `${trainCase}.nii.gz`)),
+          `labelsTr/${trainCase}.nii.gz`,
+          /missing: every imagesTr case needs its labels/,
+        ],
         ['stray', (d) => fs.writeFileSync(path.join(d, 'imagesTr', 'notes.txt'), 'x'), 'imagesTr/notes.txt', /not <case>_<XXXX>\.nii\.gz/],
-        ['truncated', (d) => {
-          const f = path.join(d, 'imagesTr', `${trainCase}_0001.nii.gz`);
-          fs.writeFileSync(f, fs.readFileSync(f).subarray(0, 200));
-        }, `imagesTr/${trainCase}_0001.nii.gz`, /corrupt|truncated/],
-        ['shape', (d) => fs.writeFileSync(path.join(d, 'imagesTr', `${trainCase}_0003.nii.gz`), small), `imagesTr/${trainCase}_0003.nii.gz`, /shape 16×16×4 differs/],
+        [
+          'truncated',
+          (d) => {
+            const f = path.join(d, 'imagesTr', `${trainCase}_0001.nii.gz`);
+            fs.writeFileSync(f, fs.readFileSync(f).subarray(0, 200));
+          },
+          `imagesTr/${trainCase}_0001.nii.gz`,
+          /corrupt|truncated/,
+        ],
+        [
+          'shape',
+          (d) => fs.writeFileSync(path.join(d, 'imagesTr', `${trainCase}_0003.nii.gz`), small),
+          `imagesTr/${trainCase}_0003.nii.gz`,
+          /shape 16×16×4 differs/,
+        ],
       ];
       const before = await counts();
       for (const [name, mutate, fileName, reason] of cases) {
         const r = await t.gql(IMPORT, { input: { name, path: copy(name, mutate) } });
-        expect({ name, code: r.errors?.[0].extensions.code, file: r.errors?.[0].extensions.file }).toEqual({ name, code: 'BAD_USER_INPUT', file: `${name}/${fileName}` });
+        expect({ name, code: r.errors?.[0].extensions.code, file: r.errors?.[0].extensions.file }).toEqual({
+          name,
+          code: 'BAD_USER_INPUT',
+          file: `${name}/${fileName}`,
+        });
         expect(r.errors?.[0].message).toMatch(reason);
       }
       expect(await counts()).toEqual(before);

@@ -21,8 +21,10 @@ describe.each(DB_KINDS)('series files and slice images on %s', (kind) => {
     let subjectId: string;
     beforeAll(async () => {
       t = await startTestServer(kind);
-      const c = (await t.ok(`mutation { createSyntheticCohort(input: { name: "img", subjects: 3, seed: 5, size: 64, slices: 8 }) {
-        id subjects(first: 1) { edges { node { id series { id contrast width height slices } } } } } }`)).createSyntheticCohort;
+      const c = (
+        await t.ok(`mutation { createSyntheticCohort(input: { name: "img", subjects: 3, seed: 5, size: 64, slices: 8 }) {
+        id subjects(first: 1) { edges { node { id series { id contrast width height slices } } } } } }`)
+      ).createSyntheticCohort;
       cohortId = c.id;
       subjectId = c.subjects.edges[0].node.id;
       dixon = c.subjects.edges[0].node.series.find((s: any) => s.contrast === 'DIXON');
@@ -109,10 +111,11 @@ describe.each(DB_KINDS)('series files and slice images on %s', (kind) => {
       expect([unknownRun.status, unknownRun.body.error.code]).toEqual([404, 'NOT_FOUND']);
     });
 
-    it("answers 404 JSON for a prediction NIfTI of an unknown run or subject, or of a run that has none; 401 without a token", async () => {
+    it('answers 404 JSON for a prediction NIfTI of an unknown run or subject, or of a run that has none; 401 without a token', async () => {
       // queued, never run (no runners here): it exists but has no prediction
-      const runId = (await t.ok(`mutation($i: PretrainingInput!) { startPretraining(input: $i) { id } }`, { i: { cohortId, contrast: 'DIXON', preset: 'SMOKE' } }, admin))
-        .startPretraining.id as string;
+      const runId = (
+        await t.ok(`mutation($i: PretrainingInput!) { startPretraining(input: $i) { id } }`, { i: { cohortId, contrast: 'DIXON', preset: 'SMOKE' } }, admin)
+      ).startPretraining.id as string;
       const unknown = '00000000-0000-4000-8000-000000000000';
       const cases: [string, RegExp][] = [
         [`/files/runs/${unknown}/subjects/${subjectId}/prediction.nii.gz`, /no run with id/],

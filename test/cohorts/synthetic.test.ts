@@ -24,7 +24,11 @@ describe.each(DB_KINDS)('synthetic cohorts on %s', (kind) => {
       expect(c.fingerprint).toMatch(/^[0-9a-f]{64}$/);
       expect(c.subjectCount).toBe(6);
       expect(c.contrasts.map((x: any) => [x.kind, x.channels.length, x.seriesCount])).toEqual([
-        ['DIXON', 4, 6], ['T1_MAP', 8, 6], ['T2_MAP', 6, 6], ['BOLD', 8, 6], ['DWI', 4, 6],
+        ['DIXON', 4, 6],
+        ['T1_MAP', 8, 6],
+        ['T2_MAP', 6, 6],
+        ['BOLD', 8, 6],
+        ['DWI', 4, 6],
       ]);
       expect(c.contrasts[3].protocol.teMs).toHaveLength(8);
       const splits = c.all.edges.map((e: any) => e.node.split);

@@ -54,7 +54,11 @@ describe('appendPoint', () => {
 describe('live metrics', () => {
   it('adds RunProgress values to the queried series and groups charts', () => {
     const m0 = fromQuery([{ name: 'train_loss', points: [{ epoch: 1, value: 0.9 }] }]);
-    const m1 = applyEpoch(m0, 2, [{ name: 'train_loss', value: 0.7 }, { name: 'val_dice_left', value: 0.5 }, { name: 'lr', value: 1e-3 }]);
+    const m1 = applyEpoch(m0, 2, [
+      { name: 'train_loss', value: 0.7 },
+      { name: 'val_dice_left', value: 0.5 },
+      { name: 'lr', value: 1e-3 },
+    ]);
     expect(m1.train_loss).toEqual({ x: [1, 2], y: [0.9, 0.7] });
     expect(m1.val_dice_left).toEqual({ x: [2], y: [0.5] });
     expect(m0.val_dice_left).toBeUndefined(); // no mutation of the previous state
@@ -67,7 +71,12 @@ describe('live metrics', () => {
     ]);
   });
   it('aligns series measured at different epochs on one x axis for uPlot', () => {
-    expect(alignSeries([{ name: 'a', x: [1, 2, 3], y: [1, 2, 3] }, { name: 'b', x: [2, 4], y: [20, 40] }])).toEqual([
+    expect(
+      alignSeries([
+        { name: 'a', x: [1, 2, 3], y: [1, 2, 3] },
+        { name: 'b', x: [2, 4], y: [20, 40] },
+      ]),
+    ).toEqual([
       [1, 2, 3, 4],
       [1, 2, 3, null],
       [null, 20, null, 40],

@@ -45,7 +45,11 @@ describe('table2Cells', () => {
     expect(missing).toMatchObject({ clcRight: '—', clcLeft: '—', randomRight: '0.812', pRight: '—' });
   });
   it('renders Table 2 grouped by contrast with N ascending and the ∗ in the cell', () => {
-    const html = renderToStaticMarkup(createElement(Table2, { rows: [row({ nLabeled: 20 }), row({ contrast: 'T1_MAP', nLabeled: 1, pValue: { right: 0.5, left: 0.5 } }), row({ nLabeled: 2 })] }));
+    const html = renderToStaticMarkup(
+      createElement(Table2, {
+        rows: [row({ nLabeled: 20 }), row({ contrast: 'T1_MAP', nLabeled: 1, pValue: { right: 0.5, left: 0.5 } }), row({ nLabeled: 2 })],
+      }),
+    );
     expect(html.indexOf('>2<')).toBeLessThan(html.indexOf('>20<'));
     expect(html).toContain('T1 MAP');
     expect(html.match(new RegExp(STAR, 'g'))!.length).toBe(2 + 1); // two DIXON rows + the caption's explanation
@@ -81,6 +85,9 @@ describe('formats', () => {
   });
   it('groups rows by contrast in first-seen order', () => {
     const g = groupByContrast([row({ contrast: 'BOLD', nLabeled: 4 }), row({ nLabeled: 2 }), row({ contrast: 'BOLD', nLabeled: 1 })]);
-    expect(g.map(([c, rs]) => [c, rs.map((r) => r.nLabeled)])).toEqual([['BOLD', [1, 4]], ['DIXON', [2]]]);
+    expect(g.map(([c, rs]) => [c, rs.map((r) => r.nLabeled)])).toEqual([
+      ['BOLD', [1, 4]],
+      ['DIXON', [2]],
+    ]);
   });
 });

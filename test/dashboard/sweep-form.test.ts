@@ -34,7 +34,17 @@ describe('validateSweep', () => {
   });
   it('names every bad field in words', () => {
     const { errors, input } = validateSweep(
-      form({ name: ' ', cohortId: '', contrasts: [], nLabeled: '1, two', initializations: [], seeds: '', preset: 'FAST', finetuneOverrides: '[1]', pretrainOverrides: '{oops' }),
+      form({
+        name: ' ',
+        cohortId: '',
+        contrasts: [],
+        nLabeled: '1, two',
+        initializations: [],
+        seeds: '',
+        preset: 'FAST',
+        finetuneOverrides: '[1]',
+        pretrainOverrides: '{oops',
+      }),
       limits,
     );
     expect(input).toBeNull();
@@ -57,7 +67,10 @@ describe('validateSweep', () => {
   });
   it('refuses duplicates and oversized sweeps', () => {
     expect(parseIntList('4, 4', 'N')).toBe('each N only once, please');
-    const huge = validateSweep(form({ nLabeled: Array.from({ length: 58 }, (_, i) => i + 1).join(','), seeds: Array.from({ length: 10 }, (_, i) => i).join(' ') }), limits);
+    const huge = validateSweep(
+      form({ nLabeled: Array.from({ length: 58 }, (_, i) => i + 1).join(','), seeds: Array.from({ length: 10 }, (_, i) => i).join(' ') }),
+      limits,
+    );
     expect(huge.input).toBeNull();
     expect(huge.errors.nLabeled).toMatch(new RegExp(`at most ${MAX_RUNS}`));
   });

@@ -71,29 +71,45 @@ describe.skipIf(!haveChromium)('comparing runs and segmenting an upload in a rea
     await page.waitForURL(/\/compare\?runs=/);
     expect(new URL(page.url()).searchParams.get('runs')).toBe(`${runA},${runB}`);
     await page.waitForSelector('[data-testid=compare-charts] canvas');
-    const charts = await page.locator('[data-testid=compare-charts] [data-chart]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-chart'), Number(e.getAttribute('data-points'))]));
+    const charts = await page
+      .locator('[data-testid=compare-charts] [data-chart]')
+      .evaluateAll((els) => els.map((e) => [e.getAttribute('data-chart'), Number(e.getAttribute('data-points'))]));
     expect(charts.map(([name]) => name)).toEqual(['lr', 'train_loss', 'val_dice_left', 'val_dice_right', 'val_loss']);
     for (const [, points] of charts) expect(points).toBe(2); // SMOKE: two epochs, each run a curve
     const legend = await page.locator('[data-chart="val_loss"]').locator('..').locator('.u-legend').innerText();
     expect(legend).toContain(runA.slice(0, 8));
     expect(legend).toContain(runB.slice(0, 8));
-    const diff = await page.locator('[data-testid=config-diff] tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).innerText.split('\t').map((s) => s.trim())));
+    const diff = await page
+      .locator('[data-testid=config-diff] tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).innerText.split('\t').map((s) => s.trim())));
     expect(diff).toEqual([['finetune.lr', '0.001', '0.002']]);
     await shot('view');
   }, 120_000);
 
   it('segments a dropped NIfTI on the run page: overlay, volumes and the mask download are the evaluation’s', async () => {
-    const { run } = await t.ok(`query($id: ID!) { run(id: $id) { evaluation { subjects { subject { id series { id contrast } } volumeMl { right left } } } } }`, { id: runA }, token);
+    const { run } = await t.ok(
+      `query($id: ID!) { run(id: $id) { evaluation { subjects { subject { id series { id contrast } } volumeMl { right left } } } } }`,
+      { id: runA },
+      token,
+    );
     const subject = run.evaluation.subjects[0];
     const series = subject.subject.series.find((s: any) => s.contrast === 'DIXON');
     const scan = path.join(tmp, 'scan.nii.gz');
-    const res = await t.http().get(`/files/series/${series.id}.nii.gz`).set('authorization', `Bearer ${token}`).buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const res = await t
+      .http()
+      .get(`/files/series/${series.id}.nii.gz`)
+      .set('authorization', `Bearer ${token}`)
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     fs.writeFileSync(scan, res.body);
-    const [{ predictionBlobKey }] = await t.server.dataSource.query(`SELECT "predictionBlobKey" FROM subject_score WHERE "runId" = $1 AND "subjectId" = $2`, [runA, subject.subject.id]);
+    const [{ predictionBlobKey }] = await t.server.dataSource.query(`SELECT "predictionBlobKey" FROM subject_score WHERE "runId" = $1 AND "subjectId" = $2`, [
+      runA,
+      subject.subject.id,
+    ]);
     const evaluated = decodeMask(await t.server.services.blobs.get(predictionBlobKey));
 
     await page.goto(`${base}/runs/${runA}`);

@@ -47,7 +47,8 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     // zero-setup: the local caller is ADMIN until the first token exists
     adminToken = (await t.ok(`mutation { createApiToken(role: ADMIN, name: "e2e admin") { token } }`)).createApiToken.token;
     viewerToken = (await api(`mutation { createApiToken(role: VIEWER, name: "e2e viewer") { token } }`)).createApiToken.token;
-    cohortId = (await api(`mutation { createSyntheticCohort(input: { name: "e2e-dashboard", subjects: 8, seed: 5, size: 32, slices: 6 }) { id } }`)).createSyntheticCohort.id;
+    cohortId = (await api(`mutation { createSyntheticCohort(input: { name: "e2e-dashboard", subjects: 8, seed: 5, size: 32, slices: 6 }) { id } }`))
+      .createSyntheticCohort.id;
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
     operator = await contextFor(adminToken);
@@ -149,7 +150,9 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     await page.goto(`${base}/sweeps/${sweepId}`);
     await page.waitForFunction(() => /5 of 5 runs finished/.test(document.body.innerText), undefined, { timeout: 300_000 });
     await page.waitForSelector('[data-testid=table2] tbody tr');
-    const rows = await page.locator('[data-testid=table2] tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).innerText.split('\t').map((s) => s.trim())));
+    const rows = await page
+      .locator('[data-testid=table2] tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).innerText.split('\t').map((s) => s.trim())));
     expect(rows).toHaveLength(2);
     expect(rows[0][0]).toBe('DIXON');
     expect(rows.map((r) => r.at(-7))).toEqual(['1', '2']);
@@ -159,7 +162,11 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     await page.waitForSelector('text=Fig. 1');
     await page.waitForSelector('.ba-row svg');
     await page.waitForFunction(() => document.querySelectorAll('.overlay-grid tbody tr').length > 0);
-    await page.waitForFunction(() => document.querySelectorAll('.overlay-grid img[data-loaded], .overlay-grid .img-error').length >= 3 * document.querySelectorAll('.overlay-grid tbody tr').length);
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('.overlay-grid img[data-loaded], .overlay-grid .img-error').length >=
+        3 * document.querySelectorAll('.overlay-grid tbody tr').length,
+    );
     await shot(page, 'sweep');
   }, 360_000);
 

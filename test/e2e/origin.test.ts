@@ -39,7 +39,12 @@ async function attack({ wsUrl, httpUrl }: { wsUrl: string; httpUrl: string }) {
     (e: Error) => ({ status: 0, body: e.name }),
   );
   // a "simple" request: no preflight, the browser sends it and only hides the answer
-  const simple = await fetch(httpUrl, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: planted }) }).then(
+  const simple = await fetch(httpUrl, {
+    method: 'POST',
+    mode: 'no-cors',
+    headers: { 'content-type': 'text/plain' },
+    body: JSON.stringify({ query: planted }),
+  }).then(
     (r) => r.type,
     (e: Error) => e.name,
   );
@@ -54,7 +59,8 @@ describe.skipIf(!haveChromium)('Host and Origin checks in a real browser', () =>
   let evilPort: number;
   const warnings: Record<string, any>[] = [];
   const refusals = () => warnings.filter((w) => /^refused a request/.test(w.msg));
-  const written = async () => (await t.server.dataSource.query(`SELECT (SELECT count(*) FROM cohort)::int AS cohorts, (SELECT count(*) FROM api_token)::int AS tokens`))[0];
+  const written = async () =>
+    (await t.server.dataSource.query(`SELECT (SELECT count(*) FROM cohort)::int AS cohorts, (SELECT count(*) FROM api_token)::int AS tokens`))[0];
 
   beforeAll(async () => {
     buildDashboard();
@@ -63,12 +69,18 @@ describe.skipIf(!haveChromium)('Host and Origin checks in a real browser', () =>
     port = new URL(t.url).port;
     const cohort = await seedCohort(t.server.services);
     await t.ok(`mutation($c: ID!) { startPretraining(input: { cohortId: $c, contrast: DIXON, preset: SMOKE }) { id } }`, { c: cohort.id });
-    evil = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>evil</title><p>a page of another site'));
+    evil = http.createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>evil</title><p>a page of another site'),
+    );
     await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
     evilPort = (evil.address() as AddressInfo).port;
     const { chromium } = await import('playwright-core');
     // both attackers' names resolve to this machine, as a rebinding DNS server would make them
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_FLAGS, '--host-resolver-rules=MAP evil.example 127.0.0.1, MAP attacker.example 127.0.0.1'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [...CHROMIUM_FLAGS, '--host-resolver-rules=MAP evil.example 127.0.0.1, MAP attacker.example 127.0.0.1'],
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -125,7 +137,11 @@ describe.skipIf(!haveChromium)('Host and Origin checks in a real browser', () =>
     expect(answer?.status()).toBe(403);
     // the page's own scripts now run in the attacker's origin, which the browser believes is the server's
     const result = await page.evaluate(async (url: string) => {
-      const token = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation { createApiToken(role: ADMIN) { token } }' }) });
+      const token = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'mutation { createApiToken(role: ADMIN) { token } }' }),
+      });
       const socket = await new Promise<number>((resolve) => {
         const ws = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
         ws.onclose = (e) => resolve(e.code);
@@ -138,7 +154,11 @@ describe.skipIf(!haveChromium)('Host and Origin checks in a real browser', () =>
     expect(await written()).toEqual(before);
     const host = `attacker.example:${port}`;
     // one line per refusal (the browser may also ask for /favicon.ico after the navigation: refused too, left out here)
-    expect(refusals().filter((w) => w.url !== '/favicon.ico').map((w) => [w.code, w.host, w.transport, w.url])).toEqual([
+    expect(
+      refusals()
+        .filter((w) => w.url !== '/favicon.ico')
+        .map((w) => [w.code, w.host, w.transport, w.url]),
+    ).toEqual([
       ['FORBIDDEN_HOST', host, 'http', '/'],
       ['FORBIDDEN_HOST', host, 'http', '/graphql'],
       ['FORBIDDEN_HOST', host, 'websocket', '/graphql'],

@@ -8,7 +8,15 @@ import path from 'node:path';
 import { describe, it } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 export const ROOT = path.resolve(__dirname, '../..');
 export const haveChromium = fs.existsSync(CHROMIUM);
 
@@ -29,5 +37,9 @@ export function requireChromium(file: string): void {
 export function buildDashboard(): void {
   const vite = path.join(path.dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
   // NODE_ENV is "test" under vitest, and vite would then bundle React's development build
-  execFileSync(process.execPath, [vite, 'build', '--config', path.join(ROOT, 'client/vite.config.ts'), '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+  execFileSync(process.execPath, [vite, 'build', '--config', path.join(ROOT, 'client/vite.config.ts'), '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }

@@ -14,7 +14,6 @@ export { freshPostgresDatabase, POSTGRES_ADMIN_URL };
 export const DB_KINDS = ['pglite', 'postgres'] as const;
 export type DbKind = (typeof DB_KINDS)[number];
 
-
 async function probe(): Promise<boolean> {
   const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
   try {

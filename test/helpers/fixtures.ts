@@ -50,7 +50,8 @@ export interface SeededDatabase {
 }
 
 /**
- * For one describe block: a fresh database of `kind` opened as `nephron serve` opens it (src/app.ts, no runners), with services and a `seedCohort` cohort, opened before its tests
+ * For one describe block: a fresh database of `kind` opened as `nephron serve` opens it (src/app.ts, no runners), with services and a `seedCohort`
+ * cohort, opened before its tests
  * and closed after them (the vitest hooks are registered here). The fields are set once the hooks have run.
  */
 export function useSeededDatabase(kind: DbKind): SeededDatabase {

@@ -33,4 +33,3 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop: () =
     },
   };
 }
-

@@ -109,7 +109,13 @@ export function startNephron(command: 'serve' | 'worker', env: Record<string, st
       });
       probing = turn.catch(() => {});
       const line = await turn;
-      return { rssMb: line.rssMb, heapUsedMb: line.heapUsedMb, externalMb: line.externalMb, arrayBuffersMb: line.arrayBuffersMb, workersCollected: line.workers };
+      return {
+        rssMb: line.rssMb,
+        heapUsedMb: line.heapUsedMb,
+        externalMb: line.externalMb,
+        arrayBuffersMb: line.arrayBuffersMb,
+        workersCollected: line.workers,
+      };
     },
   };
 }
@@ -122,7 +128,13 @@ export function rssMb(pid: number): number {
   } catch {
     // not Linux
   }
-  return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim()) / 1024;
+  return (
+    Number(
+      execFileSync('ps', ['-o', 'rss=', '-p', String(pid)])
+        .toString()
+        .trim(),
+    ) / 1024
+  );
 }
 
 /** SIGTERM, then SIGKILL if it has not exited within `ms`. */

@@ -11,9 +11,15 @@ export async function expectEveryEpochOnce(ds: DataSource, runId: string, epochs
     `SELECT name, epoch, count(*)::int AS n FROM metric_point WHERE "runId" = $1 GROUP BY name, epoch ORDER BY name, epoch`,
     [runId],
   );
-  expect(points.filter((p) => p.n !== 1), `run ${runId}: doubled points`).toEqual([]);
+  expect(
+    points.filter((p) => p.n !== 1),
+    `run ${runId}: doubled points`,
+  ).toEqual([]);
   const byEpoch = new Set(points.map((p) => p.epoch));
-  expect([...byEpoch].sort((a, b) => a - b), `run ${runId}: epochs with points`).toEqual(Array.from({ length: epochs }, (_, i) => i + 1));
+  expect(
+    [...byEpoch].sort((a, b) => a - b),
+    `run ${runId}: epochs with points`,
+  ).toEqual(Array.from({ length: epochs }, (_, i) => i + 1));
   const summaries: { name: string; count: number }[] = await ds.query(`SELECT name, count FROM metric_summary WHERE "runId" = $1`, [runId]);
   const names = [...new Set(points.map((p) => p.name))].sort();
   expect(summaries.map((s) => s.name).sort()).toEqual(names);
@@ -34,11 +40,18 @@ export const FINETUNE_METRICS = ['lr', 'train_loss', 'val_dice_left', 'val_dice_
 export async function expectEveryMetricAtEveryEpoch(ds: DataSource, runId: string, last: number, names = FINETUNE_METRICS): Promise<void> {
   const points: { name: string; epoch: number }[] = await ds.query(`SELECT name, epoch FROM metric_point WHERE "runId" = $1 ORDER BY name, epoch`, [runId]);
   expect([...new Set(points.map((p) => p.name))].sort(), `run ${runId}: metrics`).toEqual(names);
-  for (const name of names) expect(points.filter((p) => p.name === name).map((p) => p.epoch), `run ${runId}: epochs of ${name}`).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+  for (const name of names)
+    expect(
+      points.filter((p) => p.name === name).map((p) => p.epoch),
+      `run ${runId}: epochs of ${name}`,
+    ).toEqual(Array.from({ length: last }, (_, i) => i + 1));
   expect(points).toHaveLength(names.length * last);
   const summaries: { name: string; lastEpoch: number; count: number }[] = await ds.query(
     `SELECT name, "lastEpoch", count FROM metric_summary WHERE "runId" = $1 ORDER BY name`,
     [runId],
   );
-  expect(summaries.map((s) => [s.name, s.lastEpoch, s.count]), `run ${runId}: summaries`).toEqual(names.map((n) => [n, last, last]));
+  expect(
+    summaries.map((s) => [s.name, s.lastEpoch, s.count]),
+    `run ${runId}: summaries`,
+  ).toEqual(names.map((n) => [n, last, last]));
 }

@@ -41,11 +41,24 @@ export interface TestServer {
 export async function startTestServer(
   kind: DbKind,
   env: Record<string, string> = {},
-  options: { runners?: Partial<RunnerHostOptions>; databaseUrl?: string; server?: Pick<NephronServerOptions, 'clock' | 'tokenRecheckMs'> & { log?: Logger } } = {},
+  options: {
+    runners?: Partial<RunnerHostOptions>;
+    databaseUrl?: string;
+    server?: Pick<NephronServerOptions, 'clock' | 'tokenRecheckMs'> & { log?: Logger };
+  } = {},
 ): Promise<TestServer> {
   // databaseUrl: share a database another process uses (the caller owns it)
   const db = options.databaseUrl ? { env: { DATABASE_URL: options.databaseUrl }, cleanup: async () => {} } : await freshDatabaseEnv(kind);
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', NEPHRON_DEFAULT_COHORT: 'off', NEPHRON_RUNNERS: '0', NEPHRON_ANSWER_CACHE_MS: '0', ...db.env, ...env });
+  const config = loadConfig({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    NEPHRON_DEFAULT_COHORT: 'off',
+    NEPHRON_RUNNERS: '0',
+    NEPHRON_ANSWER_CACHE_MS: '0',
+    ...db.env,
+    ...env,
+  });
   let pubsub: InProcessPubSub | PgPubSub;
   let server: NephronServer;
   try {

@@ -17,11 +17,7 @@ import { isFinishedStatus } from '../../src/api/run-status';
  * cache, no mutation rate limit (the loop starts hundreds of runs), and the GC probe for `memory()`. `env`: the database.
  */
 export function startSoakServer(env: Record<string, string>): NephronProcess {
-  return startNephron(
-    'serve',
-    { ...env, NEPHRON_LEASE_SECONDS: '30', NEPHRON_ANSWER_CACHE_MS: '1000', NEPHRON_MUTATION_RATE: 'off' },
-    { gcProbe: true },
-  );
+  return startNephron('serve', { ...env, NEPHRON_LEASE_SECONDS: '30', NEPHRON_ANSWER_CACHE_MS: '1000', NEPHRON_MUTATION_RATE: 'off' }, { gcProbe: true });
 }
 
 export interface SoakOptions {
@@ -52,7 +48,6 @@ export interface SoakSample {
   queries: number;
 }
 
-
 async function post(url: string, query: string, variables?: Record<string, unknown>): Promise<any> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
   const body = await res.json();
@@ -63,7 +58,8 @@ async function post(url: string, query: string, variables?: Record<string, unkno
 /** Runs the soak; answers the samples and the statuses the runs ended with. */
 export async function soak(o: SoakOptions): Promise<{ samples: SoakSample[]; statuses: Record<string, number>; epochs: number; events: number }> {
   const wsUrl = o.url.replace(/^http/, 'ws');
-  const cohortId = (await post(o.url, `mutation { createSyntheticCohort(input: { name: "soak", subjects: 5, seed: 11, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort.id;
+  const cohortId = (await post(o.url, `mutation { createSyntheticCohort(input: { name: "soak", subjects: 5, seed: 11, size: 32, slices: 4 }) { id } }`))
+    .createSyntheticCohort.id;
   const watcher = await connectWs(wsUrl);
   // the long-lived subscriber, kept without storing its events (the client side must not grow either)
   type Event = { runId: string; status: string; epoch: number };
@@ -92,7 +88,15 @@ export async function soak(o: SoakOptions): Promise<{ samples: SoakSample[]; sta
     for (let i = 0; i < o.runs && performance.now() - start < o.budgetMs; i++) {
       const run = (
         await post(o.url, `mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id } }`, {
-          i: { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed: i, initialization: 'RANDOM', nLabeled: 1, overrides: { finetune: { epochs: o.epochs, maxBatchesPerEpoch: 1 } } },
+          i: {
+            cohortId,
+            contrast: 'DIXON',
+            preset: 'SMOKE',
+            seed: i,
+            initialization: 'RANDOM',
+            nLabeled: 1,
+            overrides: { finetune: { epochs: o.epochs, maxBatchesPerEpoch: 1 } },
+          },
         })
       ).startFineTuning;
       const client = await connectWs(wsUrl);
@@ -117,7 +121,17 @@ export async function soak(o: SoakOptions): Promise<{ samples: SoakSample[]; sta
       progress.unsubscribe();
       await client.close();
       const m = await o.memory();
-      const s: SoakSample = { run: i + 1, t: (performance.now() - start) / 1000, rssMb: m.rssMb, heapUsedMb: m.heapUsedMb, arrayBuffersMb: m.arrayBuffersMb, workersCollected: m.workersCollected, epochs, events, queries };
+      const s: SoakSample = {
+        run: i + 1,
+        t: (performance.now() - start) / 1000,
+        rssMb: m.rssMb,
+        heapUsedMb: m.heapUsedMb,
+        arrayBuffersMb: m.arrayBuffersMb,
+        workersCollected: m.workersCollected,
+        epochs,
+        events,
+        queries,
+      };
       samples.push(s);
       o.onSample?.(s);
     }
@@ -130,6 +144,9 @@ export async function soak(o: SoakOptions): Promise<{ samples: SoakSample[]; sta
 
 /** Median of one measure over the samples in [from, to) of the list. */
 export function median(samples: SoakSample[], key: 'rssMb' | 'heapUsedMb' | 'arrayBuffersMb', from: number, to: number): number {
-  const xs = samples.slice(from, to).map((s) => s[key]).sort((a, b) => a - b);
+  const xs = samples
+    .slice(from, to)
+    .map((s) => s[key])
+    .sort((a, b) => a - b);
   return xs[Math.floor(xs.length / 2)];
 }

@@ -73,7 +73,7 @@ describe('backend choice', () => {
       expect(Number.isFinite(r.loss)).toBe(true);
     });
 
-    it('NEPHRON_THREADS (and its alias NEPHRON_WASM_THREADS) set native\'s threads; 2 threads compute what 1 does', async () => {
+    it("NEPHRON_THREADS (and its alias NEPHRON_WASM_THREADS) set native's threads; 2 threads compute what 1 does", async () => {
       const one = await inWorker({ NEPHRON_BACKEND: 'native', NEPHRON_THREADS: '1' });
       const two = await inWorker({ NEPHRON_BACKEND: 'native', NEPHRON_THREADS: '', NEPHRON_WASM_THREADS: '2' });
       expect(one.error ?? two.error).toBeUndefined();

@@ -182,7 +182,7 @@ describe('buildConstraintMaps', () => {
     expect(Math.min(...a.maps)).toBeGreaterThanOrEqual(0);
   });
 
-  it('kidneyBox PER_SLICE zeroes the components outside each slice\'s kidney box + margin, then clusters every pixel', () => {
+  it("kidneyBox PER_SLICE zeroes the components outside each slice's kidney box + margin, then clusters every pixel", () => {
     const { image } = plantedSubject(16, 16, 2, 3, 0.05);
     const labels = new Uint8Array(2 * 16 * 16);
     labels[(1 * 16 + 4) * 16 + 3] = 1;
@@ -194,7 +194,15 @@ describe('buildConstraintMaps', () => {
     // Integer cluster ids everywhere (not the renal code's [0, 1]-normalised map in an int array).
     expect(Math.min(...r.maps)).toBeGreaterThanOrEqual(0);
     const outside = r.maps[(0 * 16 + 5) * 16 + 5];
-    for (const [s, y, x] of [[0, 0, 0], [0, 15, 15], [1, 2, 5], [1, 11, 5], [1, 5, 1], [1, 5, 14]]) expect(r.maps[(s * 16 + y) * 16 + x]).toBe(outside);
+    for (const [s, y, x] of [
+      [0, 0, 0],
+      [0, 15, 15],
+      [1, 2, 5],
+      [1, 11, 5],
+      [1, 5, 1],
+      [1, 5, 14],
+    ])
+      expect(r.maps[(s * 16 + y) * 16 + x]).toBe(outside);
     const inside = new Set<number>();
     for (let y = 3; y <= 10; y++) for (let x = 2; x <= 13; x++) inside.add(r.maps[(16 + y) * 16 + x]);
     expect(inside.size).toBeGreaterThan(1); // the planted tissues inside the box keep their own clusters
@@ -202,9 +210,7 @@ describe('buildConstraintMaps', () => {
   });
 
   it('rejects data of the wrong size with the expected layout in the message', () => {
-    expect(() => buildConstraintMaps({ width: 4, height: 4, slices: 2, channels: 3, data: new Float32Array(10) })).toThrow(
-      /3 × 2 × 4 × 4 = 96/,
-    );
+    expect(() => buildConstraintMaps({ width: 4, height: 4, slices: 2, channels: 3, data: new Float32Array(10) })).toThrow(/3 × 2 × 4 × 4 = 96/);
   });
 });
 
@@ -216,7 +222,7 @@ describe('bodyMask', () => {
     const plane = w * w;
     const data = new Float32Array(2 * 2 * plane);
     let seed = 3;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let c = 0; c < 2; c++)
       for (let s = 0; s < 2; s++)
         for (let y = 0; y < w; y++)

@@ -68,14 +68,15 @@ describe('GroupNorm', () => {
       const { mean, variance } = tf.moments(r, [1, 3], true);
       return tf.add(tf.mul(tf.reshape(tf.div(tf.sub(r, mean), tf.sqrt(tf.add(variance, 1e-5))), shape), g), b);
     };
-    const loss = (f: (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(tf.mul(f(a, g, b), proj));
+    const loss = (f: (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, g, b), proj));
     const act = (t: tf.Tensor) => (relu ? tf.relu(t) : t);
     const ref = tf.grads(loss((a, g, b) => act(plain(a, g, b))))([x, gamma, beta]);
     const kernel = tf.grads(loss((a, g, b) => groupNorm(a, g, b, 3, 1e-5, relu as boolean)))([x, gamma, beta]);
     const ops = tf.grads(loss((a, g, b) => act(groupNormOps(a, g, b, 3, 1e-5))))([x, gamma, beta]);
     const value = groupNorm(x, gamma, beta, 3, 1e-5, relu as boolean).dataSync();
-    act(plain(x, gamma, beta)).dataSync().forEach((v, i) => expect(value[i]).toBeCloseTo(v, 5));
+    act(plain(x, gamma, beta))
+      .dataSync()
+      .forEach((v, i) => expect(value[i]).toBeCloseTo(v, 5));
     for (const ours of [kernel, ops]) {
       ours.forEach((t, k) => {
         const a = t.dataSync();
@@ -87,7 +88,10 @@ describe('GroupNorm', () => {
 
   it('γ and β gradients alone (x constant) equal those of the full gradient', () => {
     const rng = mulberry32(11);
-    const x = tf.tensor(Float32Array.from({ length: 2 * 3 * 3 * 4 }, () => rng() - 0.5), [2, 3, 3, 4]);
+    const x = tf.tensor(
+      Float32Array.from({ length: 2 * 3 * 3 * 4 }, () => rng() - 0.5),
+      [2, 3, 3, 4],
+    );
     const gamma = tf.tensor1d([1, 0.5, 2, 1.5]);
     const beta = tf.tensor1d([0.1, -0.2, 0, 0.3]);
     const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(groupNorm(a, g, b, 2, 1e-5, true), tf.range(0, 72).reshape([2, 3, 3, 4])));

@@ -14,7 +14,13 @@ export function randomValues(n: number, seed: number): Float32Array {
 }
 
 export function input(shape: number[], seed: number): Input {
-  return { shape, values: randomValues(shape.reduce((a, b) => a * b, 1), seed) };
+  return {
+    shape,
+    values: randomValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+  };
 }
 
 /** Values of `f(...inputs)` and (with `grads`) of its gradients w.r.t. every input, on one backend. */

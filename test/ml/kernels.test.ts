@@ -35,10 +35,7 @@ describe('wasm training kernels against the cpu backend', () => {
   });
 
   it('conv2dTranspose 2×2 stride 2 (matmul + DepthToSpace) and its gradients', async () => {
-    await compare(
-      (x, w) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [2, 6, 8, 3], 2, 'same'),
-      [input([2, 3, 4, 5], 9), input([2, 2, 3, 5], 10)],
-    );
+    await compare((x, w) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [2, 6, 8, 3], 2, 'same'), [input([2, 3, 4, 5], 9), input([2, 2, 3, 5], 10)]);
   });
 
   it('conv2dTranspose 3×3 stride 1 same', async () => {

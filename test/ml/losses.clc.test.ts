@@ -9,10 +9,22 @@ import { maxGradientError, useWasm } from './loss-test-utils';
 // Each patch flattens in (dy, dx) order, so the pixels below give the patch vectors
 //   P0 = (1, 0, 0, 0)    P1 = (0.6, 0.8, 0, 0)    P2 = (0, 0, 1, 0)    P3 = (0.2, 1, 1, 0)
 const IMAGE = [
-  1, 0, 0.6, 0.8, //
-  0, 0, 0, 0, //
-  0, 0, 0.2, 1, //
-  1, 0, 1, 0, //
+  1,
+  0,
+  0.6,
+  0.8, //
+  0,
+  0,
+  0,
+  0, //
+  0,
+  0,
+  0.2,
+  1, //
+  1,
+  0,
+  1,
+  0, //
 ];
 // Cosines after L2 normalisation (|P3| = √2.04 = 1.4282857):
 //   s01 = 0.6, s02 = 0, s03 = 0.2/1.4283 = 0.1400280, s12 = 0, s13 = 0.92/1.4283 = 0.6441288, s23 = 1/1.4283 = 0.7001400

@@ -29,7 +29,7 @@ describeNative('native kernels against the cpu backend', () => {
     await compare((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2), [input([1, 9, 8, 2], 11), input([3, 3, 2, 2], 12)], false);
   });
 
-  it('fused conv2d with bias and ReLU (the layers\' conv) and its gradients', async () => {
+  it("fused conv2d with bias and ReLU (the layers' conv) and its gradients", async () => {
     const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
       tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'relu' });
     await compare(f, [input([2, 6, 6, 3], 13), input([3, 3, 3, 4], 14), input([4], 15)]);
@@ -38,7 +38,7 @@ describeNative('native kernels against the cpu backend', () => {
     tf.dispose([x, w, b]);
   });
 
-  it('conv2dTranspose 2×2 stride 2 (the U-Net\'s up-sampling) and 3×3 stride 1, with gradients', async () => {
+  it("conv2dTranspose 2×2 stride 2 (the U-Net's up-sampling) and 3×3 stride 1, with gradients", async () => {
     await compare(
       (x, w) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [2, 6, 8, 3], 2, 'same'),
       [input([2, 3, 4, 5], 16), input([2, 2, 3, 5], 17)],
@@ -113,7 +113,20 @@ describeNative('native kernels against the cpu backend', () => {
     await compare((x) => tf.slice(x, [1, 0, 2, 1], [2, 4, 3, 4]), [input([3, 4, 5, 6], 71)]);
     await compare((x) => tf.slice(x, [1, 0], [2, 4]), [input([4, 200], 72)]); // contiguous: the cpu backend's view
     for (const axis of [0, 1, 3]) {
-      await compare((x) => tf.concat(tf.split(x, [1, 2, 3].map((n) => (n * x.shape[axis]) / 6), axis).reverse(), axis), [input([6, 6, 5, 6], 73)]);
+      await compare(
+        (x) =>
+          tf.concat(
+            tf
+              .split(
+                x,
+                [1, 2, 3].map((n) => (n * x.shape[axis]) / 6),
+                axis,
+              )
+              .reverse(),
+            axis,
+          ),
+        [input([6, 6, 5, 6], 73)],
+      );
     }
   });
 
@@ -150,7 +163,9 @@ describeNative('native kernels against the cpu backend', () => {
     const step = () =>
       tf.tidy(() => {
         const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-          tf.sum(tf.conv2dTranspose(tf.maxPool(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), 2, 2, 'valid'), c as tf.Tensor4D, [2, 8, 8, 5], 2, 'same')),
+          tf.sum(
+            tf.conv2dTranspose(tf.maxPool(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), 2, 2, 'valid'), c as tf.Tensor4D, [2, 8, 8, 5], 2, 'same'),
+          ),
         )([x, w, up]);
         g.forEach((t) => t.dataSync());
       });

@@ -3,7 +3,17 @@ import { beforeAll, expect, it } from 'vitest';
 import { initBackend } from '../../src/ml/backend';
 import { startNativeBackend } from '../../src/ml/native/backend';
 import { PRESETS, type ModelConfig } from '../../src/ml/presets';
-import { Trainer, clcLossFn, finetuneLoss, globalLoss, segmentationBatch, type ClcBatch, type GlobalBatch, type LossFn, type SegmentationBatch } from '../../src/ml/train';
+import {
+  Trainer,
+  clcLossFn,
+  finetuneLoss,
+  globalLoss,
+  segmentationBatch,
+  type ClcBatch,
+  type GlobalBatch,
+  type LossFn,
+  type SegmentationBatch,
+} from '../../src/ml/train';
 import { buildGlobalPretrainModel, buildLocalPretrainModel, buildSegmentationModel, type UnetOptions } from '../../src/ml/unet';
 import { describeNative } from './native-support';
 import { discBatch } from './toy-data';
@@ -113,7 +123,6 @@ describeNative('native training leaves nothing behind', () => {
     trainer.dispose();
     model.dispose();
   });
-
 });
 
 /** Train on `backend` up to `epochs` epochs, from a saved trainer state when given; the new state, last loss, weights. */

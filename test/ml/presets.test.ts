@@ -79,9 +79,7 @@ describe('presets', () => {
     expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { clc: { patchSize: 3 } })).path).toBe('clc.patchSize');
     expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { global: { plateau: { factor: 2 } } })).path).toBe('global.plateau');
     expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { global: { plateau: { patiance: 2 } } })).path).toBe('global.plateau.patiance');
-    expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { constraints: { componentScaling: 'both' } })).path).toBe(
-      'constraints.componentScaling',
-    );
+    expect(configError(() => resolveConfig('PRETRAIN', 'QUICK', { constraints: { componentScaling: 'both' } })).path).toBe('constraints.componentScaling');
   });
 
   it('accepts a valid override and keeps it', () => {

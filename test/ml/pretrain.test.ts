@@ -43,7 +43,16 @@ describe('pretraining loops', () => {
       }
     };
     const before = tf.memory().numTensors;
-    const c = new Trainer<ClcBatch>({ model: lModel, loss: clcLossFn(S.clc), train: clcSource, validation: clcSource, epochs: 2, lr: 1e-3, plateau: S.clc.plateau, seed: 2 });
+    const c = new Trainer<ClcBatch>({
+      model: lModel,
+      loss: clcLossFn(S.clc),
+      train: clcSource,
+      validation: clcSource,
+      epochs: 2,
+      lr: 1e-3,
+      plateau: S.clc.plateau,
+      seed: 2,
+    });
     const cr = await c.run();
     expect(cr.status).toBe('completed');
     expect(cr.history.every((h) => Number.isFinite(h.val_loss as number))).toBe(true);

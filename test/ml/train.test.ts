@@ -59,7 +59,7 @@ describe('training loop', () => {
     const img = a1.images.dataSync();
     const lab = a1.labels.dataSync();
     let agree = 0;
-    for (let i = 0; i < lab.length; i++) if ((img[i] > 0.5) === (lab[i] === 1)) agree++;
+    for (let i = 0; i < lab.length; i++) if (img[i] > 0.5 === (lab[i] === 1)) agree++;
     expect(agree / lab.length).toBeGreaterThan(0.9);
     const views = cropResizeViews(b.images, createRng(1), { cropMin: 0.7, brightness: 0.3, contrastMin: 0.7, contrastMax: 1.3 });
     expect(views.shape).toEqual([2, SIZE, SIZE, 1]);

@@ -10,7 +10,10 @@ const model = PRESETS.PAPER.model;
 
 function image(size: number, batch = 1, seed = 1): tf.Tensor4D {
   const rng = mulberry32(seed);
-  return tf.tensor4d(Float32Array.from({ length: batch * size * size }, () => rng()), [batch, size, size, 1]);
+  return tf.tensor4d(
+    Float32Array.from({ length: batch * size * size }, () => rng()),
+    [batch, size, size, 1],
+  );
 }
 
 describe('U-Net', () => {
@@ -105,8 +108,6 @@ describe('U-Net', () => {
     const global = buildGlobalPretrainModel({ size: 32, model: small, seed: 5 });
     const fromGlobal = loadEncoderDecoder(local, exportWeights(global), true);
     expect(fromGlobal.every((n) => n.startsWith('enc'))).toBe(true);
-    expect(Array.from(local.getLayer('enc1_conv1').getWeights()[0].dataSync())).toEqual(
-      Array.from(global.getLayer('enc1_conv1').getWeights()[0].dataSync()),
-    );
+    expect(Array.from(local.getLayer('enc1_conv1').getWeights()[0].dataSync())).toEqual(Array.from(global.getLayer('enc1_conv1').getWeights()[0].dataSync()));
   });
 });

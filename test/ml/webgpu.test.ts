@@ -25,7 +25,13 @@ interface StepResult {
 }
 
 /** Loss and gradients of one step on `backend`, from the given weights; the batch is rebuilt there from host arrays. */
-async function step<B>(backend: string, build: (o: UnetOptions) => tf.LayersModel, weights: Uint8Array, makeBatch: () => B, loss: LossFn<B>): Promise<StepResult> {
+async function step<B>(
+  backend: string,
+  build: (o: UnetOptions) => tf.LayersModel,
+  weights: Uint8Array,
+  makeBatch: () => B,
+  loss: LossFn<B>,
+): Promise<StepResult> {
   await tf.setBackend(backend);
   const m = build({ size: SIZE, model, seed: 1 });
   loadWeights(m, weights);
@@ -92,12 +98,17 @@ describe('webgpu backend (SwiftShader) against cpu', () => {
     const p = 4;
     const g = SIZE / p;
     const labels = new Int32Array(2 * g * g);
-    for (let b = 0; b < 2; b++) for (let y = 0; y < g; y++) for (let x = 0; x < g; x++) labels[(b * g + y) * g + x] = d.labels[(b * SIZE + y * p) * SIZE + x * p];
+    for (let b = 0; b < 2; b++)
+      for (let y = 0; y < g; y++) for (let x = 0; x < g; x++) labels[(b * g + y) * g + x] = d.labels[(b * SIZE + y * p) * SIZE + x * p];
     // k = every other patch (topKFraction 1, capped at patches − 1): every neighbourhood is the whole image, so float
     // differences cannot change which patches it holds
     const cfg = { ...S.clc, patchSize: p, topKFraction: 1, anchors: 4 };
     const reruns = replayCounts.reruns;
-    await compare(buildLocalPretrainModel, () => ({ images: tf.tensor4d(d.images, [2, SIZE, SIZE, 1]), patchLabels: tf.tensor3d(labels, [2, g, g], 'int32') }), clcLossFn(cfg));
+    await compare(
+      buildLocalPretrainModel,
+      () => ({ images: tf.tensor4d(d.images, [2, SIZE, SIZE, 1]), patchLabels: tf.tensor3d(labels, [2, g, g], 'int32') }),
+      clcLossFn(cfg),
+    );
     // the similarities, then their top-k, are read inside the forward pass: two reruns of the webgpu step
     expect(replayCounts.reruns - reruns).toBe(2);
   });
@@ -105,7 +116,11 @@ describe('webgpu backend (SwiftShader) against cpu', () => {
   it('a global step (G^D with crop-and-resize views)', async () => {
     const d = discBatch(9, 4, SIZE);
     const reruns = replayCounts.reruns;
-    await compare(buildGlobalPretrainModel, () => ({ images: tf.tensor4d(d.images, [4, SIZE, SIZE, 1]), partitions: Int32Array.from([0, 1, 0, 1]) }), globalLoss(S.global));
+    await compare(
+      buildGlobalPretrainModel,
+      () => ({ images: tf.tensor4d(d.images, [4, SIZE, SIZE, 1]), partitions: Int32Array.from([0, 1, 0, 1]) }),
+      globalLoss(S.global),
+    );
     expect(replayCounts.reruns - reruns).toBe(0); // G^D reads nothing inside its forward pass
   });
 });
@@ -123,7 +138,17 @@ describe('webgpu training loop', () => {
     const seg = buildSegmentationModel({ size: SIZE, model, seed: 2 });
     const segSource = () => [segmentationBatch(d.images, d.labels, 2, SIZE)];
     const counted = countingLoss(PRESETS.PAPER.finetune); // the fine-tuning job's loss and pooled-Dice counts
-    const ft = new Trainer({ model: seg, loss: counted.loss, train: segSource, validation: segSource, validationMetrics: counted.metrics, epochs: 3, lr: 1e-3, seed: 1, onEpoch });
+    const ft = new Trainer({
+      model: seg,
+      loss: counted.loss,
+      train: segSource,
+      validation: segSource,
+      validationMetrics: counted.metrics,
+      epochs: 3,
+      lr: 1e-3,
+      seed: 1,
+      onEpoch,
+    });
     const ftResult = await ft.run();
     expect(ftResult.history.every((h) => Number.isFinite(h.train_loss) && Number.isFinite(h.val_loss as number))).toBe(true);
     ft.dispose();
@@ -133,7 +158,16 @@ describe('webgpu training loop', () => {
     const g = SIZE / 4;
     const labels = Int32Array.from({ length: 2 * g * g }, (_, i) => (i % g < g / 2 ? 0 : 1));
     const clcSource = () => [{ images: tf.tensor4d(d.images, [2, SIZE, SIZE, 1]), patchLabels: tf.tensor3d(labels, [2, g, g], 'int32') }];
-    const clc = new Trainer({ model: local, loss: clcLossFn({ ...S.clc, patchSize: 4, topKFraction: 6 / (g * g), anchors: 4 }), train: clcSource, validation: clcSource, epochs: 3, lr: 1e-3, seed: 1, onEpoch });
+    const clc = new Trainer({
+      model: local,
+      loss: clcLossFn({ ...S.clc, patchSize: 4, topKFraction: 6 / (g * g), anchors: 4 }),
+      train: clcSource,
+      validation: clcSource,
+      epochs: 3,
+      lr: 1e-3,
+      seed: 1,
+      onEpoch,
+    });
     const clcResult = await clc.run();
     expect(clcResult.history.every((h) => Number.isFinite(h.train_loss))).toBe(true);
     clc.dispose();

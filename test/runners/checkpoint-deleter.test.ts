@@ -22,7 +22,14 @@ describe.each(DB_KINDS)('checkpoint deleter on %s', (kind) => {
     const db = useSeededDatabase(kind);
 
     const newRun = () =>
-      db.services.runs.startFineTuning({ cohortId: db.cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0, nLabeled: 2, initialization: 'RANDOM' as never });
+      db.services.runs.startFineTuning({
+        cohortId: db.cohortId,
+        contrast: 'DIXON' as never,
+        preset: 'SMOKE' as never,
+        seed: 0,
+        nLabeled: 2,
+        initialization: 'RANDOM' as never,
+      });
     const putBlobs = (n: number) => Promise.all(Array.from({ length: n }, () => db.services.blobs.put(randomBytes(256))));
     /** The real blob store with `del` in front of its deletes. */
     const withDelete = (del: (key: string) => Promise<boolean>): BlobStore => {

@@ -30,7 +30,8 @@ describe.each(DB_KINDS)('runners end to end on %s', (kind) => {
     const env = kind === 'pglite' ? { DATABASE_URL: '', NEPHRON_DATA_DIR: dataDir } : {};
     beforeAll(async () => {
       t = await startTestServer(kind, { NEPHRON_RUNNERS: '1', NEPHRON_LEASE_SECONDS: '5', ...env }, { runners: { pollMs: 500 } });
-      cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "e2e", subjects: 6, seed: 3, size: 32, slices: 6 }) { id } }`)).createSyntheticCohort.id;
+      cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "e2e", subjects: 6, seed: 3, size: 32, slices: 6 }) { id } }`))
+        .createSyntheticCohort.id;
     }, 120_000);
     afterAll(async () => {
       await t?.stop();
@@ -42,14 +43,22 @@ describe.each(DB_KINDS)('runners end to end on %s', (kind) => {
       const latencies: number[] = [];
       const start = async (mutation: string, input: Record<string, unknown>) => {
         // created QUEUED; subscribe before the runner can report (it claims within a tick)
-        const run = (await t.ok(`mutation($i: ${mutation === 'startPretraining' ? 'PretrainingInput' : 'FineTuningInput'}!) { ${mutation}(input: $i) { id epochs status } }`, { i: input }))[mutation];
+        const run = (
+          await t.ok(
+            `mutation($i: ${mutation === 'startPretraining' ? 'PretrainingInput' : 'FineTuningInput'}!) { ${mutation}(input: $i) { id epochs status } }`,
+            { i: input },
+          )
+        )[mutation];
         const sub = ws.subscribe(PROGRESS, { id: run.id });
         // receipt times, for the epoch-end → subscriber latency
-        ws.client.subscribe({ query: PROGRESS, variables: { id: run.id } }, {
-          next: (v: any) => v.data?.runProgress.metrics.length && latencies.push(Date.now() - new Date(v.data.runProgress.at).getTime()),
-          error: () => {},
-          complete: () => {},
-        });
+        ws.client.subscribe(
+          { query: PROGRESS, variables: { id: run.id } },
+          {
+            next: (v: any) => v.data?.runProgress.metrics.length && latencies.push(Date.now() - new Date(v.data.runProgress.at).getTime()),
+            error: () => {},
+            complete: () => {},
+          },
+        );
         await t.pubsub.waitForSubscribers(topics.run(run.id), 2);
         return { run, sub };
       };
@@ -91,7 +100,8 @@ describe.each(DB_KINDS)('runners end to end on %s', (kind) => {
       // The automatic order: native (with ATen's and oneDNN's versions) where the addon is built, else wasm.
       expect(run.device).toMatch(nativeBuilt ? /^native-aten1\.13\.\d+-onednn\d+\.\d+\.\d+-\d+t$/ : /^wasm-simd-\d+t$/);
       expect(new Date(run.finishedAt).getTime()).toBeGreaterThanOrEqual(new Date(run.startedAt).getTime());
-      for (const series of run.metrics) expect(series.points.map((p: { epoch: number }) => p.epoch)).toEqual(Array.from({ length: run.epochs }, (_, i) => i + 1));
+      for (const series of run.metrics)
+        expect(series.points.map((p: { epoch: number }) => p.epoch)).toEqual(Array.from({ length: run.epochs }, (_, i) => i + 1));
       expect(run.evaluation.subjects.length).toBeGreaterThan(0);
       for (const s of run.evaluation.subjects) {
         expect(s.subject.split).toBe('TEST');
@@ -99,35 +109,52 @@ describe.each(DB_KINDS)('runners end to end on %s', (kind) => {
       }
       const mean = (k: 'left' | 'right') => run.evaluation.subjects.reduce((a: number, s: any) => a + s.dice[k], 0) / run.evaluation.subjects.length;
       expect(run.evaluation.meanDice.left).toBeCloseTo(mean('left'), 9);
-      const [{ keys }] = await t.server.dataSource.query(`SELECT count(*)::int AS keys FROM subject_score WHERE "runId" = $1 AND "predictionBlobKey" IS NOT NULL`, [fine.run.id]);
+      const [{ keys }] = await t.server.dataSource.query(
+        `SELECT count(*)::int AS keys FROM subject_score WHERE "runId" = $1 AND "predictionBlobKey" IS NOT NULL`,
+        [fine.run.id],
+      );
       expect(keys).toBe(run.evaluation.subjects.length);
 
       const p99 = histogram.percentile(99) / 1e6;
       latencies.sort((a, b) => a - b);
-      console.log(`[runners ${kind}] event loop p99 ${p99.toFixed(1)} ms, max ${(histogram.max / 1e6).toFixed(1)} ms; ` +
-        `epoch-end → subscriber latency median ${latencies[latencies.length >> 1]} ms, max ${latencies.at(-1)} ms (n=${latencies.length})`);
+      console.log(
+        `[runners ${kind}] event loop p99 ${p99.toFixed(1)} ms, max ${(histogram.max / 1e6).toFixed(1)} ms; ` +
+          `epoch-end → subscriber latency median ${latencies[latencies.length >> 1]} ms, max ${latencies.at(-1)} ms (n=${latencies.length})`,
+      );
       expect(p99).toBeLessThanOrEqual(50);
     }, 240_000);
 
     it("serves a run's predictions: PNG overlay and NIfTI export, as stored", async () => {
       expect(fineRunId).toBeDefined();
-      const { run } = await t.ok(`query($id: ID!) { run(id: $id) { evaluation { subjects { subject { id series { id contrast width height slices } } } } } }`, { id: fineRunId });
+      const { run } = await t.ok(`query($id: ID!) { run(id: $id) { evaluation { subjects { subject { id series { id contrast width height slices } } } } } }`, {
+        id: fineRunId,
+      });
       const subject = run.evaluation.subjects[0].subject;
       const dixon = subject.series.find((s: any) => s.contrast === 'DIXON');
-      const png = await t.http().get(`/images/series/${dixon.id}/slice/${dixon.slices >> 1}.png?overlay=run:${fineRunId}`).buffer(true);
+      const png = await t
+        .http()
+        .get(`/images/series/${dixon.id}/slice/${dixon.slices >> 1}.png?overlay=run:${fineRunId}`)
+        .buffer(true);
       expect(png.status).toBe(200);
       const image = PNG.sync.read(png.body);
       expect([image.width, image.height]).toEqual([dixon.width, dixon.height]);
 
-      const file = await t.http().get(`/files/runs/${fineRunId}/subjects/${subject.id}/prediction.nii.gz`).buffer(true).parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      const file = await t
+        .http()
+        .get(`/files/runs/${fineRunId}/subjects/${subject.id}/prediction.nii.gz`)
+        .buffer(true)
+        .parse((res, cb) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => cb(null, Buffer.concat(chunks)));
+        });
       expect(file.status).toBe(200);
       const nifti = await readNiftiMask(new Uint8Array(file.body), 'prediction.nii.gz');
       expect([nifti.width, nifti.height, nifti.slices]).toEqual([dixon.width, dixon.height, dixon.slices]);
-      const [{ predictionBlobKey }] = await t.server.dataSource.query(`SELECT "predictionBlobKey" FROM subject_score WHERE "runId" = $1 AND "subjectId" = $2`, [fineRunId, subject.id]);
+      const [{ predictionBlobKey }] = await t.server.dataSource.query(`SELECT "predictionBlobKey" FROM subject_score WHERE "runId" = $1 AND "subjectId" = $2`, [
+        fineRunId,
+        subject.id,
+      ]);
       expect(Array.from(nifti.mask)).toEqual(Array.from(decodeMask(await t.server.services.blobs.get(predictionBlobKey)).mask));
       // the PNG overlay shows that very prediction: tinted pixels exactly where the slice has a kidney label
       const plane = dixon.width * dixon.height;
@@ -139,7 +166,9 @@ describe.each(DB_KINDS)('runners end to end on %s', (kind) => {
 
       const t1 = subject.series.find((s: any) => s.contrast === 'T1_MAP');
       expect((await t.http().get(`/images/series/${t1.id}/slice/0.png?overlay=run:${fineRunId}`)).status).toBe(400);
-      const train = await t.ok(`query($id: ID!) { cohort(id: $id) { subjects(split: TRAIN, first: 1) { edges { node { id series { id contrast } } } } } }`, { id: cohortId });
+      const train = await t.ok(`query($id: ID!) { cohort(id: $id) { subjects(split: TRAIN, first: 1) { edges { node { id series { id contrast } } } } } }`, {
+        id: cohortId,
+      });
       const trainDixon = train.cohort.subjects.edges[0].node.series.find((s: any) => s.contrast === 'DIXON');
       expect((await t.http().get(`/images/series/${trainDixon.id}/slice/0.png?overlay=run:${fineRunId}`)).status).toBe(404);
       expect((await t.http().get(`/files/runs/${fineRunId}/subjects/${train.cohort.subjects.edges[0].node.id}/prediction.nii.gz`)).status).toBe(404);

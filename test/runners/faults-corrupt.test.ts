@@ -37,7 +37,8 @@ describe.each(STORES)('corrupt checkpoint on the $store store', ({ store, kind }
       const env = store === 'file' ? { DATABASE_URL: '', NEPHRON_DATA_DIR: dataDir } : {};
       t = await startTestServer(kind, env);
       expect(t.server.services.blobs instanceof FileBlobStore).toBe(store === 'file');
-      cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "corrupt", subjects: 5, seed: 4, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort.id;
+      cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "corrupt", subjects: 5, seed: 4, size: 32, slices: 4 }) { id } }`))
+        .createSyntheticCohort.id;
     }, 40_000);
     afterAll(async () => {
       await t?.stop();
@@ -72,16 +73,20 @@ describe.each(STORES)('corrupt checkpoint on the $store store', ({ store, kind }
         for (let i = 0; i < 8; i++) bytes[(bytes.length >> 1) + i] ^= 0xff;
         await fs.writeFile(file, bytes);
       } else {
-        await t.server.dataSource.query(`UPDATE blob SET data = set_byte(data, length(data) / 2, get_byte(data, length(data) / 2) # 255) WHERE key = $1`, [key]);
+        await t.server.dataSource.query(`UPDATE blob SET data = set_byte(data, length(data) / 2, get_byte(data, length(data) / 2) # 255) WHERE key = $1`, [
+          key,
+        ]);
       }
       await expect(blobs.get(key)).rejects.toBeInstanceOf(CorruptBlobError);
     };
 
     /** Trains a fresh run to at least epoch 3, then stops the runner: the run is QUEUED with two checkpoints. */
     const trainedThenStopped = async (seed: number) => {
-      const run = (await t.ok(`mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id epochs } }`, {
-        i: { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed, initialization: 'RANDOM', nLabeled: 1, overrides: { finetune: { epochs: 8 } } },
-      })).startFineTuning as { id: string; epochs: number };
+      const run = (
+        await t.ok(`mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id epochs } }`, {
+          i: { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed, initialization: 'RANDOM', nLabeled: 1, overrides: { finetune: { epochs: 8 } } },
+        })
+      ).startFineTuning as { id: string; epochs: number };
       const events = t.server.pubsub.subscribe<RunProgress>(topics.run(run.id));
       const host = await startHost();
       for await (const e of events) if (e.epoch >= 3) break;
@@ -158,7 +163,9 @@ describe.each(STORES)('corrupt checkpoint on the $store store', ({ store, kind }
       const said = await resumed(r.id);
       expect(said.started).toEqual([null]);
       expect(said.settled).toEqual(['succeeded']);
-      expect(said.recovered[0]).toMatch(/the last checkpoint .* is corrupt .*; the previous checkpoint .* is corrupt .*: no usable checkpoint is left: restarting from scratch/);
+      expect(said.recovered[0]).toMatch(
+        /the last checkpoint .* is corrupt .*; the previous checkpoint .* is corrupt .*: no usable checkpoint is left: restarting from scratch/,
+      );
 
       expect(await row(r.id)).toMatchObject({ status: 'SUCCEEDED', epoch: 8 });
       await expectEveryMetricAtEveryEpoch(t.server.dataSource, r.id, 8);
@@ -166,17 +173,28 @@ describe.each(STORES)('corrupt checkpoint on the $store store', ({ store, kind }
     }, 30_000);
 
     it('rewinding drops the points after the resume epoch and recomputes the summaries from the rest', async () => {
-      const { id } = (await t.ok(`mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id } }`, {
-        i: { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed: 23, initialization: 'RANDOM', nLabeled: 1 },
-      })).startFineTuning;
+      const { id } = (
+        await t.ok(`mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id } }`, {
+          i: { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed: 23, initialization: 'RANDOM', nLabeled: 1 },
+        })
+      ).startFineTuning;
       const ds = t.server.dataSource;
       const run = (await new RunQueue(ds).claim('test:0', 60_000))!;
       expect(run.id).toBe(id);
       const blobs = t.server.services.blobs;
       const previous = await blobs.put(new Uint8Array([1, 2, 3, 4]));
       const last = await blobs.put(new Uint8Array([5, 6, 7, 8, 9, 10, 11, 12]));
-      for (const [epoch, loss] of [[1, 0.9], [2, 0.5], [3, 0.1]]) await recordMetrics(ds, id, epoch, { train_loss: loss });
-      await ds.query(`UPDATE run SET epoch = 3, "checkpointBlobKey" = $2, "previousCheckpointBlobKey" = $3, "previousCheckpointEpoch" = 2 WHERE id = $1`, [id, last, previous]);
+      for (const [epoch, loss] of [
+        [1, 0.9],
+        [2, 0.5],
+        [3, 0.1],
+      ])
+        await recordMetrics(ds, id, epoch, { train_loss: loss });
+      await ds.query(`UPDATE run SET epoch = 3, "checkpointBlobKey" = $2, "previousCheckpointBlobKey" = $3, "previousCheckpointEpoch" = 2 WHERE id = $1`, [
+        id,
+        last,
+        previous,
+      ]);
       await corrupt(last);
 
       const point = await resumePoint(new RunRecorder(ds, t.pubsub, 'test:0', 60_000), blobs, await row(id));

@@ -24,9 +24,13 @@ describe.each(DB_KINDS)('worker thread crashes on %s', (kind) => {
     const deaths = new Map<string, string>();
     const note = (id: string, what: string) => history.set(id, [...(history.get(id) ?? []), what]);
     beforeAll(async () => {
-      t = await startTestServer(kind, { NEPHRON_RUNNERS: '2', NEPHRON_LEASE_SECONDS: '5', NEPHRON_WASM_THREADS: '1' }, {
-        runners: { pollMs: 200, jobModule: path.join(__dirname, 'fixtures', 'crashing-jobs.ts'), workerHeapMb: 192 },
-      });
+      t = await startTestServer(
+        kind,
+        { NEPHRON_RUNNERS: '2', NEPHRON_LEASE_SECONDS: '5', NEPHRON_WASM_THREADS: '1' },
+        {
+          runners: { pollMs: 200, jobModule: path.join(__dirname, 'fixtures', 'crashing-jobs.ts'), workerHeapMb: 192 },
+        },
+      );
       host = t.server.runners!;
       host.on('died', (id: string, error: string) => deaths.set(id, error));
       host.on('started', (id: string, s: { resumeFrom: number | null }) => note(id, `started@${s.resumeFrom ?? 0}`));
@@ -34,14 +38,17 @@ describe.each(DB_KINDS)('worker thread crashes on %s', (kind) => {
         note(id, how);
         if (how === 'requeued') requeuedAt.set(id, Date.now());
       });
-      cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "crash", subjects: 5, seed: 4, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort.id;
+      cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "crash", subjects: 5, seed: 4, size: 32, slices: 4 }) { id } }`))
+        .createSyntheticCohort.id;
     }, 60_000);
     afterAll(() => t?.stop());
 
     const finetune = async (seed: number, epochs: number) =>
-      (await t.ok(`mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id epochs } }`, {
-        i: { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed, initialization: 'RANDOM', nLabeled: 1, overrides: { finetune: { epochs } } },
-      })).startFineTuning as { id: string; epochs: number };
+      (
+        await t.ok(`mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id epochs } }`, {
+          i: { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed, initialization: 'RANDOM', nLabeled: 1, overrides: { finetune: { epochs } } },
+        })
+      ).startFineTuning as { id: string; epochs: number };
     const row = (id: string) => t.server.dataSource.getRepository(Run).findOneByOrFail({ id });
     const finished = (id: string) =>
       new Promise<void>((resolve) => {

@@ -98,7 +98,8 @@ describe('a full disk under the file blob store', () => {
       { runners: { pollMs: 200 } },
     );
     host = t.server.runners!;
-    cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "disk", subjects: 5, seed: 4, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort.id;
+    cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "disk", subjects: 5, seed: 4, size: 32, slices: 4 }) { id } }`))
+      .createSyntheticCohort.id;
   }, 40_000);
   afterAll(async () => {
     await t?.stop();
@@ -110,7 +111,12 @@ describe('a full disk under the file blob store', () => {
   const expectOnlyWholeBlobs = async () => {
     const files = (await filesUnder(blobDir)).filter((f) => path.basename(f) !== 'filler');
     expect(files.filter((f) => f.includes('.tmp-'))).toEqual([]);
-    for (const f of files) expect(createHash('sha256').update(await fs.readFile(f)).digest('hex')).toBe(path.basename(f));
+    for (const f of files)
+      expect(
+        createHash('sha256')
+          .update(await fs.readFile(f))
+          .digest('hex'),
+      ).toBe(path.basename(f));
     return files;
   };
   /** No row names a blob that is not stored. */
@@ -127,9 +133,11 @@ describe('a full disk under the file blob store', () => {
   };
 
   it('a run whose checkpoint cannot be written fails saying the disk is full; nothing dangles; the API answers', async () => {
-    const run = (await t.ok(`mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id } }`, {
-      i: { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed: 31, initialization: 'RANDOM', nLabeled: 1, overrides: { finetune: { epochs: 40 } } },
-    })).startFineTuning as { id: string };
+    const run = (
+      await t.ok(`mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id } }`, {
+        i: { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed: 31, initialization: 'RANDOM', nLabeled: 1, overrides: { finetune: { epochs: 40 } } },
+      })
+    ).startFineTuning as { id: string };
     const settled = new Promise<string>((resolve) => host.on('settled', (id: string, how: string) => id === run.id && resolve(how)));
     const events = t.server.pubsub.subscribe<RunProgress>(topics.run(run.id));
     for await (const e of events) if (e.epoch >= 2) break;
@@ -139,7 +147,9 @@ describe('a full disk under the file blob store', () => {
       expect(await settled).toBe('failed');
       const r = await t.server.dataSource.getRepository(Run).findOneByOrFail({ id: run.id });
       expect(r.status).toBe('FAILED');
-      expect(r.error).toMatch(/^the blob store is full \(no space left on device\): a \d+-byte blob of this run could not be stored, so it stopped at its last stored epoch\. Free disk space, then start the run again$/);
+      expect(r.error).toMatch(
+        /^the blob store is full \(no space left on device\): a \d+-byte blob of this run could not be stored, so it stopped at its last stored epoch\. Free disk space, then start the run again$/,
+      );
       expect(r.error).not.toMatch(/\n\s+at |\/tmp\//); // no stack trace, no path
       expect(r.epoch).toBeGreaterThanOrEqual(2);
       expect(r.epoch).toBeLessThan(40);
@@ -167,7 +177,9 @@ describe('a full disk under the file blob store', () => {
     }
     expect(res.data?.createSyntheticCohort ?? null).toBeNull();
     expect(res.errors).toHaveLength(1);
-    expect(res.errors![0].message).toMatch(/^the blob store is full \(no space left on device\): a blob of \d+ bytes could not be stored; free disk space and try again$/);
+    expect(res.errors![0].message).toMatch(
+      /^the blob store is full \(no space left on device\): a blob of \d+ bytes could not be stored; free disk space and try again$/,
+    );
     expect(res.errors![0].extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', reason: 'DISK_FULL' });
     expect(JSON.stringify(res.body)).not.toMatch(/stacktrace|\s+at \w|\/tmp\//);
     // nothing of it stored: no rows, no new blob files (those written before the disk filled were removed again)

@@ -37,7 +37,8 @@ describe.skipIf(!engineAvailable('postgres'))('nephron serve killed with SIGKILL
   beforeAll(async () => {
     db = await freshPostgresDatabase();
     t = await startTestServer('postgres', {}, { databaseUrl: db.url }); // the API only
-    cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "kills", subjects: 5, seed: 3, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort.id;
+    cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "kills", subjects: 5, seed: 3, size: 32, slices: 4 }) { id } }`))
+      .createSyntheticCohort.id;
   }, 120_000);
   afterAll(async () => {
     for (const c of children) c.child.kill('SIGKILL');
@@ -52,16 +53,17 @@ describe.skipIf(!engineAvailable('postgres'))('nephron serve killed with SIGKILL
     return c;
   };
   const runs = (sweepId: string): Promise<RunRow[]> =>
-    t.server.dataSource.query(`SELECT id, status, epoch, epochs, attempts, "leaseOwner", "leaseExpiresAt" FROM run WHERE "sweepId" = $1 ORDER BY seq`, [sweepId]);
+    t.server.dataSource.query(`SELECT id, status, epoch, epochs, attempts, "leaseOwner", "leaseExpiresAt" FROM run WHERE "sweepId" = $1 ORDER BY seq`, [
+      sweepId,
+    ]);
   const at = (line: LogLine) => line.time as number;
-  const unfinished = async (sweepId: string) =>
-    (await runs(sweepId)).filter((r) => !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.status)).length;
+  const unfinished = async (sweepId: string) => (await runs(sweepId)).filter((r) => !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.status)).length;
   const epochsSince = async (sweepId: string, ms: number): Promise<number> =>
     (
-      await t.server.dataSource.query(`SELECT count(DISTINCT (p."runId", p.epoch))::int AS n FROM metric_point p JOIN run r ON r.id = p."runId" WHERE r."sweepId" = $1 AND p.at >= $2`, [
-        sweepId,
-        new Date(ms),
-      ])
+      await t.server.dataSource.query(
+        `SELECT count(DISTINCT (p."runId", p.epoch))::int AS n FROM metric_point p JOIN run r ON r.id = p."runId" WHERE r."sweepId" = $1 AND p.at >= $2`,
+        [sweepId, new Date(ms)],
+      )
     )[0].n;
   /** Checks every `everyMs` until `check` answers something; fails naming `what` (and the server's log) after `ms`. */
   const until = async <T>(what: string, ms: number, p: NephronProcess, check: () => Promise<T | undefined | false>, everyMs = 200): Promise<T> => {
@@ -121,7 +123,13 @@ describe.skipIf(!engineAvailable('postgres'))('nephron serve killed with SIGKILL
       // that on a busy one): after 1-4 epochs stored by this process, plus up to 200 ms
       const epochs = 1 + Math.floor(random() * 4);
       const delay = Math.floor(random() * 200);
-      await until(`${epochs} epochs stored after restart ${k}`, 60_000, p, async () => (await unfinished(sweep.id)) === 0 || (await epochsSince(sweep.id, at(started))) >= epochs, 25);
+      await until(
+        `${epochs} epochs stored after restart ${k}`,
+        60_000,
+        p,
+        async () => (await unfinished(sweep.id)) === 0 || (await epochsSince(sweep.id, at(started))) >= epochs,
+        25,
+      );
       await sleep(delay);
       p.child.kill('SIGKILL');
       await p.exited;

@@ -40,7 +40,8 @@ describe.skipIf(unavailable !== null)('PostgreSQL restarted while two runs train
       { databaseUrl: cluster.url('nephron'), runners: { pollMs: 500 } },
     );
     t.server.runners!.on('retry', (runId: string, what: string) => retried.set(runId, [...(retried.get(runId) ?? []), what]));
-    cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "restart", subjects: 5, seed: 9, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort.id;
+    cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "restart", subjects: 5, seed: 9, size: 32, slices: 4 }) { id } }`))
+      .createSyntheticCohort.id;
   }, 120_000);
   afterAll(async () => {
     await t?.stop();
@@ -65,7 +66,10 @@ describe.skipIf(unavailable !== null)('PostgreSQL restarted while two runs train
     await cluster.stop();
     // meanwhile the API answers at once, with an error that says to try again (no stack, no address), as does /healthz
     const during = await t.gql(`{ runs(first: 1) { totalCount } }`);
-    expect(during.errors?.[0]).toMatchObject({ message: expect.stringMatching(/database is unavailable/), extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'DATABASE_UNAVAILABLE' } });
+    expect(during.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/database is unavailable/),
+      extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'DATABASE_UNAVAILABLE' },
+    });
     expect(JSON.stringify(during.body)).not.toMatch(/stack|ECONNREFUSED|127\.0\.0\.1/);
     const health = await t.http().get('/healthz');
     expect(health.status).toBe(503);
@@ -109,7 +113,8 @@ describe.skipIf(unavailable !== null)('PostgreSQL restarted while two runs train
     try {
       const settled: string[] = [];
       short.server.runners!.on('settled', (_id: string, how: string) => settled.push(how));
-      const cohort = (await short.ok(`mutation { createSyntheticCohort(input: { name: "short", subjects: 5, seed: 9, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort.id;
+      const cohort = (await short.ok(`mutation { createSyntheticCohort(input: { name: "short", subjects: 5, seed: 9, size: 32, slices: 4 }) { id } }`))
+        .createSyntheticCohort.id;
       const run = (
         await short.ok(`mutation($i: PretrainingInput!) { startPretraining(input: $i) { id epochs } }`, {
           i: { cohortId: cohort, contrast: 'DIXON', preset: 'SMOKE', seed: 3, overrides: { clc: { epochs: 10 } } },

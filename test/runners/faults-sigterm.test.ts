@@ -50,7 +50,9 @@ describe('SIGTERM to nephron serve while a run trains', () => {
   it('exits within 10 s, gives the run back at its last finished epoch; the next server resumes it there', async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'nephron-sigterm-'));
     const a = await start();
-    const { id: cohortId } = (await gql(a.url, `mutation { createSyntheticCohort(input: { name: "sigterm", subjects: 5, seed: 4, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort;
+    const { id: cohortId } = (
+      await gql(a.url, `mutation { createSyntheticCohort(input: { name: "sigterm", subjects: 5, seed: 4, size: 32, slices: 4 }) { id } }`)
+    ).createSyntheticCohort;
     const { id } = (
       await gql(a.url, `mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id } }`, {
         i: { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed: 41, initialization: 'RANDOM', nLabeled: 1, overrides: { finetune: { epochs: EPOCHS } } },

@@ -19,20 +19,31 @@ describe.each(DB_KINDS)('runner host on %s', (kind) => {
     let host: RunnerHost;
     let cohortId: string;
     beforeAll(async () => {
-      t = await startTestServer(kind, { NEPHRON_RUNNERS: '1', NEPHRON_LEASE_SECONDS: '5' }, { runners: { pollMs: 500, jobModule: path.join(__dirname, 'fixtures', 'dying-jobs.ts') } });
+      t = await startTestServer(
+        kind,
+        { NEPHRON_RUNNERS: '1', NEPHRON_LEASE_SECONDS: '5' },
+        { runners: { pollMs: 500, jobModule: path.join(__dirname, 'fixtures', 'dying-jobs.ts') } },
+      );
       host = t.server.runners!;
       // a run whose worker died is queued again ('requeued'): wait for how it ends
       host.prependListener('settled', (runId: string, how: string) => how !== 'requeued' && outcomes.set(runId, how));
-      cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "host", subjects: 5, seed: 4, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort.id;
+      cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "host", subjects: 5, seed: 4, size: 32, slices: 4 }) { id } }`))
+        .createSyntheticCohort.id;
     }, 120_000);
     afterAll(() => t?.stop());
 
     const base = () => ({ cohortId, contrast: 'DIXON', preset: 'SMOKE', seed: 1 });
     const pretrain = async (input: Record<string, unknown> = {}) =>
-      (await t.ok(`mutation($i: PretrainingInput!) { startPretraining(input: $i) { id epochs } }`, { i: { ...base(), ...input } })).startPretraining as { id: string; epochs: number };
+      (await t.ok(`mutation($i: PretrainingInput!) { startPretraining(input: $i) { id epochs } }`, { i: { ...base(), ...input } })).startPretraining as {
+        id: string;
+        epochs: number;
+      };
     const finetune = async (input: Record<string, unknown> = {}) =>
-      (await t.ok(`mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id epochs } }`, { i: { ...base(), initialization: 'RANDOM', nLabeled: 1, ...input } }))
-        .startFineTuning as { id: string; epochs: number };
+      (
+        await t.ok(`mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id epochs } }`, {
+          i: { ...base(), initialization: 'RANDOM', nLabeled: 1, ...input },
+        })
+      ).startFineTuning as { id: string; epochs: number };
     const row = (id: string) => t.server.dataSource.getRepository(Run).findOneByOrFail({ id });
     /** Resolves when the host is done with the run (it emits 'settled'; recorded from the start, so none is missed). */
     const outcomes = new Map<string, string>();
@@ -47,7 +58,10 @@ describe.each(DB_KINDS)('runner host on %s', (kind) => {
         check();
       });
     const points = async (id: string) =>
-      (await t.server.dataSource.query(`SELECT name, epoch FROM metric_point WHERE "runId" = $1 ORDER BY name, epoch`, [id])) as { name: string; epoch: number }[];
+      (await t.server.dataSource.query(`SELECT name, epoch FROM metric_point WHERE "runId" = $1 ORDER BY name, epoch`, [id])) as {
+        name: string;
+        epoch: number;
+      }[];
 
     it('cancels a RUNNING run within one batch (partial metrics kept) and never starts a cancelled QUEUED one', async () => {
       const running = await pretrain({ overrides: { clc: { epochs: 8 } } });
@@ -105,7 +119,13 @@ describe.each(DB_KINDS)('runner host on %s', (kind) => {
       const before = await row(run.id);
       expect(await done).toBe('lost');
       const after = await row(run.id);
-      expect(after).toMatchObject({ status: 'RUNNING', leaseOwner: 'elsewhere:1', epoch: before.epoch, checkpointBlobKey: before.checkpointBlobKey, error: null });
+      expect(after).toMatchObject({
+        status: 'RUNNING',
+        leaseOwner: 'elsewhere:1',
+        epoch: before.epoch,
+        checkpointBlobKey: before.checkpointBlobKey,
+        error: null,
+      });
       await t.ok(`mutation($id: ID!) { cancelRun(id: $id) { status } }`, { id: run.id }); // tidy: nobody runs it
     }, 120_000);
 

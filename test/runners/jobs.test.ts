@@ -41,7 +41,13 @@ describe('runner jobs', () => {
     expect(four.slice(0, 2)).toEqual(two);
     expect([...four].sort()).toEqual([...train].sort());
     expect(labelledSubset([...cohort.subjects].reverse(), 2, 5).map((s) => s.id)).toEqual(two);
-    const draws = new Set([1, 2, 3, 4, 5, 6, 7, 8].map((seed) => labelledSubset(cohort.subjects, 2, seed).map((s) => s.id).join()));
+    const draws = new Set(
+      [1, 2, 3, 4, 5, 6, 7, 8].map((seed) =>
+        labelledSubset(cohort.subjects, 2, seed)
+          .map((s) => s.id)
+          .join(),
+      ),
+    );
     expect(draws.size).toBeGreaterThan(1);
     expect(() => labelledSubset(cohort.subjects, 5, 5)).toThrow(/only 4 labelled TRAIN subjects/);
   });
@@ -63,7 +69,16 @@ describe('runner jobs', () => {
     }
     // The probe: Dice of the frozen-body read-out from this init and from RI, and the kernels' change per level.
     const probe = io.reports[total - 1].metrics;
-    expect(Object.keys(probe).sort()).toEqual(['probe_dice_clc', 'probe_dice_ri', 'wchange_dec0', 'wchange_dec1', 'wchange_enc0', 'wchange_enc1', 'wchange_enc2', 'wchange_median']);
+    expect(Object.keys(probe).sort()).toEqual([
+      'probe_dice_clc',
+      'probe_dice_ri',
+      'wchange_dec0',
+      'wchange_dec1',
+      'wchange_enc0',
+      'wchange_enc1',
+      'wchange_enc2',
+      'wchange_median',
+    ]);
     for (const k of ['probe_dice_clc', 'probe_dice_ri']) expect(probe[k]).toBeGreaterThanOrEqual(0);
     expect(probe.wchange_enc0).toBeGreaterThan(0); // pretraining moved the first level's kernels
     expect(io.logs.some((l) => /anchor candidates \(body patches\): \d/.test(l))).toBe(true);
@@ -91,7 +106,8 @@ describe('runner jobs', () => {
   });
 
   it('PRETRAIN resumed after any epoch ends exactly as the uninterrupted run', async () => {
-    for (const stopAfter of [1, 2, 3]) { // 3 = the last CLC epoch: the resumed run redoes only the probe
+    for (const stopAfter of [1, 2, 3]) {
+      // 3 = the last CLC epoch: the resumed run redoes only the probe
       const first = memoryIO(cohort.blobs, (r, io) => r.epoch === stopAfter && io.controller.abort());
       await expect(runJob(pretrainSpec(), first)).rejects.toBeInstanceOf(JobCancelledError);
       expect(first.reports.map((r) => r.epoch)).toEqual(Array.from({ length: stopAfter }, (_, i) => i + 1));

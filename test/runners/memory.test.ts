@@ -57,7 +57,11 @@ describe.each(DB_KINDS)('server memory under a compressed sweep on %s', (kind) =
       const { samples } = result;
       const n = samples.length;
       const third = Math.floor(n / 3);
-      const thirds = (key: 'rssMb' | 'heapUsedMb' | 'arrayBuffersMb') => [median(samples, key, 0, third), median(samples, key, third, 2 * third), median(samples, key, 2 * third, n)];
+      const thirds = (key: 'rssMb' | 'heapUsedMb' | 'arrayBuffersMb') => [
+        median(samples, key, 0, third),
+        median(samples, key, third, 2 * third),
+        median(samples, key, 2 * third, n),
+      ];
       const [rss, heap, buffers] = [thirds('rssMb'), thirds('heapUsedMb'), thirds('arrayBuffersMb')];
       const peakRss = Math.max(...samples.slice(third).map((s) => s.rssMb));
       console.log(

@@ -34,7 +34,8 @@ describe.skipIf(!engineAvailable('postgres'))('runner processes on one PostgreSQ
   beforeAll(async () => {
     db = await freshPostgresDatabase();
     t = await startTestServer('postgres', {}, { databaseUrl: db.url }); // the API, no runners here
-    cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "procs", subjects: 5, seed: 8, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort.id;
+    cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "procs", subjects: 5, seed: 8, size: 32, slices: 4 }) { id } }`))
+      .createSyntheticCohort.id;
   }, 120_000);
   afterAll(async () => {
     for (const w of workers) w.child.kill('SIGKILL');
@@ -45,15 +46,18 @@ describe.skipIf(!engineAvailable('postgres'))('runner processes on one PostgreSQ
 
   const row = (id: string) => t.server.dataSource.getRepository(Run).findOneByOrFail({ id });
   const startPretraining = async (clcEpochs: number) =>
-    (await t.ok(`mutation($i: PretrainingInput!) { startPretraining(input: $i) { id epochs } }`, {
-      i: { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed: 5, overrides: { clc: { epochs: clcEpochs } } },
-    })).startPretraining as { id: string; epochs: number };
+    (
+      await t.ok(`mutation($i: PretrainingInput!) { startPretraining(input: $i) { id epochs } }`, {
+        i: { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed: 5, overrides: { clc: { epochs: clcEpochs } } },
+      })
+    ).startPretraining as { id: string; epochs: number };
   const subscribe = async (runId: string): Promise<TestSubscription> => {
     const sub = (await t.ws()).subscribe(PROGRESS, { id: runId });
     await (t.pubsub as { waitForSubscribers(topic: string): Promise<void> }).waitForSubscribers(topics.run(runId));
     return sub;
   };
-  const epochEvent = (sub: TestSubscription, min: number) => sub.waitForNext((e) => e.runProgress.status === 'RUNNING' && e.runProgress.metrics.length > 0 && e.runProgress.epoch >= min);
+  const epochEvent = (sub: TestSubscription, min: number) =>
+    sub.waitForNext((e) => e.runProgress.status === 'RUNNING' && e.runProgress.metrics.length > 0 && e.runProgress.epoch >= min);
 
   it('SIGTERM: the worker gives its running run back to the queue (checkpoint kept) and exits within 10 s', async () => {
     const run = await startPretraining(6);
@@ -107,7 +111,10 @@ describe.skipIf(!engineAvailable('postgres'))('runner processes on one PostgreSQ
     for (const s of summaries) expect(s.count).toBe(points.filter((p) => p.name === s.name).length);
     for (const p of points.filter((p) => p.epoch <= seen.runProgress.epoch)) expect(p.at.getTime()).toBeLessThan(killedAt);
     // events: strictly increasing epochs across both processes
-    const epochs = sub.events.map((e) => e.runProgress).filter((e) => e.metrics.length).map((e) => e.epoch);
+    const epochs = sub.events
+      .map((e) => e.runProgress)
+      .filter((e) => e.metrics.length)
+      .map((e) => e.epoch);
     expect(epochs).toEqual([...new Set(epochs)].sort((a, b) => a - b));
   }, 180_000);
 
@@ -120,9 +127,11 @@ describe.skipIf(!engineAvailable('postgres'))('runner processes on one PostgreSQ
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) {
       ids.push(
-        (await t.ok(`mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id } }`, {
-          i: { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed: 100 + i, initialization: 'RANDOM', nLabeled: 1 },
-        })).startFineTuning.id,
+        (
+          await t.ok(`mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id } }`, {
+            i: { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed: 100 + i, initialization: 'RANDOM', nLabeled: 1 },
+          })
+        ).startFineTuning.id,
       );
     }
     const finished = new Set<string>();
@@ -132,7 +141,9 @@ describe.skipIf(!engineAvailable('postgres'))('runner processes on one PostgreSQ
     }
     const live = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
     expect(live).toHaveLength(2);
-    const starts = live.flatMap((w, i) => w.logs.filter((l) => l.msg === 'run started' && ids.includes(l.runId)).map((l) => ({ runId: l.runId as string, worker: i })));
+    const starts = live.flatMap((w, i) =>
+      w.logs.filter((l) => l.msg === 'run started' && ids.includes(l.runId)).map((l) => ({ runId: l.runId as string, worker: i })),
+    );
     expect(starts.map((s) => s.runId).sort()).toEqual([...ids].sort());
     for (const id of ids) expect(await row(id)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
     console.log(`[runners] 10 runs over 2 processes: ${live.map((_, i) => starts.filter((s) => s.worker === i).length).join(' + ')}`);

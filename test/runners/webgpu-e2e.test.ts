@@ -27,13 +27,21 @@ describe('runners on webgpu (SwiftShader)', () => {
     expect(devices).toHaveLength(1);
     expect(devices[0]).toMatch(/^webgpu:0 SwiftShader Device .*\[google\/swiftshader, SwiftShader driver/);
 
-    const cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "gpu", subjects: 6, seed: 3, size: 32, slices: 4 }) { id } }`)).createSyntheticCohort.id;
+    const cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "gpu", subjects: 6, seed: 3, size: 32, slices: 4 }) { id } }`))
+      .createSyntheticCohort.id;
     // SMOKE at 16² with one batch per epoch: SwiftShader compiles every kernel shape to CPU code (most of the time here)
     const base = { cohortId, contrast: 'DIXON', preset: 'SMOKE', seed: 1 };
     const image = { size: 16 };
     const preOverrides = { image, global: { maxBatchesPerEpoch: 1 }, clc: { epochs: 1, maxBatchesPerEpoch: 1 } };
-    const pre = (await t.ok(`mutation($i: PretrainingInput!) { startPretraining(input: $i) { id } }`, { i: { ...base, overrides: preOverrides } })).startPretraining;
-    const fineInput = { ...base, initialization: 'CLC', pretrainRunId: pre.id, nLabeled: 2, overrides: { image, finetune: { epochs: 1, maxBatchesPerEpoch: 1 } } };
+    const pre = (await t.ok(`mutation($i: PretrainingInput!) { startPretraining(input: $i) { id } }`, { i: { ...base, overrides: preOverrides } }))
+      .startPretraining;
+    const fineInput = {
+      ...base,
+      initialization: 'CLC',
+      pretrainRunId: pre.id,
+      nLabeled: 2,
+      overrides: { image, finetune: { epochs: 1, maxBatchesPerEpoch: 1 } },
+    };
     const fine = (await t.ok(`mutation($i: FineTuningInput!) { startFineTuning(input: $i) { id } }`, { i: fineInput })).startFineTuning;
     const ended = async (id: string) => {
       for (;;) {

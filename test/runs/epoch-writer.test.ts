@@ -23,14 +23,26 @@ describe.each(DB_KINDS)('epoch writer on %s', (kind) => {
       await db.ds.query(`UPDATE run SET status = 'CANCELLED' WHERE status IN ('QUEUED', 'RUNNING')`);
       const runs: { id: string; owner: string }[] = [];
       for (let i = 0; i < n; i++) {
-        const run = await db.services.runs.startFineTuning({ cohortId: db.cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: i, nLabeled: 2, initialization: 'RANDOM' as never });
+        const run = await db.services.runs.startFineTuning({
+          cohortId: db.cohortId,
+          contrast: 'DIXON' as never,
+          preset: 'SMOKE' as never,
+          seed: i,
+          nLabeled: 2,
+          initialization: 'RANDOM' as never,
+        });
         const owner = `${prefix}:${i}`;
         expect((await new RunQueue(db.ds).claim(owner, 60_000))!.id).toBe(run.id);
         runs.push({ id: run.id, owner });
       }
       return runs;
     };
-    const write = (run: { id: string; owner: string }, epoch: number, ck: string, metrics: Record<string, number> = { loss: 1 / epoch, lr: 0.1 }): EpochWrite => ({
+    const write = (
+      run: { id: string; owner: string },
+      epoch: number,
+      ck: string,
+      metrics: Record<string, number> = { loss: 1 / epoch, lr: 0.1 },
+    ): EpochWrite => ({
       runId: run.id,
       owner: run.owner,
       leaseMs: 60_000,
@@ -38,11 +50,17 @@ describe.each(DB_KINDS)('epoch writer on %s', (kind) => {
       report: { phase: 'finetune', epoch, epochs: 4, metrics, checkpointKey: ck, bestCheckpointKey: null },
     });
     const pointsOf = async (runId: string) =>
-      ((await db.ds.query(`SELECT name, epoch, value FROM metric_point WHERE "runId" = $1 ORDER BY epoch, name`, [runId])) as { name: string; epoch: number; value: number }[]).map(
-        (p) => `${p.name}@${p.epoch}=${p.value}`,
-      );
+      (
+        (await db.ds.query(`SELECT name, epoch, value FROM metric_point WHERE "runId" = $1 ORDER BY epoch, name`, [runId])) as {
+          name: string;
+          epoch: number;
+          value: number;
+        }[]
+      ).map((p) => `${p.name}@${p.epoch}=${p.value}`);
     const countsOf = async (runId: string) =>
-      ((await db.ds.query(`SELECT name, count FROM metric_summary WHERE "runId" = $1 ORDER BY name`, [runId])) as { name: string; count: number }[]).map((s) => `${s.name}:${s.count}`);
+      ((await db.ds.query(`SELECT name, count FROM metric_summary WHERE "runId" = $1 ORDER BY name`, [runId])) as { name: string; count: number }[]).map(
+        (s) => `${s.name}:${s.count}`,
+      );
 
     it('writes the epochs of several runs in one statement, each fenced on its own lease', async () => {
       const [a, b, c] = await claimedRuns('batch', 3);

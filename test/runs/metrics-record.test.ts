@@ -14,7 +14,15 @@ describe.each(DB_KINDS)('metric recording on %s', (kind) => {
   describe.skipIf(!engineAvailable(kind))('', () => {
     const db = useSeededDatabase(kind);
 
-    const newRun = () => db.services.runs.startFineTuning({ cohortId: db.cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0, nLabeled: 2, initialization: 'RANDOM' as never });
+    const newRun = () =>
+      db.services.runs.startFineTuning({
+        cohortId: db.cohortId,
+        contrast: 'DIXON' as never,
+        preset: 'SMOKE' as never,
+        seed: 0,
+        nLabeled: 2,
+        initialization: 'RANDOM' as never,
+      });
     const summaries = async (runId: string) =>
       (await db.ds.query(`SELECT name, "lastEpoch", last, min, max, count FROM metric_summary WHERE "runId" = $1 ORDER BY name`, [runId])) as {
         name: string;
@@ -28,8 +36,20 @@ describe.each(DB_KINDS)('metric recording on %s', (kind) => {
     it('stores one point per metric per epoch and keeps summaries in step', async () => {
       const run = await newRun();
       for (let e = 1; e <= 4; e++) await recordMetrics(db.ds, run.id, e, { loss: 10 - e, lr: e === 2 ? 5 : 1, skipped: Number.NaN });
-      const points: { name: string; epoch: number; value: number }[] = await db.ds.query(`SELECT name, epoch, value FROM metric_point WHERE "runId" = $1 ORDER BY name, epoch`, [run.id]);
-      expect(points.map((p) => `${p.name}@${p.epoch}=${p.value}`)).toEqual(['loss@1=9', 'loss@2=8', 'loss@3=7', 'loss@4=6', 'lr@1=1', 'lr@2=5', 'lr@3=1', 'lr@4=1']);
+      const points: { name: string; epoch: number; value: number }[] = await db.ds.query(
+        `SELECT name, epoch, value FROM metric_point WHERE "runId" = $1 ORDER BY name, epoch`,
+        [run.id],
+      );
+      expect(points.map((p) => `${p.name}@${p.epoch}=${p.value}`)).toEqual([
+        'loss@1=9',
+        'loss@2=8',
+        'loss@3=7',
+        'loss@4=6',
+        'lr@1=1',
+        'lr@2=5',
+        'lr@3=1',
+        'lr@4=1',
+      ]);
       expect(await summaries(run.id)).toEqual([
         { name: 'loss', lastEpoch: 4, last: 6, min: 6, max: 9, count: 4 },
         { name: 'lr', lastEpoch: 4, last: 1, min: 1, max: 5, count: 4 },
@@ -55,7 +75,10 @@ describe.each(DB_KINDS)('metric recording on %s', (kind) => {
       const value = (e: number, i: number) => Math.round(Math.cos(e * 2.3 + i) * 10) / 10; // ties and ups and downs
       for (const e of [1, 2, 3, 5, 4, 6, 7, 3, 8]) await recordMetrics(db.ds, run.id, e, e === 7 ? { a: value(e, 0) } : { a: value(e, 0), b: value(e, 1) });
       const kept = await summaries(run.id);
-      expect(kept.map((s) => [s.name, s.count])).toEqual([['a', 8], ['b', 7]]);
+      expect(kept.map((s) => [s.name, s.count])).toEqual([
+        ['a', 8],
+        ['b', 7],
+      ]);
       await db.ds.transaction((m) => rebuildSummaries(m, run.id));
       expect(await summaries(run.id)).toEqual(kept);
     });

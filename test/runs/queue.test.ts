@@ -166,7 +166,7 @@ describe.each(DB_KINDS)('run queue on %s', (kind) => {
     it('release gives a run back without counting an attempt', async () => {
       const r = await pretrain();
       await queue.claim('me', 60_000);
-      expect((await queue.release(r.id, 'other'))).toBeNull();
+      expect(await queue.release(r.id, 'other')).toBeNull();
       const back = await queue.release(r.id, 'me');
       expect(back).toMatchObject({ id: r.id, status: RunStatus.QUEUED, leaseOwner: null, attempts: 0 });
     });

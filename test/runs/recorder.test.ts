@@ -17,7 +17,14 @@ describe.each(DB_KINDS)('run recorder on %s', (kind) => {
 
     const claimedRun = async (owner: string) => {
       await db.ds.query(`UPDATE run SET status = 'CANCELLED' WHERE status IN ('QUEUED', 'RUNNING')`);
-      const run = await db.services.runs.startFineTuning({ cohortId: db.cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0, nLabeled: 2, initialization: 'RANDOM' as never });
+      const run = await db.services.runs.startFineTuning({
+        cohortId: db.cohortId,
+        contrast: 'DIXON' as never,
+        preset: 'SMOKE' as never,
+        seed: 0,
+        nLabeled: 2,
+        initialization: 'RANDOM' as never,
+      });
       expect((await new RunQueue(db.ds).claim(owner, 60_000))!.id).toBe(run.id);
       return { run, recorder: new RunRecorder(db.ds, new InProcessPubSub(), owner, 60_000) };
     };
@@ -42,7 +49,12 @@ describe.each(DB_KINDS)('run recorder on %s', (kind) => {
       // epoch 5: c goes, b stays
       const { superseded, run: row } = await recorder.epochEnd(run.id, epoch(5, key('e'), null));
       expect(superseded).toEqual([key('c')]);
-      expect([row.checkpointBlobKey, row.previousCheckpointBlobKey, row.previousCheckpointEpoch, row.bestCheckpointBlobKey]).toEqual([key('e'), key('d'), 4, key('b')]);
+      expect([row.checkpointBlobKey, row.previousCheckpointBlobKey, row.previousCheckpointEpoch, row.bestCheckpointBlobKey]).toEqual([
+        key('e'),
+        key('d'),
+        4,
+        key('b'),
+      ]);
     });
 
     it('storing the same epoch again (a retry after a commit whose answer was lost) changes nothing', async () => {
@@ -52,7 +64,13 @@ describe.each(DB_KINDS)('run recorder on %s', (kind) => {
       const again = await recorder.epochEnd(run.id, epoch(2, key('h'), null));
       expect(again.superseded).toEqual([]);
       for (const r of [first.run, again.run]) {
-        expect([r.epoch, r.checkpointBlobKey, r.previousCheckpointBlobKey, r.previousCheckpointEpoch, r.bestCheckpointBlobKey]).toEqual([2, key('h'), key('g'), 1, key('g')]);
+        expect([r.epoch, r.checkpointBlobKey, r.previousCheckpointBlobKey, r.previousCheckpointEpoch, r.bestCheckpointBlobKey]).toEqual([
+          2,
+          key('h'),
+          key('g'),
+          1,
+          key('g'),
+        ]);
       }
       const points: { epoch: number }[] = await db.ds.query(`SELECT epoch FROM metric_point WHERE "runId" = $1 ORDER BY epoch`, [run.id]);
       expect(points.map((p) => p.epoch)).toEqual([1, 2]);
@@ -64,7 +82,14 @@ describe.each(DB_KINDS)('run recorder on %s', (kind) => {
       const { run, recorder } = await claimedRun('rec:1');
       await recorder.epochEnd(run.id, epoch(1, key('e'), key('e')));
       await recorder.epochEnd(run.id, epoch(2, key('f'), key('f')));
-      const twin = await db.services.runs.startFineTuning({ cohortId: db.cohortId, contrast: 'DIXON' as never, preset: 'SMOKE' as never, seed: 0, nLabeled: 2, initialization: 'RANDOM' as never });
+      const twin = await db.services.runs.startFineTuning({
+        cohortId: db.cohortId,
+        contrast: 'DIXON' as never,
+        preset: 'SMOKE' as never,
+        seed: 0,
+        nLabeled: 2,
+        initialization: 'RANDOM' as never,
+      });
       await db.ds.query(`UPDATE run SET "checkpointBlobKey" = $1 WHERE id = $2`, [key('e'), twin.id]);
       // e is superseded twice now, but the twin still refers to it
       expect((await recorder.epochEnd(run.id, epoch(3, key('0'), key('0')))).superseded).toEqual([]);

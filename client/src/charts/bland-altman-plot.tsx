@@ -29,7 +29,10 @@ export function BlandAltmanPlot({ data, title, color = '#2563eb' }: { data: Blan
     [data.lower, 'loa', `−1.96 SD ${data.lower.toFixed(1)}`],
   ];
   // labels at the right margin, pushed apart where the lines are close
-  const labelY = spreadLabels(lines.map(([v]) => sy(v) + 4), 12);
+  const labelY = spreadLabels(
+    lines.map(([v]) => sy(v) + 4),
+    12,
+  );
   const yt = niceTicks(y0 - yPad, y1 + yPad, 5);
   const xt = niceTicks(x0 - xPad, x1 + xPad, 4);
   return (
@@ -38,18 +41,24 @@ export function BlandAltmanPlot({ data, title, color = '#2563eb' }: { data: Blan
         {yt.ticks.map((t) => (
           <g key={`y${t}`}>
             <line x1={PAD.l} x2={W - PAD.r} y1={sy(t)} y2={sy(t)} className="grid" />
-            <text x={PAD.l - 6} y={sy(t) + 4} textAnchor="end" className="tick">{t.toFixed(yt.decimals)}</text>
+            <text x={PAD.l - 6} y={sy(t) + 4} textAnchor="end" className="tick">
+              {t.toFixed(yt.decimals)}
+            </text>
           </g>
         ))}
         {xt.ticks.map((t) => (
-          <text key={`x${t}`} x={sx(t)} y={H - PAD.b + 16} textAnchor="middle" className="tick">{t.toFixed(xt.decimals)}</text>
+          <text key={`x${t}`} x={sx(t)} y={H - PAD.b + 16} textAnchor="middle" className="tick">
+            {t.toFixed(xt.decimals)}
+          </text>
         ))}
         <rect x={PAD.l} y={PAD.t} width={W - PAD.l - PAD.r} height={H - PAD.t - PAD.b} className="frame" />
         <line x1={PAD.l} x2={W - PAD.r} y1={sy(0)} y2={sy(0)} className="zero" />
         {lines.map(([v, cls, text], i) => (
           <g key={cls + i}>
             <line x1={PAD.l} x2={W - PAD.r} y1={sy(v)} y2={sy(v)} className={cls} />
-            <text x={W - PAD.r + 4} y={labelY[i]} className="tick">{text}</text>
+            <text x={W - PAD.r + 4} y={labelY[i]} className="tick">
+              {text}
+            </text>
           </g>
         ))}
         {data.points.map((p) => (
@@ -57,8 +66,12 @@ export function BlandAltmanPlot({ data, title, color = '#2563eb' }: { data: Blan
             <title>{`${p.subject.code}: mean ${p.mean.toFixed(1)} mL, difference ${p.difference.toFixed(1)} mL`}</title>
           </circle>
         ))}
-        <text x={(W + PAD.l - PAD.r) / 2} y={H - 6} textAnchor="middle" className="axis-label">mean of predicted and manual volume (mL)</text>
-        <text transform={`translate(12 ${(H - PAD.b + PAD.t) / 2}) rotate(-90)`} textAnchor="middle" className="axis-label">predicted − manual (mL)</text>
+        <text x={(W + PAD.l - PAD.r) / 2} y={H - 6} textAnchor="middle" className="axis-label">
+          mean of predicted and manual volume (mL)
+        </text>
+        <text transform={`translate(12 ${(H - PAD.b + PAD.t) / 2}) rotate(-90)`} textAnchor="middle" className="axis-label">
+          predicted − manual (mL)
+        </text>
       </svg>
       <figcaption>{title}</figcaption>
     </figure>

@@ -6,7 +6,25 @@ import { alignSeries, type NamedSeries } from './align';
 
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563', '#ca8a04'];
 
-export function UPlotChart({ title, series, log = false, height = 220, yLabel, xLabel = 'epoch', points = false, showLast = false }: { title: string; series: NamedSeries[]; log?: boolean; height?: number; yLabel?: string; xLabel?: string; points?: boolean; showLast?: boolean }) {
+export function UPlotChart({
+  title,
+  series,
+  log = false,
+  height = 220,
+  yLabel,
+  xLabel = 'epoch',
+  points = false,
+  showLast = false,
+}: {
+  title: string;
+  series: NamedSeries[];
+  log?: boolean;
+  height?: number;
+  yLabel?: string;
+  xLabel?: string;
+  points?: boolean;
+  showLast?: boolean;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const seriesRef = useRef(series);
@@ -22,8 +40,25 @@ export function UPlotChart({ title, series, log = false, height = 220, yLabel, x
       height,
       scales: { x: { time: false }, y: log ? { distr: 3, log: 10, range: (_u, min, max) => uPlot.rangeLog(min, max, 10, true) } : {} },
       // epochs and N are whole numbers: no 1.5 ticks
-      axes: [{ label: xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }, { label: yLabel, size: 60, ...(log ? { values: (_u: uPlot, splits: number[]) => splits.map((v) => (v == null ? '' : String(Number(v.toPrecision(2))))) } : {}) }],
-      series: [{ label: xLabel }, ...series.map((s, i) => ({ label: s.name, stroke: s.color ?? COLORS[i % COLORS.length], width: 1.5, spanGaps: true, dash: s.dash, points: { show: points } }))],
+      axes: [
+        { label: xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
+        {
+          label: yLabel,
+          size: 60,
+          ...(log ? { values: (_u: uPlot, splits: number[]) => splits.map((v) => (v == null ? '' : String(Number(v.toPrecision(2))))) } : {}),
+        },
+      ],
+      series: [
+        { label: xLabel },
+        ...series.map((s, i) => ({
+          label: s.name,
+          stroke: s.color ?? COLORS[i % COLORS.length],
+          width: 1.5,
+          spanGaps: true,
+          dash: s.dash,
+          points: { show: points },
+        })),
+      ],
       legend: { live: false }, // names only; hover shows values on the cursor
       hooks: { draw: [(u: uPlot) => drawErrorBars(u, seriesRef.current)] },
     };
@@ -49,9 +84,16 @@ export function UPlotChart({ title, series, log = false, height = 220, yLabel, x
       <div className="chart" ref={box} data-chart={title} data-points={count} />
       {showLast && (
         <p className="chart-last">
-          {series.filter((s) => s.y.length).map((s) => (
-            <span key={s.name}>{s.name} <strong>{String(Number(s.y[s.y.length - 1].toPrecision(4)))}</strong> <span className="muted">at {xLabel} {s.x[s.x.length - 1]}</span></span>
-          ))}
+          {series
+            .filter((s) => s.y.length)
+            .map((s) => (
+              <span key={s.name}>
+                {s.name} <strong>{String(Number(s.y[s.y.length - 1].toPrecision(4)))}</strong>{' '}
+                <span className="muted">
+                  at {xLabel} {s.x[s.x.length - 1]}
+                </span>
+              </span>
+            ))}
         </p>
       )}
     </div>

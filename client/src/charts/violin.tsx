@@ -23,7 +23,12 @@ export function Violins({ groups, title }: { groups: ViolinGroup[]; title: strin
   const ticks = Array.from({ length: 6 }, (_, i) => lo + ((hi - lo) * i) / 5);
 
   const violin = (values: number[], cx: number, half: number, color: string, key: string) => {
-    if (!values.length) return <text key={key} x={cx} y={y((lo + hi) / 2)} textAnchor="middle" className="svg-muted">none</text>;
+    if (!values.length)
+      return (
+        <text key={key} x={cx} y={y((lo + hi) / 2)} textAnchor="middle" className="svg-muted">
+          none
+        </text>
+      );
     // the density only over the data and a little beyond (three bandwidths), not down to the axis ends
     const h = bandwidth(values);
     const dens = kde(values, Math.max(lo, Math.min(...values) - 3 * h), Math.min(hi, Math.max(...values) + 3 * h), 50);
@@ -50,10 +55,14 @@ export function Violins({ groups, title }: { groups: ViolinGroup[]; title: strin
         {ticks.map((t) => (
           <g key={t}>
             <line x1={PAD.l} x2={W - PAD.r} y1={y(t)} y2={y(t)} className="grid" />
-            <text x={PAD.l - 6} y={y(t) + 4} textAnchor="end" className="tick">{t.toFixed(2)}</text>
+            <text x={PAD.l - 6} y={y(t) + 4} textAnchor="end" className="tick">
+              {t.toFixed(2)}
+            </text>
           </g>
         ))}
-        <text transform={`translate(12 ${(H - PAD.b + PAD.t) / 2}) rotate(-90)`} textAnchor="middle" className="axis-label">Dice</text>
+        <text transform={`translate(12 ${(H - PAD.b + PAD.t) / 2}) rotate(-90)`} textAnchor="middle" className="axis-label">
+          Dice
+        </text>
         {groups.map((g, i) => {
           const cx = PAD.l + slot * (i + 0.5);
           const half = Math.min(40, slot / 5);
@@ -61,13 +70,21 @@ export function Violins({ groups, title }: { groups: ViolinGroup[]; title: strin
             <g key={g.label}>
               {violin(g.random, cx - half * 1.2, half, INIT_COLORS.RANDOM, 'r')}
               {violin(g.clc, cx + half * 1.2, half, INIT_COLORS.CLC, 'c')}
-              <text x={cx} y={H - PAD.b + 18} textAnchor="middle" className="tick">{g.label}</text>
+              <text x={cx} y={H - PAD.b + 18} textAnchor="middle" className="tick">
+                {g.label}
+              </text>
             </g>
           );
         })}
         <g transform={`translate(${W - PAD.r - 170} ${H - 14})`}>
-          <rect width={10} height={10} y={-9} fill={INIT_COLORS.RANDOM} fillOpacity={0.5} /><text x={14} className="tick">RANDOM</text>
-          <rect x={80} width={10} height={10} y={-9} fill={INIT_COLORS.CLC} fillOpacity={0.5} /><text x={94} className="tick">CLC</text>
+          <rect width={10} height={10} y={-9} fill={INIT_COLORS.RANDOM} fillOpacity={0.5} />
+          <text x={14} className="tick">
+            RANDOM
+          </text>
+          <rect x={80} width={10} height={10} y={-9} fill={INIT_COLORS.CLC} fillOpacity={0.5} />
+          <text x={94} className="tick">
+            CLC
+          </text>
         </g>
       </svg>
       <figcaption>{title}</figcaption>

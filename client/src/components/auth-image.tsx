@@ -20,10 +20,18 @@ export function AuthImage({ src, alt, className, width }: { src: string; alt: st
     );
     return () => ctl.abort();
   }, [src]);
-  useEffect(() => () => {
-    if (url) URL.revokeObjectURL(url);
-  }, [url]);
-  if (error) return <div className={`img-error ${className ?? ''}`} style={{ width }} role="alert">{error}</div>;
+  useEffect(
+    () => () => {
+      if (url) URL.revokeObjectURL(url);
+    },
+    [url],
+  );
+  if (error)
+    return (
+      <div className={`img-error ${className ?? ''}`} style={{ width }} role="alert">
+        {error}
+      </div>
+    );
   if (!url) return <div className={`img-loading ${className ?? ''}`} style={{ width, height: width }} />;
   return <img src={url} alt={alt} className={className} width={width} data-loaded="true" />;
 }

@@ -44,26 +44,60 @@ export function Section({ title, children, actions }: { title: string; children:
   );
 }
 
-export function Pager({ page, hasNext, onPrev, onNext, total, pageSize }: { page: number; hasNext: boolean; onPrev: () => void; onNext: () => void; total: number; pageSize: number }) {
+export function Pager({
+  page,
+  hasNext,
+  onPrev,
+  onNext,
+  total,
+  pageSize,
+}: {
+  page: number;
+  hasNext: boolean;
+  onPrev: () => void;
+  onNext: () => void;
+  total: number;
+  pageSize: number;
+}) {
   const from = total ? page * pageSize + 1 : 0;
   const to = Math.min(total, (page + 1) * pageSize);
   return (
     <div className="pager">
-      <button onClick={onPrev} disabled={page === 0}>← Newer</button>
-      <span>{from}–{to} of {total}</span>
-      <button onClick={onNext} disabled={!hasNext}>Older →</button>
+      <button onClick={onPrev} disabled={page === 0}>
+        ← Newer
+      </button>
+      <span>
+        {from}–{to} of {total}
+      </span>
+      <button onClick={onNext} disabled={!hasNext}>
+        Older →
+      </button>
     </div>
   );
 }
 
-export function Select({ label: text, value, options, onChange, name }: { label: string; value: string; options: string[]; onChange: (v: string) => void; name: string }) {
+export function Select({
+  label: text,
+  value,
+  options,
+  onChange,
+  name,
+}: {
+  label: string;
+  value: string;
+  options: string[];
+  onChange: (v: string) => void;
+  name: string;
+}) {
   return (
     <label className="field-inline">
       {text}
       <select name={name} value={value} onChange={(e) => onChange(e.target.value)}>
         <option value="">all</option>
         {options.map((o) => (
-          <option key={o} value={o}>{label(o)}</option>
+          <option key={o} value={o}>
+            {label(o)}
+          </option>
         ))}
       </select>
     </label>

@@ -26,10 +26,14 @@ export function EvaluationTable({ subjects, runId, contrast, cohortId }: { subje
             <th rowSpan={2}>Prediction</th>
           </tr>
           <tr>
-            <th className="num">right</th><th className="num">left</th>
-            <th className="num">right</th><th className="num">left</th>
-            <th className="num">predicted</th><th className="num">manual</th>
-            <th className="num">predicted</th><th className="num">manual</th>
+            <th className="num">right</th>
+            <th className="num">left</th>
+            <th className="num">right</th>
+            <th className="num">left</th>
+            <th className="num">predicted</th>
+            <th className="num">manual</th>
+            <th className="num">predicted</th>
+            <th className="num">manual</th>
           </tr>
         </thead>
         <tbody>
@@ -46,7 +50,13 @@ export function EvaluationTable({ subjects, runId, contrast, cohortId }: { subje
                 <td className="num">{fmt(s.trueVolumeMl.right, 1)}</td>
                 <td className="num">{fmt(s.volumeMl.left, 1)}</td>
                 <td className="num">{fmt(s.trueVolumeMl.left, 1)}</td>
-                <td>{series ? <Link to={`/cohorts/${cohortId}?split=TEST&subject=${s.subject.id}&series=${series.id}&overlay=run:${runId}`}>view slices</Link> : '—'}</td>
+                <td>
+                  {series ? (
+                    <Link to={`/cohorts/${cohortId}?split=TEST&subject=${s.subject.id}&series=${series.id}&overlay=run:${runId}`}>view slices</Link>
+                  ) : (
+                    '—'
+                  )}
+                </td>
               </tr>
             );
           })}

@@ -13,7 +13,17 @@ interface TestSubject {
   series: { id: string; contrast: string; slices: number }[];
 }
 
-export function OverlayGrid({ cohortId, contrast, randomRunId, clcRunId }: { cohortId: string; contrast: string; randomRunId: string | null; clcRunId: string | null }) {
+export function OverlayGrid({
+  cohortId,
+  contrast,
+  randomRunId,
+  clcRunId,
+}: {
+  cohortId: string;
+  contrast: string;
+  randomRunId: string | null;
+  clcRunId: string | null;
+}) {
   const q = useQuery<{ cohort: { subjects: { edges: { node: TestSubject }[] } } | null }>(SUBJECT_SERIES, { id: cohortId });
   const subjects = (q.data?.cohort?.subjects.edges.map((e) => e.node) ?? []).filter((s) => s.series.some((x) => x.contrast === contrast));
   const [chosen, setChosen] = useState<string[] | null>(null);
@@ -30,28 +40,49 @@ export function OverlayGrid({ cohortId, contrast, randomRunId, clcRunId }: { coh
       <div className="subject-picks">
         {subjects.map((s) => (
           <label key={s.id}>
-            <input type="checkbox" checked={shown.includes(s.id)} onChange={(e) => setChosen(e.target.checked ? [...shown, s.id] : shown.filter((x) => x !== s.id))} />
+            <input
+              type="checkbox"
+              checked={shown.includes(s.id)}
+              onChange={(e) => setChosen(e.target.checked ? [...shown, s.id] : shown.filter((x) => x !== s.id))}
+            />
             {s.code}
           </label>
         ))}
       </div>
       <table className="overlay-grid">
         <thead>
-          <tr><th />{columns.map(([t]) => <th key={t}>{t}</th>)}</tr>
+          <tr>
+            <th />
+            {columns.map(([t]) => (
+              <th key={t}>{t}</th>
+            ))}
+          </tr>
         </thead>
         <tbody>
-          {subjects.filter((s) => shown.includes(s.id)).map((s) => {
-            const series = s.series.find((x) => x.contrast === contrast)!;
-            const k = Math.floor(series.slices / 2);
-            return (
-              <tr key={s.id}>
-                <th>{s.code}<br /><span className="muted small">slice {k + 1}</span></th>
-                {columns.map(([t, overlay]) => (
-                  <td key={t}>{overlay ? <AuthImage src={sliceUrl(series.id, k, 0, overlay)} alt={`${s.code} ${t}`} width={200} className="slice" /> : <span className="muted">no run</span>}</td>
-                ))}
-              </tr>
-            );
-          })}
+          {subjects
+            .filter((s) => shown.includes(s.id))
+            .map((s) => {
+              const series = s.series.find((x) => x.contrast === contrast)!;
+              const k = Math.floor(series.slices / 2);
+              return (
+                <tr key={s.id}>
+                  <th>
+                    {s.code}
+                    <br />
+                    <span className="muted small">slice {k + 1}</span>
+                  </th>
+                  {columns.map(([t, overlay]) => (
+                    <td key={t}>
+                      {overlay ? (
+                        <AuthImage src={sliceUrl(series.id, k, 0, overlay)} alt={`${s.code} ${t}`} width={200} className="slice" />
+                      ) : (
+                        <span className="muted">no run</span>
+                      )}
+                    </td>
+                  ))}
+                </tr>
+              );
+            })}
         </tbody>
       </table>
     </>

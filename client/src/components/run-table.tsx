@@ -41,7 +41,11 @@ export function CancelButton({ id, onDone }: { id: string; onDone: () => void })
       >
         Cancel
       </button>
-      {error && <span className="error-inline" role="alert">{error}</span>}
+      {error && (
+        <span className="error-inline" role="alert">
+          {error}
+        </span>
+      )}
     </>
   );
 }
@@ -51,7 +55,19 @@ export interface Selection {
   toggle: (id: string) => void;
 }
 
-export function RunTable({ rows, canCancel, onCancelled, showSweep = true, selection }: { rows: RunRow[]; canCancel: boolean; onCancelled: () => void; showSweep?: boolean; selection?: Selection }) {
+export function RunTable({
+  rows,
+  canCancel,
+  onCancelled,
+  showSweep = true,
+  selection,
+}: {
+  rows: RunRow[];
+  canCancel: boolean;
+  onCancelled: () => void;
+  showSweep?: boolean;
+  selection?: Selection;
+}) {
   return (
     <div className="table-wrap">
       <table className="runs-table">
@@ -77,9 +93,17 @@ export function RunTable({ rows, canCancel, onCancelled, showSweep = true, selec
             <tr key={r.id} data-run-id={r.id} data-status={r.status}>
               <td>
                 {selection && (
-                  <input type="checkbox" className="select-run" aria-label={`select run ${r.id.slice(0, 8)} to compare`} checked={selection.ids.includes(r.id)} onChange={() => selection.toggle(r.id)} />
+                  <input
+                    type="checkbox"
+                    className="select-run"
+                    aria-label={`select run ${r.id.slice(0, 8)} to compare`}
+                    checked={selection.ids.includes(r.id)}
+                    onChange={() => selection.toggle(r.id)}
+                  />
                 )}
-                <Link to={`/runs/${r.id}`} className="mono">{r.id.slice(0, 8)}</Link>
+                <Link to={`/runs/${r.id}`} className="mono">
+                  {r.id.slice(0, 8)}
+                </Link>
               </td>
               <td>{label(r.kind)}</td>
               <td>{label(r.contrast)}</td>
@@ -88,10 +112,16 @@ export function RunTable({ rows, canCancel, onCancelled, showSweep = true, selec
               <td className="num">{r.seed}</td>
               <td>{r.preset}</td>
               {showSweep && <td>{r.sweep ? <Link to={`/sweeps/${r.sweep.id}`}>{r.sweep.name}</Link> : '—'}</td>}
-              <td><StatusBadge status={r.status} /></td>
-              <td><ProgressBar epoch={r.epoch} epochs={r.epochs} status={r.status} phase={r.phase} /></td>
+              <td>
+                <StatusBadge status={r.status} />
+              </td>
+              <td>
+                <ProgressBar epoch={r.epoch} epochs={r.epochs} status={r.status} phase={r.phase} />
+              </td>
               <td className="num">{r.startedAt ? fmtDuration(elapsed(r.startedAt, r.finishedAt)) : '—'}</td>
-              <td className="device" title={r.device ?? undefined}>{r.device ?? '—'}</td>
+              <td className="device" title={r.device ?? undefined}>
+                {r.device ?? '—'}
+              </td>
               {canCancel && <td>{isActiveStatus(r.status) && <CancelButton id={r.id} onDone={onCancelled} />}</td>}
             </tr>
           ))}

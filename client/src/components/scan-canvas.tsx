@@ -16,7 +16,17 @@ function quantile(sorted: Float32Array, q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-export function ScanCanvas({ scan, mask, channelNames, width = 320 }: { scan: BrowserVolume; mask: Uint8Array | null; channelNames?: string[]; width?: number }) {
+export function ScanCanvas({
+  scan,
+  mask,
+  channelNames,
+  width = 320,
+}: {
+  scan: BrowserVolume;
+  mask: Uint8Array | null;
+  channelNames?: string[];
+  width?: number;
+}) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [slice, setSlice] = useState(Math.floor(scan.slices / 2));
   const [channel, setChannel] = useState(0);
@@ -48,7 +58,15 @@ export function ScanCanvas({ scan, mask, channelNames, width = 320 }: { scan: Br
   }, [scan, mask, slice, channel, showMask]);
   return (
     <div className="slice-viewer">
-      <canvas ref={canvas} width={scan.width} height={scan.height} className="slice" style={{ width, imageRendering: 'pixelated' }} data-testid="scan-canvas" data-slice={slice} />
+      <canvas
+        ref={canvas}
+        width={scan.width}
+        height={scan.height}
+        className="slice"
+        style={{ width, imageRendering: 'pixelated' }}
+        data-testid="scan-canvas"
+        data-slice={slice}
+      />
       <div className="slice-controls">
         <SliceSliders prefix="scan-" slice={slice} slices={scan.slices} onSlice={setSlice} channel={channel} channelNames={names} onChannel={setChannel} />
         <label>

@@ -69,23 +69,55 @@ export function SegmentUpload({ runId, channelNames }: { runId: string; channelN
         onDrop={onDrop}
       >
         <input type="file" name="scan" accept=".nii,.nii.gz,.gz" onChange={(e) => e.target.files?.[0] && void run(e.target.files[0])} />
-        <span>Drop a NIfTI scan here (.nii or .nii.gz, {channelNames.length} channel{channelNames.length === 1 ? '' : 's'} as the 4th dimension: {channelNames.join(', ')}), or choose a file.</span>
+        <span>
+          Drop a NIfTI scan here (.nii or .nii.gz, {channelNames.length} channel{channelNames.length === 1 ? '' : 's'} as the 4th dimension:{' '}
+          {channelNames.join(', ')}), or choose a file.
+        </span>
       </label>
-      {busy && <p className="muted" role="status">{busy}</p>}
-      {error && <div className="error" role="alert">{error}</div>}
+      {busy && (
+        <p className="muted" role="status">
+          {busy}
+        </p>
+      )}
+      {error && (
+        <div className="error" role="alert">
+          {error}
+        </div>
+      )}
       {result && (
         <div className="segment-result" data-testid="segment-result">
           <ScanCanvas scan={result.scan} mask={result.mask} channelNames={channelNames} />
           <div>
             <table className="volumes">
               <tbody>
-                <tr><th>Right kidney</th><td className="num" data-testid="volume-right">{result.answer.volumesMl.right.toFixed(2)} mL</td></tr>
-                <tr><th>Left kidney</th><td className="num" data-testid="volume-left">{result.answer.volumesMl.left.toFixed(2)} mL</td></tr>
-                <tr><th>Total</th><td className="num">{total.toFixed(2)} mL</td></tr>
+                <tr>
+                  <th>Right kidney</th>
+                  <td className="num" data-testid="volume-right">
+                    {result.answer.volumesMl.right.toFixed(2)} mL
+                  </td>
+                </tr>
+                <tr>
+                  <th>Left kidney</th>
+                  <td className="num" data-testid="volume-left">
+                    {result.answer.volumesMl.left.toFixed(2)} mL
+                  </td>
+                </tr>
+                <tr>
+                  <th>Total</th>
+                  <td className="num">{total.toFixed(2)} mL</td>
+                </tr>
               </tbody>
             </table>
-            <p className="muted small">{result.file}: {result.answer.shape.join('×')} voxels, segmented on {result.answer.device}</p>
-            <button type="button" data-testid="download-mask" onClick={() => download(result.answer.maskUrl, `${result.file.replace(/\.nii(\.gz)?$/, '')}_mask.nii.gz`).catch((e) => setError(describeError(e)))}>
+            <p className="muted small">
+              {result.file}: {result.answer.shape.join('×')} voxels, segmented on {result.answer.device}
+            </p>
+            <button
+              type="button"
+              data-testid="download-mask"
+              onClick={() =>
+                download(result.answer.maskUrl, `${result.file.replace(/\.nii(\.gz)?$/, '')}_mask.nii.gz`).catch((e) => setError(describeError(e)))
+              }
+            >
               Download the mask (NIfTI)
             </button>
           </div>

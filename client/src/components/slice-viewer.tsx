@@ -23,7 +23,23 @@ export function sliceUrl(seriesId: string, slice: number, channel: number, overl
 }
 
 /** Slice and channel sliders (inputs named `${prefix}slice` and `${prefix}channel`), shared with ScanCanvas. */
-export function SliceSliders({ slice, slices, onSlice, channel, channelNames, onChannel, prefix = '' }: { slice: number; slices: number; onSlice: (s: number) => void; channel: number; channelNames: string[]; onChannel: (c: number) => void; prefix?: string }) {
+export function SliceSliders({
+  slice,
+  slices,
+  onSlice,
+  channel,
+  channelNames,
+  onChannel,
+  prefix = '',
+}: {
+  slice: number;
+  slices: number;
+  onSlice: (s: number) => void;
+  channel: number;
+  channelNames: string[];
+  onChannel: (c: number) => void;
+  prefix?: string;
+}) {
   return (
     <>
       <label>
@@ -32,7 +48,15 @@ export function SliceSliders({ slice, slices, onSlice, channel, channelNames, on
       </label>
       <label>
         Channel: {channelNames[channel] ?? channel + 1}
-        <input type="range" name={`${prefix}channel`} min={0} max={Math.max(0, channelNames.length - 1)} value={channel} disabled={channelNames.length < 2} onChange={(e) => onChannel(Number(e.target.value))} />
+        <input
+          type="range"
+          name={`${prefix}channel`}
+          min={0}
+          max={Math.max(0, channelNames.length - 1)}
+          value={channel}
+          disabled={channelNames.length < 2}
+          onChange={(e) => onChannel(Number(e.target.value))}
+        />
       </label>
     </>
   );
@@ -60,20 +84,39 @@ export function SliceViewer({ series, initialOverlay = '' }: { series: SeriesInf
             ['run', 'prediction of run'],
           ].map(([v, text]) => (
             <label key={v}>
-              <input type="radio" name={`overlay-${series.id}`} value={v} checked={overlay === v} disabled={v === 'mask' && !series.hasMask} onChange={() => setOverlay(v)} />
+              <input
+                type="radio"
+                name={`overlay-${series.id}`}
+                value={v}
+                checked={overlay === v}
+                disabled={v === 'mask' && !series.hasMask}
+                onChange={() => setOverlay(v)}
+              />
               {text}
             </label>
           ))}
-          {overlay === 'run' && <input className="run-id" name="run-id" placeholder="run id (from the Runs page)" value={runId} onChange={(e) => setRunId(e.target.value)} />}
+          {overlay === 'run' && (
+            <input className="run-id" name="run-id" placeholder="run id (from the Runs page)" value={runId} onChange={(e) => setRunId(e.target.value)} />
+          )}
         </fieldset>
         <p className="muted small">
           {series.width}×{series.height}×{series.slices} voxels of {series.spacingMm.map((v) => v.toFixed(2)).join(' × ')} mm
         </p>
         <div className="downloads">
-          <button type="button" onClick={() => save(`/files/series/${series.id}.nii.gz`, `${series.contrast}-${series.id}.nii.gz`)}>Download image (NIfTI)</button>
-          {series.hasMask && <button type="button" onClick={() => save(`/files/series/${series.id}/mask.nii.gz`, `${series.contrast}-${series.id}_mask.nii.gz`)}>Download mask (NIfTI)</button>}
+          <button type="button" onClick={() => save(`/files/series/${series.id}.nii.gz`, `${series.contrast}-${series.id}.nii.gz`)}>
+            Download image (NIfTI)
+          </button>
+          {series.hasMask && (
+            <button type="button" onClick={() => save(`/files/series/${series.id}/mask.nii.gz`, `${series.contrast}-${series.id}_mask.nii.gz`)}>
+              Download mask (NIfTI)
+            </button>
+          )}
         </div>
-        {dlError && <div className="error" role="alert">{dlError}</div>}
+        {dlError && (
+          <div className="error" role="alert">
+            {dlError}
+          </div>
+        )}
       </div>
     </div>
   );

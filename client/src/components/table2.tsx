@@ -22,15 +22,20 @@ export function Table2({ rows }: { rows: Table2Row[] }) {
         <thead>
           <tr>
             <th rowSpan={2}>Contrast</th>
-            <th rowSpan={2} className="num">N</th>
+            <th rowSpan={2} className="num">
+              N
+            </th>
             <th colSpan={2}>Right kidney Dice</th>
             <th colSpan={2}>Left kidney Dice</th>
             <th colSpan={2}>p (corrected)</th>
           </tr>
           <tr>
-            <th className="num">RANDOM</th><th className="num">CLC</th>
-            <th className="num">RANDOM</th><th className="num">CLC</th>
-            <th className="num">right</th><th className="num">left</th>
+            <th className="num">RANDOM</th>
+            <th className="num">CLC</th>
+            <th className="num">RANDOM</th>
+            <th className="num">CLC</th>
+            <th className="num">right</th>
+            <th className="num">left</th>
           </tr>
         </thead>
         <tbody>
@@ -39,12 +44,28 @@ export function Table2({ rows }: { rows: Table2Row[] }) {
               const c = table2Cells(r);
               return (
                 <tr key={`${contrast}-${r.nLabeled}`} className={i === 0 ? 'group-start' : ''}>
-                  {i === 0 && <th rowSpan={group.length} scope="rowgroup">{label(contrast)}</th>}
+                  {i === 0 && (
+                    <th rowSpan={group.length} scope="rowgroup">
+                      {label(contrast)}
+                    </th>
+                  )}
                   <td className="num">{r.nLabeled}</td>
-                  <td className="num">{c.randomRight}{c.ci.randomRight && <span className="ci"> {c.ci.randomRight}</span>}</td>
-                  <td className="num">{c.clcRight}{c.ci.clcRight && <span className="ci"> {c.ci.clcRight}</span>}</td>
-                  <td className="num">{c.randomLeft}{c.ci.randomLeft && <span className="ci"> {c.ci.randomLeft}</span>}</td>
-                  <td className="num">{c.clcLeft}{c.ci.clcLeft && <span className="ci"> {c.ci.clcLeft}</span>}</td>
+                  <td className="num">
+                    {c.randomRight}
+                    {c.ci.randomRight && <span className="ci"> {c.ci.randomRight}</span>}
+                  </td>
+                  <td className="num">
+                    {c.clcRight}
+                    {c.ci.clcRight && <span className="ci"> {c.ci.clcRight}</span>}
+                  </td>
+                  <td className="num">
+                    {c.randomLeft}
+                    {c.ci.randomLeft && <span className="ci"> {c.ci.randomLeft}</span>}
+                  </td>
+                  <td className="num">
+                    {c.clcLeft}
+                    {c.ci.clcLeft && <span className="ci"> {c.ci.clcLeft}</span>}
+                  </td>
                   <td className="num muted">{c.pRight}</td>
                   <td className="num muted">{c.pLeft}</td>
                 </tr>
@@ -53,7 +74,10 @@ export function Table2({ rows }: { rows: Table2Row[] }) {
           )}
         </tbody>
       </table>
-      <p className="muted small">Mean Dice over the test subjects (and seeds), [95% bootstrap CI over the test subjects, seeds averaged within a subject]. ∗ marks the better initialisation where the paired two-sided t-test, Bonferroni-corrected over the comparisons shown, has p ≤ 0.05.</p>
+      <p className="muted small">
+        Mean Dice over the test subjects (and seeds), [95% bootstrap CI over the test subjects, seeds averaged within a subject]. ∗ marks the better
+        initialisation where the paired two-sided t-test, Bonferroni-corrected over the comparisons shown, has p ≤ 0.05.
+      </p>
     </div>
   );
 }
@@ -62,15 +86,27 @@ export function Reductions({ reductions }: { reductions: Reduction[] }) {
   if (!reductions.length) return null;
   return (
     <table className="reductions">
-      <thead><tr><th>Contrast</th><th className="num">RANDOM at N</th><th className="num">CLC matches it at N</th><th className="num">Annotation reduction</th><th className="num">95% CI</th></tr></thead>
+      <thead>
+        <tr>
+          <th>Contrast</th>
+          <th className="num">RANDOM at N</th>
+          <th className="num">CLC matches it at N</th>
+          <th className="num">Annotation reduction</th>
+          <th className="num">95% CI</th>
+        </tr>
+      </thead>
       <tbody>
         {reductions.map((r) => (
           <tr key={r.contrast}>
             <td>{label(r.contrast)}</td>
             <td className="num">{r.referenceN}</td>
             <td className="num">{r.matchingN === null ? 'not reached' : Number(r.matchingN.toFixed(1))}</td>
-            <td className="num"><strong>{fmtPercent(r.reduction)}</strong></td>
-            <td className="num muted">{r.ci95 ? `[${r.ci95[0] === null ? '−∞' : fmtPercent(r.ci95[0])}, ${r.ci95[1] === null ? '—' : fmtPercent(r.ci95[1])}]` : ''}</td>
+            <td className="num">
+              <strong>{fmtPercent(r.reduction)}</strong>
+            </td>
+            <td className="num muted">
+              {r.ci95 ? `[${r.ci95[0] === null ? '−∞' : fmtPercent(r.ci95[0])}, ${r.ci95[1] === null ? '—' : fmtPercent(r.ci95[1])}]` : ''}
+            </td>
           </tr>
         ))}
       </tbody>
@@ -84,11 +120,21 @@ export function BaselinesTable({ baselines }: { baselines: Baselines[] }) {
   const f = (v: number | null) => (v === null ? '—' : v.toFixed(3));
   return (
     <table className="reductions" data-testid="baselines">
-      <thead><tr><th>Contrast</th><th className="num">Resolution ceiling</th><th className="num">Location prior</th><th className="num">RANDOM seed SD</th></tr></thead>
+      <thead>
+        <tr>
+          <th>Contrast</th>
+          <th className="num">Resolution ceiling</th>
+          <th className="num">Location prior</th>
+          <th className="num">RANDOM seed SD</th>
+        </tr>
+      </thead>
       <tbody>
         {baselines.map((b) => (
           <tr key={b.contrast}>
-            <td>{label(b.contrast)}{b.trainingSize ? <span className="muted"> at {b.trainingSize}²</span> : null}</td>
+            <td>
+              {label(b.contrast)}
+              {b.trainingSize ? <span className="muted"> at {b.trainingSize}²</span> : null}
+            </td>
             <td className="num">{f(b.ceilingDice)}</td>
             <td className="num">{f(b.locationPriorDice)}</td>
             <td className="num">{f(b.riSeedSd)}</td>

@@ -10,7 +10,15 @@ export function TokenBar() {
   const { role, error } = useCallerRole();
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState('');
-  const status = error ? <span className="role role-error" title={describeError(error)}>not signed in</span> : role ? <span className={`role role-${role.toLowerCase()}`}>{role.toLowerCase()}</span> : <span className="role">…</span>;
+  const status = error ? (
+    <span className="role role-error" title={describeError(error)}>
+      not signed in
+    </span>
+  ) : role ? (
+    <span className={`role role-${role.toLowerCase()}`}>{role.toLowerCase()}</span>
+  ) : (
+    <span className="role">…</span>
+  );
   if (editing) {
     return (
       <form
@@ -21,9 +29,19 @@ export function TokenBar() {
           setEditing(false);
         }}
       >
-        <input type="password" name="token" autoFocus placeholder="API token (empty: none)" value={draft} onChange={(e) => setDraft(e.target.value)} aria-label="API token" />
+        <input
+          type="password"
+          name="token"
+          autoFocus
+          placeholder="API token (empty: none)"
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          aria-label="API token"
+        />
         <button type="submit">Save</button>
-        <button type="button" onClick={() => setEditing(false)}>Cancel</button>
+        <button type="button" onClick={() => setEditing(false)}>
+          Cancel
+        </button>
       </form>
     );
   }
@@ -39,7 +57,11 @@ export function TokenBar() {
       >
         {token ? 'Change token' : 'Token'}
       </button>
-      {token && <button type="button" onClick={() => setToken('')}>Sign out</button>}
+      {token && (
+        <button type="button" onClick={() => setToken('')}>
+          Sign out
+        </button>
+      )}
     </div>
   );
 }

@@ -73,7 +73,12 @@ export function table2Cells(row: Table2Row): Table2Cells {
     clcLeft: cell('clc', 'left'),
     pRight: fmtP(row.pValue?.right),
     pLeft: fmtP(row.pValue?.left),
-    ci: { randomRight: ciText(row, 'random', 'right', 2), randomLeft: ciText(row, 'random', 'left', 2), clcRight: ciText(row, 'clc', 'right', 2), clcLeft: ciText(row, 'clc', 'left', 2) },
+    ci: {
+      randomRight: ciText(row, 'random', 'right', 2),
+      randomLeft: ciText(row, 'random', 'left', 2),
+      clcRight: ciText(row, 'clc', 'right', 2),
+      clcLeft: ciText(row, 'clc', 'left', 2),
+    },
   };
 }
 

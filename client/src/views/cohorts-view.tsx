@@ -25,7 +25,11 @@ interface SubjectRow {
   series: SeriesInfo[];
 }
 interface SubjectsData {
-  cohort: { id: string; name: string; subjects: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: SubjectRow }[] } } | null;
+  cohort: {
+    id: string;
+    name: string;
+    subjects: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: SubjectRow }[] };
+  } | null;
 }
 
 const PAGE = 25;
@@ -36,19 +40,34 @@ function CohortList({ selected }: { selected: string | null }) {
     <Section title="Cohorts">
       <ErrorBox error={q.error} title="Cohorts" />
       {q.loading && !q.data && <Loading what="cohorts" />}
-      {q.data && q.data.cohorts.length === 0 && <p className="muted empty">No cohort yet. The server creates the default synthetic cohort at first start; it may still be generating.</p>}
+      {q.data && q.data.cohorts.length === 0 && (
+        <p className="muted empty">No cohort yet. The server creates the default synthetic cohort at first start; it may still be generating.</p>
+      )}
       {q.data && q.data.cohorts.length > 0 && (
         <table>
-          <thead><tr><th>Name</th><th>Source</th><th className="num">Subjects</th><th>Contrasts (series)</th><th>Created</th><th>Fingerprint</th></tr></thead>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Source</th>
+              <th className="num">Subjects</th>
+              <th>Contrasts (series)</th>
+              <th>Created</th>
+              <th>Fingerprint</th>
+            </tr>
+          </thead>
           <tbody>
             {q.data.cohorts.map((c) => (
               <tr key={c.id} className={c.id === selected ? 'selected' : ''}>
-                <td><Link to={`/cohorts/${c.id}`}>{c.name}</Link></td>
+                <td>
+                  <Link to={`/cohorts/${c.id}`}>{c.name}</Link>
+                </td>
                 <td>{c.source}</td>
                 <td className="num">{c.subjectCount}</td>
                 <td>{c.contrasts.map((k) => `${label(k.kind)} (${k.seriesCount})`).join(', ')}</td>
                 <td>{fmtTime(c.createdAt)}</td>
-                <td className="mono small" title={c.fingerprint}>{c.fingerprint.slice(0, 12)}</td>
+                <td className="mono small" title={c.fingerprint}>
+                  {c.fingerprint.slice(0, 12)}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -79,17 +98,32 @@ function Subjects({ id }: { id: string }) {
   const chosen = subjects.find((s) => s.id === query.get('subject')) ?? subjects.find((s) => s.series.some((x) => x.id === seriesParam)) ?? null;
   return (
     <>
-      <Section title={`Subjects of ${q.data?.cohort?.name ?? '…'}`} actions={<Select name="split" label="Split" value={split} options={['TRAIN', 'VALIDATION', 'TEST']} onChange={(v) => navigate(withQuery(query, 'split', v))} />}>
+      <Section
+        title={`Subjects of ${q.data?.cohort?.name ?? '…'}`}
+        actions={
+          <Select name="split" label="Split" value={split} options={['TRAIN', 'VALIDATION', 'TEST']} onChange={(v) => navigate(withQuery(query, 'split', v))} />
+        }
+      >
         <ErrorBox error={q.error} title="Subjects" />
         {q.loading && !q.data && <Loading what="subjects" />}
         {q.data && !q.data.cohort && <ErrorBox error={new Error(`There is no cohort ${id}.`)} />}
         {subjects.length > 0 && (
           <table className="subjects">
-            <thead><tr><th>Code</th><th>Group</th><th>Split</th><th className="num">Kidney volumes R / L (mL)</th><th>Series</th></tr></thead>
+            <thead>
+              <tr>
+                <th>Code</th>
+                <th>Group</th>
+                <th>Split</th>
+                <th className="num">Kidney volumes R / L (mL)</th>
+                <th>Series</th>
+              </tr>
+            </thead>
             <tbody>
               {subjects.map((s) => (
                 <tr key={s.id} className={chosen?.id === s.id ? 'selected' : ''}>
-                  <td><Link to={`/cohorts/${id}?subject=${s.id}${split ? `&split=${split}` : ''}`}>{s.code}</Link></td>
+                  <td>
+                    <Link to={`/cohorts/${id}?subject=${s.id}${split ? `&split=${split}` : ''}`}>{s.code}</Link>
+                  </td>
                   <td>{label(s.group)}</td>
                   <td>{label(s.split)}</td>
                   <td className="num">{volumes(s)}</td>
@@ -100,7 +134,14 @@ function Subjects({ id }: { id: string }) {
           </table>
         )}
         {q.data?.cohort && (
-          <Pager page={page} pageSize={PAGE} total={q.data.cohort.subjects.totalCount} hasNext={q.data.cohort.subjects.pageInfo.hasNextPage} onPrev={() => setCursors((c) => c.slice(0, -1))} onNext={() => setCursors((c) => [...c, q.data!.cohort!.subjects.pageInfo.endCursor])} />
+          <Pager
+            page={page}
+            pageSize={PAGE}
+            total={q.data.cohort.subjects.totalCount}
+            hasNext={q.data.cohort.subjects.pageInfo.hasNextPage}
+            onPrev={() => setCursors((c) => c.slice(0, -1))}
+            onNext={() => setCursors((c) => [...c, q.data!.cohort!.subjects.pageInfo.endCursor])}
+          />
         )}
       </Section>
       {chosen ? (
@@ -110,7 +151,9 @@ function Subjects({ id }: { id: string }) {
               .filter((x) => !seriesParam || x.id === seriesParam || !chosen.series.some((y) => y.id === seriesParam))
               .map((x) => (
                 <div key={x.id} className="series-card">
-                  <h3>{label(x.contrast)} <span className="muted small">{x.channels.join(', ')}</span></h3>
+                  <h3>
+                    {label(x.contrast)} <span className="muted small">{x.channels.join(', ')}</span>
+                  </h3>
                   <SliceViewer series={x} initialOverlay={x.id === seriesParam ? (query.get('overlay') ?? '') : ''} />
                 </div>
               ))}

@@ -44,19 +44,48 @@ export function CompareView() {
   return (
     <>
       <Section title={`Compare ${found.length} runs`} actions={<Link to={`/runs?select=${ids.join(',')}`}>Change the selection</Link>}>
-        {missing.length > 0 && <div className="error" role="alert">No run with id {missing.join(', ')}.</div>}
+        {missing.length > 0 && (
+          <div className="error" role="alert">
+            No run with id {missing.join(', ')}.
+          </div>
+        )}
         <div className="table-wrap">
           <table className="compare-runs">
             <thead>
-              <tr><th>Run</th><th>Kind</th><th>Contrast</th><th>Init</th><th className="num">N</th><th className="num">Seed</th><th>Preset</th><th>Status</th><th className="num">Epochs</th><th className="num">Dice R</th><th className="num">Dice L</th></tr>
+              <tr>
+                <th>Run</th>
+                <th>Kind</th>
+                <th>Contrast</th>
+                <th>Init</th>
+                <th className="num">N</th>
+                <th className="num">Seed</th>
+                <th>Preset</th>
+                <th>Status</th>
+                <th className="num">Epochs</th>
+                <th className="num">Dice R</th>
+                <th className="num">Dice L</th>
+              </tr>
             </thead>
             <tbody>
               {found.map((r) => (
                 <tr key={r.id} data-compare-run={r.id}>
-                  <td><Link to={`/runs/${r.id}`} className="mono">{r.id.slice(0, 8)}</Link></td>
-                  <td>{label(r.kind)}</td><td>{label(r.contrast)}</td><td>{r.initialization ?? '—'}</td>
-                  <td className="num">{r.nLabeled ?? '—'}</td><td className="num">{r.seed}</td><td>{r.preset}</td>
-                  <td><StatusBadge status={r.status} /></td><td className="num">{r.epoch}/{r.epochs}</td>
+                  <td>
+                    <Link to={`/runs/${r.id}`} className="mono">
+                      {r.id.slice(0, 8)}
+                    </Link>
+                  </td>
+                  <td>{label(r.kind)}</td>
+                  <td>{label(r.contrast)}</td>
+                  <td>{r.initialization ?? '—'}</td>
+                  <td className="num">{r.nLabeled ?? '—'}</td>
+                  <td className="num">{r.seed}</td>
+                  <td>{r.preset}</td>
+                  <td>
+                    <StatusBadge status={r.status} />
+                  </td>
+                  <td className="num">
+                    {r.epoch}/{r.epochs}
+                  </td>
                   <td className="num">{r.evaluation ? fmt(r.evaluation.meanDice.right) : '—'}</td>
                   <td className="num">{r.evaluation ? fmt(r.evaluation.meanDice.left) : '—'}</td>
                 </tr>
@@ -92,13 +121,24 @@ export function CompareView() {
           <div className="table-wrap">
             <table className="config-diff" data-testid="config-diff">
               <thead>
-                <tr><th>Key</th>{found.map((r) => <th key={r.id} className="mono">{r.id.slice(0, 8)}</th>)}</tr>
+                <tr>
+                  <th>Key</th>
+                  {found.map((r) => (
+                    <th key={r.id} className="mono">
+                      {r.id.slice(0, 8)}
+                    </th>
+                  ))}
+                </tr>
               </thead>
               <tbody>
                 {diffs.map((d) => (
                   <tr key={d.key} data-key={d.key}>
                     <td className="mono">{d.key}</td>
-                    {d.values.map((v, i) => <td key={found[i].id} className="mono">{v ?? '—'}</td>)}
+                    {d.values.map((v, i) => (
+                      <td key={found[i].id} className="mono">
+                        {v ?? '—'}
+                      </td>
+                    ))}
                   </tr>
                 ))}
               </tbody>

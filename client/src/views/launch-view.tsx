@@ -16,14 +16,30 @@ interface LaunchCohort {
   subjects: { totalCount: number };
 }
 
-const INITIAL: SweepForm = { name: '', cohortId: '', contrasts: ['DIXON'], nLabeled: '1, 2, 4, 8, 20', initializations: ['RANDOM', 'CLC'], seeds: '0', preset: 'QUICK', pretrainOverrides: '', finetuneOverrides: '' };
+const INITIAL: SweepForm = {
+  name: '',
+  cohortId: '',
+  contrasts: ['DIXON'],
+  nLabeled: '1, 2, 4, 8, 20',
+  initializations: ['RANDOM', 'CLC'],
+  seeds: '0',
+  preset: 'QUICK',
+  pretrainOverrides: '',
+  finetuneOverrides: '',
+};
 
 function Checks({ name, options, value, onChange }: { name: string; options: readonly string[]; value: string[]; onChange: (v: string[]) => void }) {
   return (
     <div className="checks">
       {options.map((o) => (
         <label key={o}>
-          <input type="checkbox" name={name} value={o} checked={value.includes(o)} onChange={(e) => onChange(e.target.checked ? [...value, o] : value.filter((x) => x !== o))} />
+          <input
+            type="checkbox"
+            name={name}
+            value={o}
+            checked={value.includes(o)}
+            onChange={(e) => onChange(e.target.checked ? [...value, o] : value.filter((x) => x !== o))}
+          />
           {label(o)}
         </label>
       ))}
@@ -43,7 +59,10 @@ export function LaunchView() {
   const limits = cohort ? { contrasts: cohort.contrasts.map((c) => c.kind), trainSubjects: cohort.subjects.totalCount } : null;
   const current = { ...form, cohortId };
   const preview = validateSweep(current, limits);
-  const set = <K extends keyof SweepForm>(k: K) => (v: SweepForm[K]) => setForm((f) => ({ ...f, [k]: v }));
+  const set =
+    <K extends keyof SweepForm>(k: K) =>
+    (v: SweepForm[K]) =>
+      setForm((f) => ({ ...f, [k]: v }));
 
   const submit = async () => {
     const { errors: errs, input } = validateSweep(current, limits);
@@ -70,7 +89,13 @@ export function LaunchView() {
     <div className={`field ${errors[k] ? 'has-error' : ''}`}>
       <span className="field-label">{text}</span>
       {control}
-      {errors[k] ? <span className="field-error" role="alert">{errors[k]}</span> : hint && <span className="muted small">{hint}</span>}
+      {errors[k] ? (
+        <span className="field-error" role="alert">
+          {errors[k]}
+        </span>
+      ) : (
+        hint && <span className="muted small">{hint}</span>
+      )}
     </div>
   );
 
@@ -78,28 +103,86 @@ export function LaunchView() {
   if (!cohorts.data) return <Loading what="cohorts" />;
   return (
     <Section title="Launch a sweep">
-      <form className="launch" noValidate onSubmit={(e) => { e.preventDefault(); void submit(); }}>
+      <form
+        className="launch"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
         {field('name', 'Name', <input name="name" value={form.name} onChange={(e) => set('name')(e.target.value)} placeholder="e.g. table2-dixon-quick" />)}
-        {field('cohortId', 'Cohort', (
+        {field(
+          'cohortId',
+          'Cohort',
           <select name="cohortId" value={cohortId} onChange={(e) => set('cohortId')(e.target.value)}>
             {list.length === 0 && <option value="">no cohort yet</option>}
-            {list.map((c) => <option key={c.id} value={c.id}>{c.name} ({c.subjects.totalCount} training subjects)</option>)}
-          </select>
-        ))}
+            {list.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name} ({c.subjects.totalCount} training subjects)
+              </option>
+            ))}
+          </select>,
+        )}
         {field('contrasts', 'Contrasts', <Checks name="contrasts" options={CONTRASTS} value={form.contrasts} onChange={set('contrasts')} />)}
-        {field('nLabeled', 'N labelled subjects', <input name="nLabeled" value={form.nLabeled} onChange={(e) => set('nLabeled')(e.target.value)} />, `comma-separated, 1 to ${limits?.trainSubjects ?? 'the training split'}`)}
-        {field('initializations', 'Initialisations', <Checks name="initializations" options={INITIALIZATIONS} value={form.initializations} onChange={set('initializations')} />, 'CLC adds one pretraining run per contrast and seed')}
+        {field(
+          'nLabeled',
+          'N labelled subjects',
+          <input name="nLabeled" value={form.nLabeled} onChange={(e) => set('nLabeled')(e.target.value)} />,
+          `comma-separated, 1 to ${limits?.trainSubjects ?? 'the training split'}`,
+        )}
+        {field(
+          'initializations',
+          'Initialisations',
+          <Checks name="initializations" options={INITIALIZATIONS} value={form.initializations} onChange={set('initializations')} />,
+          'CLC adds one pretraining run per contrast and seed',
+        )}
         {field('seeds', 'Seeds', <input name="seeds" value={form.seeds} onChange={(e) => set('seeds')(e.target.value)} />, 'comma-separated, e.g. 0, 1, 2')}
-        {field('preset', 'Preset', (
+        {field(
+          'preset',
+          'Preset',
           <select name="preset" value={form.preset} onChange={(e) => set('preset')(e.target.value)}>
-            {PRESETS.map((p) => <option key={p} value={p}>{p} — {p === 'SMOKE' ? 'seconds, for checks' : p === 'QUICK' ? 'scaled for a laptop CPU' : p === 'STUDY' ? 'sees CLC\'s effect: 1,500 CLC steps, 400 fine-tuning steps' : 'the paper\'s numbers (GPU)'}</option>)}
-          </select>
-        ))}
-        {field('pretrainOverrides', 'Pretraining overrides (JSON, optional)', <textarea name="pretrainOverrides" rows={2} value={form.pretrainOverrides} onChange={(e) => set('pretrainOverrides')(e.target.value)} placeholder='{"clc": {"epochs": 5}}' />)}
-        {field('finetuneOverrides', 'Fine-tuning overrides (JSON, optional)', <textarea name="finetuneOverrides" rows={2} value={form.finetuneOverrides} onChange={(e) => set('finetuneOverrides')(e.target.value)} />)}
+            {PRESETS.map((p) => (
+              <option key={p} value={p}>
+                {p} —{' '}
+                {p === 'SMOKE'
+                  ? 'seconds, for checks'
+                  : p === 'QUICK'
+                    ? 'scaled for a laptop CPU'
+                    : p === 'STUDY'
+                      ? "sees CLC's effect: 1,500 CLC steps, 400 fine-tuning steps"
+                      : "the paper's numbers (GPU)"}
+              </option>
+            ))}
+          </select>,
+        )}
+        {field(
+          'pretrainOverrides',
+          'Pretraining overrides (JSON, optional)',
+          <textarea
+            name="pretrainOverrides"
+            rows={2}
+            value={form.pretrainOverrides}
+            onChange={(e) => set('pretrainOverrides')(e.target.value)}
+            placeholder='{"clc": {"epochs": 5}}'
+          />,
+        )}
+        {field(
+          'finetuneOverrides',
+          'Fine-tuning overrides (JSON, optional)',
+          <textarea name="finetuneOverrides" rows={2} value={form.finetuneOverrides} onChange={(e) => set('finetuneOverrides')(e.target.value)} />,
+        )}
         <div className="launch-summary">
-          {preview.input ? <span>This queues <strong>{runCount(preview.input)}</strong> runs.</span> : <span className="muted">Fill in the form to see how many runs it queues.</span>}
-          <button type="submit" className="primary" disabled={busy}>{busy ? 'Starting…' : 'Start sweep'}</button>
+          {preview.input ? (
+            <span>
+              This queues <strong>{runCount(preview.input)}</strong> runs.
+            </span>
+          ) : (
+            <span className="muted">Fill in the form to see how many runs it queues.</span>
+          )}
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? 'Starting…' : 'Start sweep'}
+          </button>
         </div>
         <ErrorBox error={sendError} title="The server refused the sweep" />
       </form>

@@ -33,7 +33,6 @@ interface Progress {
   metrics: { name: string; value: number }[];
 }
 
-
 export function RunDetailView({ id }: { id: string }) {
   const { role } = useCallerRole();
   const q = useQuery<{ run: RunDetail | null }>(RUN_DETAIL, { id, maxPoints: MAX_POINTS });
@@ -44,7 +43,20 @@ export function RunDetailView({ id }: { id: string }) {
   const subError = useSubscription<{ runProgress: Progress }>(RUN_PROGRESS, { runId: id }, ({ runProgress: e }) => {
     append(e.epoch, e.metrics);
     setPhase(e.phase);
-    q.setData((d) => d?.run ? { run: { ...d.run, status: e.status, epoch: e.epoch, epochs: e.epochs, startedAt: d.run.startedAt ?? (e.status === 'RUNNING' ? e.at : null), finishedAt: isFinishedStatus(e.status) ? e.at : d.run.finishedAt } } : d);
+    q.setData((d) =>
+      d?.run
+        ? {
+            run: {
+              ...d.run,
+              status: e.status,
+              epoch: e.epoch,
+              epochs: e.epochs,
+              startedAt: d.run.startedAt ?? (e.status === 'RUNNING' ? e.at : null),
+              finishedAt: isFinishedStatus(e.status) ? e.at : d.run.finishedAt,
+            },
+          }
+        : d,
+    );
     // the evaluation, device and final timings exist only once the run has finished: fetch them then (once)
     if (isFinishedStatus(e.status) && !finishedSeen.current) {
       finishedSeen.current = true;
@@ -68,19 +80,56 @@ export function RunDetailView({ id }: { id: string }) {
         }
       >
         <ErrorBox error={subError} title="Live updates" />
-        {run.error && <div className="error" role="alert"><strong>The run failed: </strong>{run.error}</div>}
+        {run.error && (
+          <div className="error" role="alert">
+            <strong>The run failed: </strong>
+            {run.error}
+          </div>
+        )}
         <dl className="facts">
-          <dt>Contrast</dt><dd>{label(run.contrast)}</dd>
-          <dt>Initialisation</dt><dd>{run.initialization ?? '—'}{run.pretrainRun && <> from <Link to={`/runs/${run.pretrainRun.id}`}>{run.pretrainRun.id.slice(0, 8)}</Link></>}</dd>
-          <dt>Labelled subjects (N)</dt><dd>{run.nLabeled ?? '—'}</dd>
-          <dt>Seed · preset</dt><dd>{run.seed} · {run.preset}</dd>
-          <dt>Cohort</dt><dd><Link to={`/cohorts/${run.cohort.id}`}>{run.cohort.name}</Link></dd>
-          <dt>Sweep</dt><dd>{run.sweep ? <Link to={`/sweeps/${run.sweep.id}`}>{run.sweep.name}</Link> : '—'}</dd>
-          <dt>Progress</dt><dd><ProgressBar epoch={run.epoch} epochs={run.epochs} status={run.status} phase={phase} /></dd>
-          <dt>Device</dt><dd>{run.device ?? (run.status === 'QUEUED' ? 'not started yet' : run.status === 'RUNNING' ? 'reported when the run finishes' : '—')}</dd>
-          <dt>Queued</dt><dd>{fmtTime(run.queuedAt)} (waited {fmtDuration(elapsed(run.queuedAt, run.startedAt))})</dd>
-          <dt>Started · finished</dt><dd>{fmtTime(run.startedAt)} · {fmtTime(run.finishedAt)}</dd>
-          <dt>Training time</dt><dd>{fmtDuration(elapsed(run.startedAt, run.finishedAt))}{perEpoch ? ` (${fmtDuration(perEpoch)} per epoch)` : ''}</dd>
+          <dt>Contrast</dt>
+          <dd>{label(run.contrast)}</dd>
+          <dt>Initialisation</dt>
+          <dd>
+            {run.initialization ?? '—'}
+            {run.pretrainRun && (
+              <>
+                {' '}
+                from <Link to={`/runs/${run.pretrainRun.id}`}>{run.pretrainRun.id.slice(0, 8)}</Link>
+              </>
+            )}
+          </dd>
+          <dt>Labelled subjects (N)</dt>
+          <dd>{run.nLabeled ?? '—'}</dd>
+          <dt>Seed · preset</dt>
+          <dd>
+            {run.seed} · {run.preset}
+          </dd>
+          <dt>Cohort</dt>
+          <dd>
+            <Link to={`/cohorts/${run.cohort.id}`}>{run.cohort.name}</Link>
+          </dd>
+          <dt>Sweep</dt>
+          <dd>{run.sweep ? <Link to={`/sweeps/${run.sweep.id}`}>{run.sweep.name}</Link> : '—'}</dd>
+          <dt>Progress</dt>
+          <dd>
+            <ProgressBar epoch={run.epoch} epochs={run.epochs} status={run.status} phase={phase} />
+          </dd>
+          <dt>Device</dt>
+          <dd>{run.device ?? (run.status === 'QUEUED' ? 'not started yet' : run.status === 'RUNNING' ? 'reported when the run finishes' : '—')}</dd>
+          <dt>Queued</dt>
+          <dd>
+            {fmtTime(run.queuedAt)} (waited {fmtDuration(elapsed(run.queuedAt, run.startedAt))})
+          </dd>
+          <dt>Started · finished</dt>
+          <dd>
+            {fmtTime(run.startedAt)} · {fmtTime(run.finishedAt)}
+          </dd>
+          <dt>Training time</dt>
+          <dd>
+            {fmtDuration(elapsed(run.startedAt, run.finishedAt))}
+            {perEpoch ? ` (${fmtDuration(perEpoch)} per epoch)` : ''}
+          </dd>
         </dl>
       </Section>
       <Section title="Metrics by epoch" actions={<span className="muted">{run.status === 'RUNNING' ? 'points are added as epochs finish' : ''}</span>}>
@@ -97,7 +146,9 @@ export function RunDetailView({ id }: { id: string }) {
       <ProbeSection metrics={metrics} />
       {run.evaluation && (
         <Section title={`Evaluation on ${run.evaluation.subjects.length} test subjects`}>
-          <p>Mean Dice: right kidney <strong>{fmt(run.evaluation.meanDice.right)}</strong>, left kidney <strong>{fmt(run.evaluation.meanDice.left)}</strong></p>
+          <p>
+            Mean Dice: right kidney <strong>{fmt(run.evaluation.meanDice.right)}</strong>, left kidney <strong>{fmt(run.evaluation.meanDice.left)}</strong>
+          </p>
           <EvaluationTable subjects={run.evaluation.subjects} runId={run.id} contrast={run.contrast} cohortId={run.cohort.id} />
         </Section>
       )}
@@ -128,19 +179,43 @@ function ProbeSection({ metrics }: { metrics: Record<string, { x: number[]; y: n
   const clc = last('probe_dice_clc');
   const ri = last('probe_dice_ri');
   if (clc === null || ri === null) return null;
-  const groups = Object.keys(metrics).filter((n) => n.startsWith('wchange_') && n !== 'wchange_median').sort();
+  const groups = Object.keys(metrics)
+    .filter((n) => n.startsWith('wchange_') && n !== 'wchange_median')
+    .sort();
   const pct = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(2)}%`);
   return (
     <Section title="Pretraining probe">
       <p>
-        Frozen-body probe (segmentation head only, VALIDATION Dice): from this pretraining <strong>{fmt(clc)}</strong>, from random initialisation <strong>{fmt(ri)}</strong>{' '}
-        <span className="muted">({clc > ri ? 'pretraining helps the read-out' : 'no gain over random features'}, Δ {fmt(clc - ri)})</span>. Median kernel change {pct(last('wchange_median'))}.
+        Frozen-body probe (segmentation head only, VALIDATION Dice): from this pretraining <strong>{fmt(clc)}</strong>, from random initialisation{' '}
+        <strong>{fmt(ri)}</strong>{' '}
+        <span className="muted">
+          ({clc > ri ? 'pretraining helps the read-out' : 'no gain over random features'}, Δ {fmt(clc - ri)})
+        </span>
+        . Median kernel change {pct(last('wchange_median'))}.
       </p>
       <table className="reductions" data-testid="probe">
-        <thead><tr>{groups.map((g) => <th key={g} className="num">{g.slice('wchange_'.length)}</th>)}</tr></thead>
-        <tbody><tr>{groups.map((g) => <td key={g} className="num">{pct(last(g))}</td>)}</tr></tbody>
+        <thead>
+          <tr>
+            {groups.map((g) => (
+              <th key={g} className="num">
+                {g.slice('wchange_'.length)}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            {groups.map((g) => (
+              <td key={g} className="num">
+                {pct(last(g))}
+              </td>
+            ))}
+          </tr>
+        </tbody>
       </table>
-      <p className="muted small">Relative change ‖W<sub>pretrained</sub> − W<sub>RI</sub>‖ / ‖W<sub>RI</sub>‖ of the conv kernels per encoder/decoder level.</p>
+      <p className="muted small">
+        Relative change ‖W<sub>pretrained</sub> − W<sub>RI</sub>‖ / ‖W<sub>RI</sub>‖ of the conv kernels per encoder/decoder level.
+      </p>
     </Section>
   );
 }

@@ -52,7 +52,9 @@ export function RunsView() {
   const live = useRunEvents(
     sweepId || null,
     (e) => {
-      runs.setData((d) => d && { runs: { ...d.runs, edges: d.runs.edges.map((edge) => (edge.node.id === e.runId ? { ...edge, node: patchRow(edge.node, e) } : edge)) } });
+      runs.setData(
+        (d) => d && { runs: { ...d.runs, edges: d.runs.edges.map((edge) => (edge.node.id === e.runId ? { ...edge, node: patchRow(edge.node, e) } : edge)) } },
+      );
       if (e.status === 'RUNNING' && deviceless.has(e.runId)) refetchSoon();
     },
     (id) => known.has(id),
@@ -62,12 +64,20 @@ export function RunsView() {
   const set = (key: string) => (v: string) => navigate(withQuery(query, key, v));
   // the runs chosen for a comparison live in the URL (?select=a,b), so a reload or a shared link keeps them
   const selected = parseRunIds(query.get('select'));
-  const toggle = (id: string) => navigate(withQuery(query, 'select', (selected.includes(id) ? selected.filter((x) => x !== id) : [...selected, id]).join(',')), true);
+  const toggle = (id: string) =>
+    navigate(withQuery(query, 'select', (selected.includes(id) ? selected.filter((x) => x !== id) : [...selected, id]).join(',')), true);
   const sweepOptions = sweeps.data?.sweeps ?? [];
   return (
     <Section
       title="Runs"
-      actions={<span className={`live ${live.error ? 'live-off' : 'live-on'}`} title={live.error ? String(live.error.message) : 'status and progress update as epochs finish'}>{live.error ? 'live updates off' : '● live'}</span>}
+      actions={
+        <span
+          className={`live ${live.error ? 'live-off' : 'live-on'}`}
+          title={live.error ? String(live.error.message) : 'status and progress update as epochs finish'}
+        >
+          {live.error ? 'live updates off' : '● live'}
+        </span>
+      }
     >
       <div className="filters">
         <Select name="status" label="Status" value={filter.status ?? ''} options={[...RUN_STATUSES]} onChange={set('status')} />
@@ -78,16 +88,24 @@ export function RunsView() {
           <select name="sweep" value={sweepId} onChange={(e) => set('sweep')(e.target.value)}>
             <option value="">all</option>
             {sweepOptions.map((s) => (
-              <option key={s.id} value={s.id}>{s.name}</option>
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
             ))}
           </select>
         </label>
-        {Object.keys(filter).length > 0 && <button onClick={() => navigate(selected.length ? `/runs?select=${selected.join(',')}` : '/runs')}>Clear filters</button>}
+        {Object.keys(filter).length > 0 && (
+          <button onClick={() => navigate(selected.length ? `/runs?select=${selected.join(',')}` : '/runs')}>Clear filters</button>
+        )}
         <span className="compare-actions">
           {selected.length >= 2 && selected.length <= MAX_COMPARED ? (
-            <Link to={`/compare?runs=${selected.join(',')}`} className="button" data-testid="compare-button">Compare {selected.length} runs</Link>
+            <Link to={`/compare?runs=${selected.join(',')}`} className="button" data-testid="compare-button">
+              Compare {selected.length} runs
+            </Link>
           ) : (
-            <span className="muted">{selected.length > MAX_COMPARED ? `at most ${MAX_COMPARED} runs can be compared` : 'tick two or more runs to compare them'}</span>
+            <span className="muted">
+              {selected.length > MAX_COMPARED ? `at most ${MAX_COMPARED} runs can be compared` : 'tick two or more runs to compare them'}
+            </span>
           )}
           {selected.length > 0 && <button onClick={() => navigate(withQuery(query, 'select', ''), true)}>Clear selection</button>}
         </span>

@@ -12,7 +12,10 @@ import type { RunFields } from '../../../src/api/run-fields';
 
 export interface SweepRun extends RunFields {
   cohort: { id: string };
-  evaluation: { meanDice: { right: number; left: number }; subjects: { subject: { id: string; code: string }; dice: { right: number; left: number } }[] } | null;
+  evaluation: {
+    meanDice: { right: number; left: number };
+    subjects: { subject: { id: string; code: string }; dice: { right: number; left: number } }[];
+  } | null;
 }
 
 const uniq = <T,>(xs: T[]) => [...new Set(xs)];
@@ -20,7 +23,8 @@ const uniq = <T,>(xs: T[]) => [...new Set(xs)];
 function violinGroups(runs: SweepRun[], n: number, kidney: 'right' | 'left'): ViolinGroup[] {
   const at = runs.filter((r) => r.nLabeled === n && r.evaluation);
   return uniq(at.map((r) => r.contrast)).map((contrast) => {
-    const dice = (init: string) => at.filter((r) => r.contrast === contrast && r.initialization === init).flatMap((r) => r.evaluation!.subjects.map((s) => s.dice[kidney]));
+    const dice = (init: string) =>
+      at.filter((r) => r.contrast === contrast && r.initialization === init).flatMap((r) => r.evaluation!.subjects.map((s) => s.dice[kidney]));
     return { label: label(contrast), random: dice('RANDOM'), clc: dice('CLC') };
   });
 }
@@ -58,9 +62,36 @@ export function SweepFigures({ runs }: { runs: SweepRun[] }) {
   const runOf = (init: string) => evaluated.find((r) => r.nLabeled === n && r.contrast === contrast && r.seed === seed && r.initialization === init);
   const choose = (
     <div className="filters">
-      <label className="field-inline">N labelled<select name="fig-n" value={n} onChange={(e) => setPick({ ...pick, n: Number(e.target.value) })}>{ns.map((v) => <option key={v} value={v}>{v}</option>)}</select></label>
-      <label className="field-inline">Contrast<select name="fig-contrast" value={contrast} onChange={(e) => setPick({ ...pick, contrast: e.target.value })}>{contrasts.map((v) => <option key={v} value={v}>{label(v)}</option>)}</select></label>
-      <label className="field-inline">Seed<select name="fig-seed" value={seed} onChange={(e) => setPick({ ...pick, seed: Number(e.target.value) })}>{seeds.map((v) => <option key={v} value={v}>{v}</option>)}</select></label>
+      <label className="field-inline">
+        N labelled
+        <select name="fig-n" value={n} onChange={(e) => setPick({ ...pick, n: Number(e.target.value) })}>
+          {ns.map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field-inline">
+        Contrast
+        <select name="fig-contrast" value={contrast} onChange={(e) => setPick({ ...pick, contrast: e.target.value })}>
+          {contrasts.map((v) => (
+            <option key={v} value={v}>
+              {label(v)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field-inline">
+        Seed
+        <select name="fig-seed" value={seed} onChange={(e) => setPick({ ...pick, seed: Number(e.target.value) })}>
+          {seeds.map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
+        </select>
+      </label>
     </div>
   );
   const random = runOf('RANDOM');
@@ -73,7 +104,9 @@ export function SweepFigures({ runs }: { runs: SweepRun[] }) {
           <Violins groups={violinGroups(evaluated, n, 'right')} title="right kidney" />
           <Violins groups={violinGroups(evaluated, n, 'left')} title="left kidney" />
         </div>
-        <h3>Fig. 2: kidney volumes, Bland–Altman ({label(contrast)}, N = {n}, seed {seed})</h3>
+        <h3>
+          Fig. 2: kidney volumes, Bland–Altman ({label(contrast)}, N = {n}, seed {seed})
+        </h3>
         <div className="figure-row ba-row">
           <BlandAltmanPair run={random} init="RANDOM" />
           <BlandAltmanPair run={clc} init="CLC" />

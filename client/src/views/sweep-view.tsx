@@ -36,8 +36,17 @@ export function SweepView({ id }: { id: string }) {
     id,
     (e) => {
       const finished = isFinishedStatus(e.status);
-      if (finished) q.refetch(); // a finished run changes done/total, Table 2 and the figures
-      else q.setData((d) => d?.sweep ? { ...d, sweep: { ...d.sweep, runs: d.sweep.runs.map((r) => (r.id === e.runId ? { ...r, status: e.status, epoch: e.epoch, epochs: e.epochs } : r)) } } : d);
+      if (finished)
+        q.refetch(); // a finished run changes done/total, Table 2 and the figures
+      else
+        q.setData((d) =>
+          d?.sweep
+            ? {
+                ...d,
+                sweep: { ...d.sweep, runs: d.sweep.runs.map((r) => (r.id === e.runId ? { ...r, status: e.status, epoch: e.epoch, epochs: e.epochs } : r)) },
+              }
+            : d,
+        );
     },
     (rid) => runIds.has(rid),
   );
@@ -55,7 +64,9 @@ export function SweepView({ id }: { id: string }) {
         <ErrorBox error={q.error} title="Refresh" />
         <div className="sweep-progress">
           <ProgressBar epoch={sweep.done} epochs={sweep.total} status={sweep.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'RUNNING'} />
-          <span>{sweep.done} of {sweep.total} runs finished: {statusCounts(sweep.runs)}</span>
+          <span>
+            {sweep.done} of {sweep.total} runs finished: {statusCounts(sweep.runs)}
+          </span>
           <Link to={`/runs?sweep=${sweep.id}`}>see its runs</Link>
         </div>
       </Section>
@@ -65,17 +76,30 @@ export function SweepView({ id }: { id: string }) {
           <label className="field-inline">
             reference N for the reduction
             <select value={referenceN} onChange={(e) => setReferenceN(Number(e.target.value))}>
-              {[...new Set([...ns, referenceN])].sort((a, b) => a - b).map((n) => <option key={n} value={n}>{n}</option>)}
+              {[...new Set([...ns, referenceN])]
+                .sort((a, b) => a - b)
+                .map((n) => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
             </select>
           </label>
         }
       >
         <Table2 rows={rows} />
         <h3>Annotation reduction</h3>
-        <p className="muted small">Both Dice-vs-N curves (mean of the two kidneys) fitted non-decreasing; N<sub>CLC</sub> is where CLC's curve reaches RANDOM's at the reference N, interpolated in log N; reduction = 1 − N<sub>CLC</sub>/N<sub>ref</sub>, with a 95% bootstrap CI over the test subjects (−∞: CLC did not reach it in more than 2.5% of resamples).</p>
+        <p className="muted small">
+          Both Dice-vs-N curves (mean of the two kidneys) fitted non-decreasing; N<sub>CLC</sub> is where CLC's curve reaches RANDOM's at the reference N,
+          interpolated in log N; reduction = 1 − N<sub>CLC</sub>/N<sub>ref</sub>, with a 95% bootstrap CI over the test subjects (−∞: CLC did not reach it in
+          more than 2.5% of resamples).
+        </p>
         <Reductions reductions={q.data?.labelEfficiency.reductions ?? []} />
         <h3>Baselines</h3>
-        <p className="muted small">Resolution ceiling: the manual masks through the training resolution and back. Location prior: the most frequent TRAIN label per pixel and slice position, no image. RANDOM seed SD: the spread of a run's mean Dice over seeds. Read a Dice difference against these.</p>
+        <p className="muted small">
+          Resolution ceiling: the manual masks through the training resolution and back. Location prior: the most frequent TRAIN label per pixel and slice
+          position, no image. RANDOM seed SD: the spread of a run's mean Dice over seeds. Read a Dice difference against these.
+        </p>
         <BaselinesTable baselines={q.data?.labelEfficiency.baselines ?? []} />
       </Section>
       {curves.length > 0 && (
@@ -89,7 +113,11 @@ export function SweepView({ id }: { id: string }) {
                   return y === undefined ? [] : [{ x: x[i], y, ci: r.ci95?.[init]?.[k] }];
                 });
                 // error bars: the cell's 95% bootstrap CI (the mean itself where a cell has none)
-                return { x: keep.map((p) => p.x), y: keep.map((p) => p.y), errors: { lo: keep.map((p) => p.ci?.[0] ?? p.y), hi: keep.map((p) => p.ci?.[1] ?? p.y) } };
+                return {
+                  x: keep.map((p) => p.x),
+                  y: keep.map((p) => p.y),
+                  errors: { lo: keep.map((p) => p.ci?.[0] ?? p.y), hi: keep.map((p) => p.ci?.[1] ?? p.y) },
+                };
               };
               return (
                 <UPlotChart

@@ -35,21 +35,45 @@ export function SweepsView() {
     () => true,
   );
   return (
-    <Section title="Sweeps" actions={canOperate(role) ? <Link to="/launch" className="button">+ Launch sweep</Link> : undefined}>
+    <Section
+      title="Sweeps"
+      actions={
+        canOperate(role) ? (
+          <Link to="/launch" className="button">
+            + Launch sweep
+          </Link>
+        ) : undefined
+      }
+    >
       <ErrorBox error={q.error} title="Sweeps" />
       <ErrorBox error={live.error} title="Live updates" />
       {q.loading && !q.data && <Loading what="sweeps" />}
       {q.data && q.data.sweeps.length === 0 && <p className="muted empty">No sweeps yet.{canOperate(role) ? ' Launch one to reproduce Table 2.' : ''}</p>}
       {q.data && q.data.sweeps.length > 0 && (
         <table>
-          <thead><tr><th>Name</th><th>Status</th><th>Runs finished</th><th /></tr></thead>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Status</th>
+              <th>Runs finished</th>
+              <th />
+            </tr>
+          </thead>
           <tbody>
             {q.data.sweeps.map((s) => (
               <tr key={s.id}>
-                <td><Link to={`/sweeps/${s.id}`}>{s.name}</Link></td>
-                <td><StatusBadge status={s.status} /></td>
-                <td><ProgressBar epoch={s.done} epochs={s.total} status={s.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'RUNNING'} /></td>
-                <td><Link to={`/runs?sweep=${s.id}`}>runs</Link></td>
+                <td>
+                  <Link to={`/sweeps/${s.id}`}>{s.name}</Link>
+                </td>
+                <td>
+                  <StatusBadge status={s.status} />
+                </td>
+                <td>
+                  <ProgressBar epoch={s.done} epochs={s.total} status={s.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'RUNNING'} />
+                </td>
+                <td>
+                  <Link to={`/runs?sweep=${s.id}`}>runs</Link>
+                </td>
               </tr>
             ))}
           </tbody>

@@ -44,9 +44,12 @@ export function patchRow<T extends LiveRow>(row: T, e: RunProgressEvent): T {
 export function useRunEvents(sweepId: string | null, apply: (e: RunProgressEvent) => void, isKnown: (id: string) => boolean, onUnknown?: () => void) {
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const [lastEventAt, setLastEventAt] = useState<string | null>(null);
-  useEffect(() => () => {
-    if (timer.current) clearTimeout(timer.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
   const error = useSubscription<{ runEvents: RunProgressEvent }>(RUN_EVENTS, sweepId ? { sweepId } : {}, ({ runEvents: e }) => {
     setLastEventAt(e.at);
     if (isKnown(e.runId)) apply(e);

@@ -110,10 +110,18 @@ export function drawAnatomy(rng: Rng, group: SubjectGroupName, size: number, sli
 
   // Liver: its inferior edge reaches down past the right kidney's upper pole (hepatorenal contact).
   const liverS: Vec3 = [rng.uniform(90, 115), rng.uniform(85, 110), rng.uniform(80, 100)];
-  const liverC: Vec3 = [right.center[0] + rng.uniform(-10, 25), right.center[1] + right.semi[1] * rng.uniform(-0.3, 0.4) - liverS[1], right.center[2] - rng.uniform(15, 40)];
+  const liverC: Vec3 = [
+    right.center[0] + rng.uniform(-10, 25),
+    right.center[1] + right.semi[1] * rng.uniform(-0.3, 0.4) - liverS[1],
+    right.center[2] - rng.uniform(15, 40),
+  ];
   // Spleen: lateral to the left kidney's upper pole.
   const spleenS: Vec3 = [rng.uniform(18, 26), rng.uniform(45, 60), rng.uniform(28, 40)]; // ~110–260 mL
-  const spleenC: Vec3 = [left.center[0] + rng.uniform(15, 35), left.center[1] - left.semi[1] * rng.uniform(0.3, 0.9) - spleenS[1] * 0.5, left.center[2] + rng.uniform(-10, 15)];
+  const spleenC: Vec3 = [
+    left.center[0] + rng.uniform(15, 35),
+    left.center[1] - left.semi[1] * rng.uniform(0.3, 0.9) - spleenS[1] * 0.5,
+    left.center[2] + rng.uniform(-10, 15),
+  ];
 
   const blobs: Blob[] = [];
   // Bowel loops on the kidneys' anterior / lateral / inferior surfaces (duodenum, jejunum, colon flexures).

@@ -125,7 +125,13 @@ export function drawKidney(rng: Rng, label: 1 | 2, group: SubjectGroupName, side
   const shape: ShapeTerm[] = [];
   for (let i = 0; i < 5; i++) shape.push({ n: unit(rng), freq: rng.uniform(0.6, 2), phase: rng.uniform(0, 2 * Math.PI), amp: rng.normal(0, 0.045) });
   const lobulated = rng.chance(0.35);
-  for (let i = 0; i < 4; i++) shape.push({ n: unit(rng), freq: rng.uniform(4, 7), phase: rng.uniform(0, 2 * Math.PI), amp: lobulated ? rng.normal(0, 0.02) : rng.normal(0, 0.006) });
+  for (let i = 0; i < 4; i++) {
+    // drawn in this order (normal, frequency, phase, amplitude): the cohort's bytes depend on it
+    const n = unit(rng);
+    const freq = rng.uniform(4, 7);
+    const phase = rng.uniform(0, 2 * Math.PI);
+    shape.push({ n, freq, phase, amp: lobulated ? rng.normal(0, 0.02) : rng.normal(0, 0.006) });
+  }
 
   const pyramids: Pyramid[] = [];
   for (const g0 of [-100, -65, -30, 5, 40, 75, 110, -135, 140]) {

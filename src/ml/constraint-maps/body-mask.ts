@@ -29,7 +29,14 @@ export interface BodyMaskOptions {
 }
 
 /** `data` in the volume layout of src/data/volume.ts: ((channel · slices + slice) · height + y) · width + x. */
-export function bodyMask(data: Float32Array, width: number, height: number, slices: number, channels: number, options: BodyMaskOptions = {}): { mask: Uint8Array; threshold: number } {
+export function bodyMask(
+  data: Float32Array,
+  width: number,
+  height: number,
+  slices: number,
+  channels: number,
+  options: BodyMaskOptions = {},
+): { mask: Uint8Array; threshold: number } {
   const plane = width * height;
   const pixels = plane * slices;
   if (data.length !== pixels * channels) {

@@ -101,7 +101,12 @@ export function buildConstraintMaps(image: MultiChannelImage, options: Constrain
   const { width, height, slices, channels, data } = image;
   const { seed = 0, labels = null, componentScaling = 'each', ...overrides } = options;
   const config: ConstraintConfig = { ...PRESETS.PAPER.constraints, ...overrides };
-  for (const [name, v] of [['width', width], ['height', height], ['slices', slices], ['channels', channels]] as const) {
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+    ['slices', slices],
+    ['channels', channels],
+  ] as const) {
     if (!(Number.isInteger(v) && v > 0)) throw new RangeError(`buildConstraintMaps: ${name} must be a positive integer, got ${v}`);
   }
   const plane = width * height;
@@ -111,12 +116,17 @@ export function buildConstraintMaps(image: MultiChannelImage, options: Constrain
       `buildConstraintMaps: data has ${data.length} values, expected channels × slices × height × width = ${channels} × ${slices} × ${height} × ${width} = ${pixels * channels}`,
     );
   }
-  if (config.kidneyBox !== 'OFF' && config.kidneyBox !== 'PER_SLICE') throw new RangeError(`buildConstraintMaps: kidneyBox must be OFF or PER_SLICE, got ${String(config.kidneyBox)}`);
+  if (config.kidneyBox !== 'OFF' && config.kidneyBox !== 'PER_SLICE')
+    throw new RangeError(`buildConstraintMaps: kidneyBox must be OFF or PER_SLICE, got ${String(config.kidneyBox)}`);
   if (config.kidneyBox === 'PER_SLICE' && (!labels || labels.length !== pixels)) {
-    throw new RangeError(`buildConstraintMaps: kidneyBox PER_SLICE needs labels of ${pixels} voxels (slices × height × width), got ${labels ? labels.length : 'none'}`);
+    throw new RangeError(
+      `buildConstraintMaps: kidneyBox PER_SLICE needs labels of ${pixels} voxels (slices × height × width), got ${labels ? labels.length : 'none'}`,
+    );
   }
-  if (!(Number.isInteger(config.clusters) && config.clusters > 0)) throw new RangeError(`buildConstraintMaps: clusters must be a positive integer, got ${config.clusters}`);
-  if (!(Number.isInteger(config.components) && config.components > 0)) throw new RangeError(`buildConstraintMaps: components must be a positive integer, got ${config.components}`);
+  if (!(Number.isInteger(config.clusters) && config.clusters > 0))
+    throw new RangeError(`buildConstraintMaps: clusters must be a positive integer, got ${config.clusters}`);
+  if (!(Number.isInteger(config.components) && config.components > 0))
+    throw new RangeError(`buildConstraintMaps: components must be a positive integer, got ${config.components}`);
 
   const t0 = performance.now();
   const { data: normalised, clips } = clipAndRescaleChannels(data, channels, pixels, config.clipLowPercentile, config.clipHighPercentile);
@@ -181,7 +191,10 @@ export function buildConstraintMaps(image: MultiChannelImage, options: Constrain
 
 /** Bounding box of the slice's kidney voxels (label > 0) grown by `margin` px and clipped, or null without kidney. */
 function sliceKidneyBox(labels: ArrayLike<number>, slice: number, width: number, height: number, margin: number): KidneyBox | null {
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  let x0 = width,
+    y0 = height,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (labels[(slice * height + y) * width + x] > 0) {

@@ -15,13 +15,7 @@
  * among the voters (ties → the smallest cluster id).
  * Returns Int32Array [slices][height/p][width/p] (row-major patch grid, the layout `clcLoss` expects).
  */
-export function patchMajorityLabels(
-  map: Int32Array,
-  width: number,
-  height: number,
-  patchSize: number,
-  foreground?: ArrayLike<number | boolean>,
-): Int32Array {
+export function patchMajorityLabels(map: Int32Array, width: number, height: number, patchSize: number, foreground?: ArrayLike<number | boolean>): Int32Array {
   const p = patchSize;
   if (!(Number.isInteger(p) && p > 0)) throw new RangeError(`patchMajorityLabels: patchSize must be a positive integer, got ${p}`);
   if (width % p !== 0 || height % p !== 0) {

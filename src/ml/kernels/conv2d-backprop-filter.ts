@@ -38,14 +38,7 @@ export function makeConv2dBackpropFilter(backendName: string): tf.KernelFunc {
     };
     if (dataFormat === 'NCHW') throw new Error(`Conv2DBackpropFilter on ${backendName}: only NHWC is supported`);
     const b = backend as Backend;
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filterShape,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-    );
+    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
     const [kh, kw, ci, co] = filterShape;
     const [, inH, inW] = x.shape;
     const { outHeight: h, outWidth: w, strideHeight: sh, strideWidth: sw } = info;
@@ -68,30 +61,28 @@ export function makeConv2dBackpropFilter(backendName: string): tf.KernelFunc {
  * so each row of colᵀ is one contiguous copy of a row of xpadᵀ [Ci, B·Hp·Wp], and one matmul with the framed dy
  * gives all taps. Reads that run past a frame meet zero rows of dyframe (and a zero tail after the last channel).
  */
-function strideOne(
-  name: string,
-  b: Backend,
-  x: tf.TensorInfo,
-  dy: tf.TensorInfo,
-  [kh, kw, ci, co]: number[],
-  pt: number,
-  pl: number,
-): tf.TensorInfo {
+function strideOne(name: string, b: Backend, x: tf.TensorInfo, dy: tf.TensorInfo, [kh, kw, ci, co]: number[], pt: number, pl: number): tf.TensorInfo {
   const [batch, H, W] = x.shape;
   const hp = H + kh - 1;
   const wp = W + kw - 1;
   const frame = hp * wp;
   const tail = (kh - 1) * wp + (kw - 1);
   const xpt = paddedTranspose(name, b, x, hp, wp, pt, pl, tail);
-  const dyFramed = runKernel(name, 'PadV2', b, { x: dy }, {
-    paddings: [
-      [0, 0],
-      [0, kh - 1],
-      [0, kw - 1],
-      [0, 0],
-    ],
-    constantValue: 0,
-  });
+  const dyFramed = runKernel(
+    name,
+    'PadV2',
+    b,
+    { x: dy },
+    {
+      paddings: [
+        [0, 0],
+        [0, kh - 1],
+        [0, kw - 1],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   const chunk = Math.max(1, Math.min(batch, Math.floor(MAX_COL_FLOATS / (kh * kw * ci * frame))));
   let acc: tf.TensorInfo | null = null;
   for (let b0 = 0; b0 < batch; b0 += chunk) {

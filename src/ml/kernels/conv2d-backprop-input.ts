@@ -27,14 +27,7 @@ export function makeConv2dBackpropInput(backendName: string, fallback: tf.Kernel
     const b = backend as Backend;
     if (dataFormat !== 'NCHW') {
       const [kh, kw, ci, co] = filter.shape;
-      const info = tf.backend_util.computeConv2DInfo(
-        inputShape,
-        filter.shape as [number, number, number, number],
-        strides,
-        1,
-        pad,
-        dimRoundingMode,
-      );
+      const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode);
       const { top: pt, bottom: pb, left: pl, right: pr } = info.padInfo;
       const [batch, inH, inW] = inputShape;
       const h = dy.shape[1];

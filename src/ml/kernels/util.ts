@@ -8,13 +8,7 @@ export type Attrs = Record<string, unknown>;
 export type Backend = tf.KernelBackend;
 
 /** Run the kernel `name` of `backendName` on tensor infos; the caller frees the result. */
-export function runKernel(
-  backendName: string,
-  name: string,
-  backend: Backend,
-  inputs: Record<string, tf.TensorInfo>,
-  attrs: Attrs = {},
-): tf.TensorInfo {
+export function runKernel(backendName: string, name: string, backend: Backend, inputs: Record<string, tf.TensorInfo>, attrs: Attrs = {}): tf.TensorInfo {
   const kernel = tf.getKernel(name, backendName);
   if (!kernel) throw new Error(`kernel ${name} is not registered for backend ${backendName}`);
   const out = kernel.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap });
@@ -65,4 +59,3 @@ export function memoryOf(backendName: string, backend: tf.KernelBackend): Memory
     },
   };
 }
-

@@ -31,7 +31,11 @@ export function drawAnchors(labels: ArrayLike<number>, candidates: ArrayLike<num
     else byCluster.set(labels[i], [i]);
   }
   // Sorted first so that the draw depends on the seed only, not on Map insertion order.
-  const clusters = partialShuffle([...byCluster.keys()].sort((a, b) => a - b), byCluster.size, rng).map((c) => {
+  const clusters = partialShuffle(
+    [...byCluster.keys()].sort((a, b) => a - b),
+    byCluster.size,
+    rng,
+  ).map((c) => {
     const list = byCluster.get(c)!;
     return partialShuffle(list, list.length, rng);
   });

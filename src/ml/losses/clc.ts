@@ -101,7 +101,11 @@ export function clcLoss(features: tf.Tensor, patchLabels: tf.Tensor | Int32Array
 
   return tf.tidy(() => {
     // [B, H, W, F] = [B·hp, p, wp, p·F] → [B·hp, wp, p, p·F] → [B, N, p·p·F]: patch (r, c) row-major, (dy, dx, f) inside.
-    const patches = features.toFloat().reshape([B * hp, p, wp, p * F]).transpose([0, 2, 1, 3]).reshape([B, N, D]);
+    const patches = features
+      .toFloat()
+      .reshape([B * hp, p, wp, p * F])
+      .transpose([0, 2, 1, 3])
+      .reshape([B, N, D]);
     const z = patches.div(patches.square().sum(-1, true).add(1e-12).sqrt()) as tf.Tensor3D;
 
     const rng = seededRng(options.seed ?? 0).next;

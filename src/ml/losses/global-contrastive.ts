@@ -36,11 +36,7 @@ import { requirePositive, requireRank, shapeText } from './validate';
 
 export type GlobalContrastiveOptions = Partial<Pick<GlobalConfig, 'tau'>>;
 
-export function globalContrastiveLoss(
-  embeddings: tf.Tensor,
-  partitions: ArrayLike<number> | tf.Tensor,
-  options: GlobalContrastiveOptions = {},
-): tf.Scalar {
+export function globalContrastiveLoss(embeddings: tf.Tensor, partitions: ArrayLike<number> | tf.Tensor, options: GlobalContrastiveOptions = {}): tf.Scalar {
   const fn = 'globalContrastiveLoss';
   const tau = options.tau ?? PRESETS.PAPER.global.tau;
   requirePositive(fn, 'tau', tau);
@@ -84,7 +80,10 @@ export function globalContrastiveLoss(
     const ex = xm.exp();
     const negSum = ex.mul(tf.tensor2d(neg, [N, N])).sum(-1, true);
     const perPair = ex.add(negSum).log().sub(xm);
-    return perPair.mul(tf.tensor2d(pos, [N, N])).sum().div(pairs) as tf.Scalar;
+    return perPair
+      .mul(tf.tensor2d(pos, [N, N]))
+      .sum()
+      .div(pairs) as tf.Scalar;
   });
 }
 

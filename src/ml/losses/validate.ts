@@ -13,9 +13,7 @@ export function requireRank(name: string, fn: string, t: tf.Tensor, rank: number
 
 export function requireSameShape(fn: string, aName: string, a: tf.Tensor, bName: string, b: tf.Tensor): void {
   if (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i])) {
-    throw new RangeError(
-      `${fn}: ${aName} ${shapeText(a.shape)} and ${bName} ${shapeText(b.shape)} must have the same shape`,
-    );
+    throw new RangeError(`${fn}: ${aName} ${shapeText(a.shape)} and ${bName} ${shapeText(b.shape)} must have the same shape`);
   }
 }
 

@@ -11,18 +11,53 @@ export interface NativeAddon {
   setThreads(n: number): void;
   getThreads(): number;
   versions(): { aten: string; onednn: string; mkldnn: boolean };
-  conv2d(x: Float32Array, xShape: number[], w: Float32Array, wShape: number[], out: Float32Array, outShape: number[],
-    stride: number[], padding: number[], dilation: number[], bias: Float32Array | null, relu: boolean): void;
-  conv2dBackpropInput(dy: Float32Array, dyShape: number[], w: Float32Array, wShape: number[], dx: Float32Array,
-    dxShape: number[], stride: number[], padding: number[], dilation: number[]): void;
-  conv2dBackpropFilter(x: Float32Array, xShape: number[], dy: Float32Array, dyShape: number[], dw: Float32Array,
-    wShape: number[], stride: number[], padding: number[], dilation: number[]): void;
-  batchMatMul(a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: Float32Array,
-    transposeA: boolean, transposeB: boolean): void;
-  maxPool(x: Float32Array, xShape: number[], out: Float32Array, outShape: number[], kernel: number[], stride: number[],
-    padding: number[]): void;
-  maxPoolGrad(dy: Float32Array, dyShape: number[], x: Float32Array, xShape: number[], dx: Float32Array,
-    kernel: number[], stride: number[], padding: number[]): void;
+  conv2d(
+    x: Float32Array,
+    xShape: number[],
+    w: Float32Array,
+    wShape: number[],
+    out: Float32Array,
+    outShape: number[],
+    stride: number[],
+    padding: number[],
+    dilation: number[],
+    bias: Float32Array | null,
+    relu: boolean,
+  ): void;
+  conv2dBackpropInput(
+    dy: Float32Array,
+    dyShape: number[],
+    w: Float32Array,
+    wShape: number[],
+    dx: Float32Array,
+    dxShape: number[],
+    stride: number[],
+    padding: number[],
+    dilation: number[],
+  ): void;
+  conv2dBackpropFilter(
+    x: Float32Array,
+    xShape: number[],
+    dy: Float32Array,
+    dyShape: number[],
+    dw: Float32Array,
+    wShape: number[],
+    stride: number[],
+    padding: number[],
+    dilation: number[],
+  ): void;
+  batchMatMul(a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: Float32Array, transposeA: boolean, transposeB: boolean): void;
+  maxPool(x: Float32Array, xShape: number[], out: Float32Array, outShape: number[], kernel: number[], stride: number[], padding: number[]): void;
+  maxPoolGrad(
+    dy: Float32Array,
+    dyShape: number[],
+    x: Float32Array,
+    xShape: number[],
+    dx: Float32Array,
+    kernel: number[],
+    stride: number[],
+    padding: number[],
+  ): void;
   binary(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: Float32Array, outShape: number[]): void;
   unary(op: number, x: Float32Array, out: Float32Array): void;
   reduce(op: number, x: Float32Array, shape: number[], axes: number[], out: Float32Array): void;
@@ -32,11 +67,31 @@ export interface NativeAddon {
   split(x: Float32Array, shape: number[], axis: number, sizes: number[], outs: Float32Array[]): void;
   concat(xs: Float32Array[], shapes: number[][], axis: number, out: Float32Array, outShape: number[]): void;
   groupNormStats(x: Float32Array, shape: number[], groups: number, epsilon: number, mean: Float64Array, inv: Float64Array): void;
-  groupNormForward(x: Float32Array, shape: number[], groups: number, relu: boolean, gamma: Float32Array,
-    beta: Float32Array, mean: Float64Array, inv: Float64Array, y: Float32Array): void;
-  groupNormGrad(dy: Float32Array, x: Float32Array, shape: number[], groups: number, relu: boolean, gamma: Float32Array,
-    beta: Float32Array, mean: Float64Array, inv: Float64Array, dx: Float32Array | null, dgamma: Float32Array,
-    dbeta: Float32Array): void;
+  groupNormForward(
+    x: Float32Array,
+    shape: number[],
+    groups: number,
+    relu: boolean,
+    gamma: Float32Array,
+    beta: Float32Array,
+    mean: Float64Array,
+    inv: Float64Array,
+    y: Float32Array,
+  ): void;
+  groupNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    shape: number[],
+    groups: number,
+    relu: boolean,
+    gamma: Float32Array,
+    beta: Float32Array,
+    mean: Float64Array,
+    inv: Float64Array,
+    dx: Float32Array | null,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+  ): void;
 }
 
 /** Where the addon is looked for: NEPHRON_NATIVE_ADDON, else native/build/ of the package this file is in. */

@@ -111,11 +111,20 @@ export function nativeElementwiseKernels(addon: NativeAddon): Record<string, tf.
     const parts = inputs.filter((t) => sizeOf(t.shape) > 0);
     if (parts.length < 2 || !isFloat(...parts)) return cpuKernel('Concat')(args);
     const axis = tf.util.parseAxisParam(axisAttr, parts[0].shape)[0];
-    const outShape = tf.backend_util.computeOutShape(parts.map((t) => t.shape), axis);
+    const outShape = tf.backend_util.computeOutShape(
+      parts.map((t) => t.shape),
+      axis,
+    );
     if (sizeOf(outShape) < SMALL) return cpuKernel('Concat')(args);
     const backend = args.backend as CpuLike;
     const out = alloc(backend, sizeOf(outShape));
-    addon.concat(parts.map((t) => float32(backend, t)), parts.map((t) => t.shape), axis, out, outShape);
+    addon.concat(
+      parts.map((t) => float32(backend, t)),
+      parts.map((t) => t.shape),
+      axis,
+      out,
+      outShape,
+    );
     return output(backend, outShape, out);
   };
 

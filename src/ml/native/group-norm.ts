@@ -49,8 +49,7 @@ export function nativeGroupNormKernels(addon: NativeAddon): Record<string, tf.Ke
     const dx = alloc(b, sizeOf(x.shape));
     const dgamma = new Float32Array(c);
     const dbeta = new Float32Array(c);
-    addon.groupNormGrad(float32(b, dy), float32(b, x), layout(x), a.groups, a.relu, float32(b, gamma), float32(b, beta),
-      st.mean, st.inv, dx, dgamma, dbeta);
+    addon.groupNormGrad(float32(b, dy), float32(b, x), layout(x), a.groups, a.relu, float32(b, gamma), float32(b, beta), st.mean, st.inv, dx, dgamma, dbeta);
     if (a.params) Object.assign(a.params, { dgamma, dbeta });
     return output(b, x.shape, dx);
   };
@@ -63,8 +62,20 @@ export function nativeGroupNormKernels(addon: NativeAddon): Record<string, tf.Ke
     const st = stats(b, x, a, a.stash);
     const c = x.shape[x.shape.length - 1];
     const out = new Float32Array(2 * c);
-    addon.groupNormGrad(float32(b, dy), float32(b, x), layout(x), a.groups, a.relu, float32(b, gamma), float32(b, beta),
-      st.mean, st.inv, null, out.subarray(0, c), out.subarray(c));
+    addon.groupNormGrad(
+      float32(b, dy),
+      float32(b, x),
+      layout(x),
+      a.groups,
+      a.relu,
+      float32(b, gamma),
+      float32(b, beta),
+      st.mean,
+      st.inv,
+      null,
+      out.subarray(0, c),
+      out.subarray(c),
+    );
     return output(b, [2, c], out);
   };
 

@@ -56,15 +56,32 @@ export function nativeKernels(addon: NativeAddon): Record<string, tf.KernelFunc>
     const activation = a.activation ?? 'linear';
     const info = convInfo(x!.shape, filter!.shape, a);
     const biasOk = !bias || (bias.shape.length === 1 && bias.shape[0] === filter!.shape[3]);
-    if (a.dataFormat === 'NCHW' || !symmetric(info) || !allFloat(x, filter, bias) || preluActivationWeights || !biasOk ||
-      (activation !== 'linear' && activation !== 'relu')) {
+    if (
+      a.dataFormat === 'NCHW' ||
+      !symmetric(info) ||
+      !allFloat(x, filter, bias) ||
+      preluActivationWeights ||
+      !biasOk ||
+      (activation !== 'linear' && activation !== 'relu')
+    ) {
       return cpuKernel(fused ? 'FusedConv2D' : 'Conv2D')(args);
     }
     const b = args.backend as CpuLike;
     const g = geometry(info);
     const out = alloc(b, sizeOf(info.outShape));
-    addon.conv2d(float32(b, x!), x!.shape, float32(b, filter!), filter!.shape, out, info.outShape, g.stride, g.padding,
-      g.dilation, bias ? float32(b, bias) : null, activation === 'relu');
+    addon.conv2d(
+      float32(b, x!),
+      x!.shape,
+      float32(b, filter!),
+      filter!.shape,
+      out,
+      info.outShape,
+      g.stride,
+      g.padding,
+      g.dilation,
+      bias ? float32(b, bias) : null,
+      activation === 'relu',
+    );
     return output(b, info.outShape, out);
   };
 
@@ -76,8 +93,7 @@ export function nativeKernels(addon: NativeAddon): Record<string, tf.KernelFunc>
     const b = args.backend as CpuLike;
     const g = geometry(info);
     const out = alloc(b, sizeOf(a.inputShape));
-    addon.conv2dBackpropInput(float32(b, dy), dy.shape, float32(b, filter), filter.shape, out, a.inputShape, g.stride,
-      g.padding, g.dilation);
+    addon.conv2dBackpropInput(float32(b, dy), dy.shape, float32(b, filter), filter.shape, out, a.inputShape, g.stride, g.padding, g.dilation);
     return output(b, a.inputShape, out);
   };
 
@@ -89,8 +105,7 @@ export function nativeKernels(addon: NativeAddon): Record<string, tf.KernelFunc>
     const b = args.backend as CpuLike;
     const g = geometry(info);
     const out = alloc(b, sizeOf(a.filterShape));
-    addon.conv2dBackpropFilter(float32(b, x), x.shape, float32(b, dy), dy.shape, out, a.filterShape, g.stride,
-      g.padding, g.dilation);
+    addon.conv2dBackpropFilter(float32(b, x), x.shape, float32(b, dy), dy.shape, out, a.filterShape, g.stride, g.padding, g.dilation);
     return output(b, a.filterShape, out);
   };
 
@@ -117,8 +132,15 @@ export function nativeKernels(addon: NativeAddon): Record<string, tf.KernelFunc>
     const backend = args.backend as CpuLike;
     const outShape = [...outer, m, n];
     const out = alloc(backend, sizeOf(outShape));
-    addon.batchMatMul(float32(backend, a!), [na, a!.shape[ra - 2], a!.shape[ra - 1]], float32(backend, bIn!),
-      [nb, bIn!.shape[rb - 2], bIn!.shape[rb - 1]], out, attrs.transposeA, attrs.transposeB);
+    addon.batchMatMul(
+      float32(backend, a!),
+      [na, a!.shape[ra - 2], a!.shape[ra - 1]],
+      float32(backend, bIn!),
+      [nb, bIn!.shape[rb - 2], bIn!.shape[rb - 1]],
+      out,
+      attrs.transposeA,
+      attrs.transposeB,
+    );
     if (bias || activation === 'relu') addBiasRelu(out, bias ? float32(backend, bias) : null, activation === 'relu');
     return output(backend, outShape, out);
   };
@@ -141,8 +163,15 @@ export function nativeKernels(addon: NativeAddon): Record<string, tf.KernelFunc>
     if (!poolable(info) || !allFloat(x)) return cpuKernel('MaxPool')(args);
     const b = args.backend as CpuLike;
     const out = alloc(b, sizeOf(info.outShape));
-    addon.maxPool(float32(b, x), x.shape, out, info.outShape, [info.filterHeight, info.filterWidth],
-      [info.strideHeight, info.strideWidth], [info.padInfo.top, info.padInfo.left]);
+    addon.maxPool(
+      float32(b, x),
+      x.shape,
+      out,
+      info.outShape,
+      [info.filterHeight, info.filterWidth],
+      [info.strideHeight, info.strideWidth],
+      [info.padInfo.top, info.padInfo.left],
+    );
     return output(b, info.outShape, out);
   };
 
@@ -152,8 +181,16 @@ export function nativeKernels(addon: NativeAddon): Record<string, tf.KernelFunc>
     if (!poolable(info) || !allFloat(dy, input)) return cpuKernel('MaxPoolGrad')(args);
     const b = args.backend as CpuLike;
     const out = alloc(b, sizeOf(input.shape));
-    addon.maxPoolGrad(float32(b, dy), dy.shape, float32(b, input), input.shape, out, [info.filterHeight, info.filterWidth],
-      [info.strideHeight, info.strideWidth], [info.padInfo.top, info.padInfo.left]);
+    addon.maxPoolGrad(
+      float32(b, dy),
+      dy.shape,
+      float32(b, input),
+      input.shape,
+      out,
+      [info.filterHeight, info.filterWidth],
+      [info.strideHeight, info.strideWidth],
+      [info.padInfo.top, info.padInfo.left],
+    );
     return output(b, input.shape, out);
   };
 

@@ -168,16 +168,18 @@ export class Trainer<B> implements TrainerControls {
   async step(batch: B, ctx: StepContext): Promise<number> {
     // integer inputs (labels) are read on the CPU by the losses: fetch them before the step, not by replaying it
     await whenReadable(intTensors(batch));
-    const value = await replayReads(() => tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => this.opts.loss(this.model, batch, ctx), this.vars);
-      const named = this.vars.map((v) => {
-        const g = grads[v.name];
-        if (!g) throw new Error(`no gradient for ${v.name}: is every weight of the model used by the loss?`);
-        return { name: v.name, tensor: g };
-      });
-      this.optimizer.applyGradients(named);
-      return value;
-    }));
+    const value = await replayReads(() =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => this.opts.loss(this.model, batch, ctx), this.vars);
+        const named = this.vars.map((v) => {
+          const g = grads[v.name];
+          if (!g) throw new Error(`no gradient for ${v.name}: is every weight of the model used by the loss?`);
+          return { name: v.name, tensor: g };
+        });
+        this.optimizer.applyGradients(named);
+        return value;
+      }),
+    );
     const loss = (await value.data())[0];
     value.dispose();
     return loss;

@@ -35,7 +35,7 @@ export async function startWebGpu(options: WebGpuOptions): Promise<WebGpuStarted
   if (names.length === 0) {
     throw new DawnUnavailableError(
       listed.length === 0
-        ? 'Dawn found no GPU adapter: install the GPU driver\'s Vulkan ICD (or, to test without a GPU, point LD_LIBRARY_PATH and VK_ICD_FILENAMES at SwiftShader: see the README)'
+        ? "Dawn found no GPU adapter: install the GPU driver's Vulkan ICD (or, to test without a GPU, point LD_LIBRARY_PATH and VK_ICD_FILENAMES at SwiftShader: see the README)"
         : `only software adapters (${listed.map((a) => a.name).join(', ')}), which the automatic order skips; force them with NEPHRON_BACKEND=webgpu`,
     );
   }
@@ -59,7 +59,9 @@ export async function startWebGpu(options: WebGpuOptions): Promise<WebGpuStarted
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     ({ WebGPUBackend, webgpu_util: webgpuUtil } = require(TFJS_PACKAGE) as { WebGPUBackend: typeof WebGPUBackend; webgpu_util: typeof webgpuUtil });
   } catch (err) {
-    throw new DawnUnavailableError(`the optional package '${TFJS_PACKAGE}' could not be loaded (${(err as Error).message.split('\n')[0]}); install it with \`npm install ${TFJS_PACKAGE}@4.22.0\``);
+    throw new DawnUnavailableError(
+      `the optional package '${TFJS_PACKAGE}' could not be loaded (${(err as Error).message.split('\n')[0]}); install it with \`npm install ${TFJS_PACKAGE}@4.22.0\``,
+    );
   }
   exposeNavigatorGpu(gpu); // the backend's constructor checks that WebGPU "is supported" there
   const device = await adapter.requestDevice(deviceDescriptor(adapter));

@@ -29,7 +29,8 @@ export class ImportCohortInput {
 
   @Field(() => [ChannelMappingInput], {
     nullable: true,
-    description: "nnU-Net datasets (a dataset.json in the directory): which channel_names make which contrast, e.g. [{contrast: DIXON}] for all of them; not needed for nephron's own export",
+    description:
+      "nnU-Net datasets (a dataset.json in the directory): which channel_names make which contrast, e.g. [{contrast: DIXON}] for all of them; not needed for nephron's own export",
   })
   channelMapping?: ChannelMappingInput[] | null;
 }

@@ -10,7 +10,10 @@ export class PretrainingInput {
   @Field(() => ContrastKind)
   contrast: ContrastKind;
 
-  @Field(() => Preset, { defaultValue: Preset.QUICK, description: 'PAPER (GPU), STUDY (sees CLC\'s effect; a faster machine), QUICK (2-core CPU), SMOKE (seconds)' })
+  @Field(() => Preset, {
+    defaultValue: Preset.QUICK,
+    description: "PAPER (GPU), STUDY (sees CLC's effect; a faster machine), QUICK (2-core CPU), SMOKE (seconds)",
+  })
   preset: Preset;
 
   @Field(() => Int, { defaultValue: 0 })
@@ -31,6 +34,6 @@ export class FineTuningInput extends PretrainingInput {
   @Field(() => ID, { nullable: true, description: 'the PRETRAIN run to start from (CLC only; same cohort and contrast)' })
   pretrainRunId?: string;
 
-  @Field(() => Int, { description: 'labelled training subjects (1 … the cohort\'s training split)' })
+  @Field(() => Int, { description: "labelled training subjects (1 … the cohort's training split)" })
   nLabeled: number;
 }

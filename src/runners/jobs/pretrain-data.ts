@@ -19,7 +19,10 @@ import type { ClcBatch, DataSource, EpochContext, GlobalBatch } from '../../ml/t
 import type { SubjectPatches } from './constraints';
 import { chunks, gatherImages, imageSamples, spreadSubset, trainingBatches, type LoadedSubject, type SampleRef } from './dataset';
 
-export function globalSource(subjects: LoadedSubject[], cfg: Pick<GlobalConfig, 'partitions' | 'volumesPerBatch' | 'maxBatchesPerEpoch'>): DataSource<GlobalBatch> {
+export function globalSource(
+  subjects: LoadedSubject[],
+  cfg: Pick<GlobalConfig, 'partitions' | 'volumesPerBatch' | 'maxBatchesPerEpoch'>,
+): DataSource<GlobalBatch> {
   return function* ({ rng }: EpochContext) {
     const volumes = subjects.map((_, i) => i);
     for (const group of trainingBatches(volumes, Math.min(cfg.volumesPerBatch, volumes.length), rng, cfg.maxBatchesPerEpoch)) {

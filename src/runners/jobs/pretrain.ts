@@ -52,7 +52,8 @@ export const pretrainJob: Job = async (spec: JobSpec, io: JobIO): Promise<JobRes
   io.phase('constraints', total);
   throwIfCancelled(io);
   const constraintsKey = resume?.meta.constraintsKey ?? (await buildConstraintIndex(io, [...train, ...val], cfg.constraints, size));
-  if (cfg.constraints.kidneyBox === 'PER_SLICE') io.log('constraints.kidneyBox PER_SLICE: the constraint maps use the manual kidney masks (label use, as the renal code)');
+  if (cfg.constraints.kidneyBox === 'PER_SLICE')
+    io.log('constraints.kidneyBox PER_SLICE: the constraint maps use the manual kidney masks (label use, as the renal code)');
   const patchLabels = await loadPatchLabels(io, constraintsKey, [...train, ...val], cfg.clc.patchSize);
   const body = [...patchLabels.values()].map((p) => p.bodyFraction);
   io.log(`anchor candidates (body patches): ${((100 * body.reduce((a, b) => a + b, 0)) / Math.max(1, body.length)).toFixed(1)}% of the patches on average`);
@@ -106,7 +107,8 @@ export const pretrainJob: Job = async (spec: JobSpec, io: JobIO): Promise<JobRes
       total,
       meta,
       reportBest: true,
-      metrics: (m): Record<string, number> => (m.val_loss === null ? { clc_loss: m.train_loss, lr: m.lr } : { clc_loss: m.train_loss, val_clc_loss: m.val_loss, lr: m.lr }),
+      metrics: (m): Record<string, number> =>
+        m.val_loss === null ? { clc_loss: m.train_loss, lr: m.lr } : { clc_loss: m.train_loss, val_clc_loss: m.val_loss, lr: m.lr },
     }),
   });
   try {
@@ -117,7 +119,10 @@ export const pretrainJob: Job = async (spec: JobSpec, io: JobIO): Promise<JobRes
     const best = withoutHeads(cTrainer.bestWeights() ?? (await exportWeightsAsync(lModel)));
     const finalWeightsKey = await io.putBlob(best);
     const probe = await runProbePhase(spec, io, cfg, loader, best, cTrainer, { constraintsKey, total, epoch: G + C + 1 });
-    if (probe) io.log(`probe: Dice CLC ${probe.probe_dice_clc.toFixed(3)}, RI ${probe.probe_dice_ri.toFixed(3)}; median kernel change ${(100 * (probe.wchange_median ?? 0)).toFixed(2)}%`);
+    if (probe)
+      io.log(
+        `probe: Dice CLC ${probe.probe_dice_clc.toFixed(3)}, RI ${probe.probe_dice_ri.toFixed(3)}; median kernel change ${(100 * (probe.wchange_median ?? 0)).toFixed(2)}%`,
+      );
     return { finalWeightsKey, evaluation: null, device };
   } finally {
     cTrainer.dispose();
@@ -140,7 +145,9 @@ async function runProbePhase(
   const result = await runProbe(spec, io, cfg, loader, pretrained);
   if (!result) return null;
   const state = await cTrainer.exportState();
-  const checkpointKey = await io.putBlob(encodeJobCheckpoint({ kind: 'PRETRAIN', seed: spec.seed, constraintsKey: at.constraintsKey, phase: 'clc', epochInPhase: cTrainer.epoch }, state));
+  const checkpointKey = await io.putBlob(
+    encodeJobCheckpoint({ kind: 'PRETRAIN', seed: spec.seed, constraintsKey: at.constraintsKey, phase: 'clc', epochInPhase: cTrainer.epoch }, state),
+  );
   await io.epochEnd({ phase: 'probe', epoch: at.epoch, epochs: at.total, metrics: result.metrics, checkpointKey, bestCheckpointKey: null });
   return result.metrics;
 }
@@ -160,5 +167,8 @@ function fixedValidationAnchors(loss: LossFn<ClcBatch>, seed: number): LossFn<Cl
 /** Checkpoint bytes with the pretraining heads dropped: what fine-tuning loads (loadEncoderDecoder). */
 function withoutHeads(bytes: Uint8Array): Uint8Array {
   const { meta, arrays } = decodeBundle(bytes);
-  return encodeBundle(arrays.filter((a) => !isHeadName(a.name)), meta);
+  return encodeBundle(
+    arrays.filter((a) => !isHeadName(a.name)),
+    meta,
+  );
 }

@@ -35,7 +35,9 @@ export async function runProbe(spec: JobSpec, io: JobIO, cfg: PretrainConfig, lo
   const labelled = splitSubjects(spec.subjects, 'TRAIN').filter((s) => s.maskBlobKey);
   const valSubjects = splitSubjects(spec.subjects, 'VALIDATION').filter((s) => s.maskBlobKey);
   if (labelled.length < probe.nLabeled || valSubjects.length === 0) {
-    io.log(`probe skipped: needs ${probe.nLabeled} labelled TRAIN subjects (has ${labelled.length}) and a labelled VALIDATION subject (has ${valSubjects.length})`);
+    io.log(
+      `probe skipped: needs ${probe.nLabeled} labelled TRAIN subjects (has ${labelled.length}) and a labelled VALIDATION subject (has ${valSubjects.length})`,
+    );
     return null;
   }
   const train = await loader.loadAll(labelledSubset(spec.subjects, probe.nLabeled, spec.seed));

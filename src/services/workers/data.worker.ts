@@ -5,7 +5,8 @@ import { TASKS, type TaskName } from './tasks';
 /** Buffers the result owns outright can be moved to the main thread; views into shared pools must be copied. */
 function transferables(value: unknown, out: ArrayBuffer[] = []): ArrayBuffer[] {
   if (value instanceof Uint8Array) {
-    if (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength && value.buffer instanceof ArrayBuffer && !out.includes(value.buffer)) out.push(value.buffer);
+    if (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength && value.buffer instanceof ArrayBuffer && !out.includes(value.buffer))
+      out.push(value.buffer);
   } else if (Array.isArray(value)) {
     for (const v of value) transferables(v, out);
   } else if (value && typeof value === 'object' && !ArrayBuffer.isView(value)) {

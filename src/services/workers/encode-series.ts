@@ -28,7 +28,11 @@ export interface EncodedSeries {
 
 /** nibabel's aff2axcodes: the RAS+ direction each voxel axis points to (largest component of its column). */
 export function axisCodes(affine: Affine): string {
-  const letters = [['L', 'R'], ['P', 'A'], ['I', 'S']];
+  const letters = [
+    ['L', 'R'],
+    ['P', 'A'],
+    ['I', 'S'],
+  ];
   let out = '';
   for (let c = 0; c < 3; c++) {
     const col = [0, 1, 2].map((r) => affine[r][c]);

@@ -30,9 +30,13 @@ export async function readNnunetSeries(input: ReadNnunetSeriesInput): Promise<En
     if (img.channels !== 1) throw new NiftiError(file, `${img.channels} channels in one file: nnU-Net keeps one channel per file (<case>_<XXXX>)`);
     const first = images[0];
     if (first && (img.width !== first.width || img.height !== first.height || img.slices !== first.slices)) {
-      throw new NiftiError(file, `shape ${img.width}×${img.height}×${img.slices} differs from ${input.channelFiles[0]} (${first.width}×${first.height}×${first.slices})`);
+      throw new NiftiError(
+        file,
+        `shape ${img.width}×${img.height}×${img.slices} differs from ${input.channelFiles[0]} (${first.width}×${first.height}×${first.slices})`,
+      );
     }
-    if (first && !sameAffine(img.affine, first.affine)) throw new NiftiError(file, `affine differs from ${input.channelFiles[0]}: the channels must be co-registered`);
+    if (first && !sameAffine(img.affine, first.affine))
+      throw new NiftiError(file, `affine differs from ${input.channelFiles[0]}: the channels must be co-registered`);
     images.push(img);
   }
   const [first] = images;
@@ -43,11 +47,20 @@ export async function readNnunetSeries(input: ReadNnunetSeriesInput): Promise<En
   if (input.maskPath && input.maskFile) {
     const m = await readNiftiMask(read(input.maskPath, input.maskFile), input.maskFile);
     if (m.width !== first.width || m.height !== first.height || m.slices !== first.slices) {
-      throw new NiftiError(input.maskFile, `labels shape ${m.width}×${m.height}×${m.slices} differs from the image's ${first.width}×${first.height}×${first.slices} (${input.channelFiles[0]})`);
+      throw new NiftiError(
+        input.maskFile,
+        `labels shape ${m.width}×${m.height}×${m.slices} differs from the image's ${first.width}×${first.height}×${first.slices} (${input.channelFiles[0]})`,
+      );
     }
     mask = m.mask;
   }
-  const protocol = { ...(input.protocol ?? {}), matrix: [first.width, first.height], slices: first.slices, spacingMm: first.spacingMm, orientation: first.orientation };
+  const protocol = {
+    ...(input.protocol ?? {}),
+    matrix: [first.width, first.height],
+    slices: first.slices,
+    spacingMm: first.spacingMm,
+    orientation: first.orientation,
+  };
   const v: SeriesVolume = {
     contrast: input.contrast,
     width: first.width,

@@ -24,7 +24,9 @@ export class TaskError extends Error {
 
 /** Input buffers that may be moved to a worker: only arrays that own their whole ArrayBuffer (never a pooled slab). */
 export function transferOf(...arrays: Uint8Array[]): ArrayBuffer[] {
-  return arrays.filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer).map((a) => a.buffer as ArrayBuffer);
+  return arrays
+    .filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer)
+    .map((a) => a.buffer as ArrayBuffer);
 }
 
 interface Job {

@@ -111,6 +111,9 @@ port.on('message', (msg: { type: 'segment'; request: SegmentRequest } | { type: 
   segment(msg.request).then(
     (result) => port.postMessage({ type: 'done', result } satisfies SegmentReply, transferOf(result.maskBlob, ...(result.nifti ? [result.nifti] : []))),
     (e: Error & { file?: string; reason?: string }) =>
-      port.postMessage({ type: 'failed', error: { name: e.name ?? 'Error', message: e.message ?? String(e), file: e.file, reason: e.reason } } satisfies SegmentReply),
+      port.postMessage({
+        type: 'failed',
+        error: { name: e.name ?? 'Error', message: e.message ?? String(e), file: e.file, reason: e.reason },
+      } satisfies SegmentReply),
   );
 });

@@ -51,13 +51,19 @@ async function readSeries(input: ReadSeriesInput): Promise<EncodedSeries> {
   };
   const img = await readNiftiImage(read(input.imagePath, input.imageName), input.imageName);
   if (input.channelNames && input.channelNames.length !== img.channels) {
-    throw new NiftiError(input.channelNamesFile ?? input.imageName, `${input.channelNames.length} channel names for an image with ${img.channels} channels (${input.imageName})`);
+    throw new NiftiError(
+      input.channelNamesFile ?? input.imageName,
+      `${input.channelNames.length} channel names for an image with ${img.channels} channels (${input.imageName})`,
+    );
   }
   let mask: Uint8Array | null = null;
   if (input.maskPath && input.maskName) {
     const m = await readNiftiMask(read(input.maskPath, input.maskName), input.maskName);
     if (m.width !== img.width || m.height !== img.height || m.slices !== img.slices) {
-      throw new NiftiError(input.maskName, `mask shape ${m.width}×${m.height}×${m.slices} differs from the image's ${img.width}×${img.height}×${img.slices} (${input.imageName})`);
+      throw new NiftiError(
+        input.maskName,
+        `mask shape ${m.width}×${m.height}×${m.slices} differs from the image's ${img.width}×${img.height}×${img.slices} (${input.imageName})`,
+      );
     }
     mask = m.mask;
   }
