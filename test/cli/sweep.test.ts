@@ -11,6 +11,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { runCli } from './run';
+import { autoCpuDevice } from '../ml/native-support';
 
 const PAIR = 'right left';
 const STAR = '∗';
@@ -98,9 +99,9 @@ describe('nephron CLI with a runner (pglite, SMOKE)', () => {
     expect(plain.out).not.toContain('\x1b['); // not a TTY: plain lines
     expect(lines.filter((l) => l.startsWith('SUCCEEDED ')).length).toBe(20);
     expect(plain.out).toMatch(/RUNNING\s+DIXON CLC N=4 seed 2\s+finetune \d+\/\d+ loss [\d.]+ Dice [\d.]+ ETA /);
-    expect(lines.at(-3)).toMatch(/^trained on: wasm-simd-\dt \(20 runs\)$/);
+    expect(lines.at(-3)).toMatch(new RegExp(`^trained on: ${autoCpuDevice.source} \\(20 runs\\)$`));
     expect(lines.at(-2)).toBe(`sweep "cli smoke" ${sweepId}: 20 runs, 20 succeeded`);
-    expect(plain.out).toMatch(/RUNNING .* {2}on wasm-simd-\dt$/m);
+    expect(plain.out).toMatch(new RegExp(`RUNNING .* {2}on ${autoCpuDevice.source}$`, 'm'));
     expect(live.code).toBe(0);
     expect(live.out).toMatch(/\x1b\[\d+A\x1b\[J/); // redrawn in place
     expect(live.out).toMatch(/\[█*░*\]\s+\d+\/\d+.* ETA /);
@@ -228,7 +229,7 @@ describe('nephron CLI with a runner (pglite, SMOKE)', () => {
     const viewer = (await t.ok(`mutation { createApiToken(role: VIEWER, name: "cli") { token } }`)).createApiToken.token;
     expect((await cli(['sweep', 'list'])).err).toMatch(/^error UNAUTHENTICATED: /);
     const listed = await cli(['sweep', 'list', '--token', viewer]);
-    expect(listed.out).toMatch(new RegExp(`^${sweepId}\\s+cli smoke\\s+SUCCEEDED\\s+20/20\\s+wasm-simd-\\dt$`, 'm'));
+    expect(listed.out).toMatch(new RegExp(`^${sweepId}\\s+cli smoke\\s+SUCCEEDED\\s+20/20\\s+${autoCpuDevice.source}$`, 'm'));
     const watched = await cli(['watch', sweepId], { env: { NEPHRON_TOKEN: viewer } });
     expect(watched.code).toBe(0);
     expect(watched.out).toContain('20 runs, 20 succeeded');

@@ -12,6 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard, CHROMIUM, CHROMIUM_FLAGS as FLAGS, haveChromium, requireChromium, ROOT } from '../helpers/chromium';
 import { startTestServer, type TestServer } from '../helpers/server';
+import { autoCpuDevice } from '../ml/native-support';
 
 const OUT = path.join(ROOT, 'test-output');
 const FINISHED = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
@@ -174,7 +175,7 @@ describe.skipIf(!haveChromium)('dashboard in a real browser', () => {
     await page.goto(`${base}/runs?sweep=${sweepId}`);
     await page.waitForFunction(() => document.querySelectorAll('tr[data-run-id] td.device').length === 5, undefined, { timeout: 30_000 });
     const devices = await page.locator('tr[data-run-id] td.device').allTextContents();
-    expect(devices.filter((d) => /^wasm-simd-\d+t$/.test(d))).toHaveLength(5);
+    expect(devices.filter((d) => new RegExp(`^${autoCpuDevice.source}$`).test(d))).toHaveLength(5);
   });
 
   it('cohorts: subjects table and the slice viewer with a mask overlay', async () => {

@@ -15,7 +15,7 @@ import { readNiftiMask } from '../../src/data/nifti';
 import { topics } from '../../src/runs/pubsub';
 import { DB_KINDS, engineAvailable } from '../helpers/db';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { nativeBuilt } from '../ml/native-support';
+import { autoCpuDevice } from '../ml/native-support';
 
 const PROGRESS = `subscription($id: ID!) { runProgress(runId: $id) { runId status phase epoch epochs metrics { name value } at } }`;
 
@@ -98,7 +98,7 @@ describe.each(DB_KINDS)('runners end to end on %s', (kind) => {
       fineRunId = fine.run.id;
       expect(run).toMatchObject({ status: 'SUCCEEDED', error: null, epoch: run.epochs });
       // The automatic order: native (with ATen's and oneDNN's versions) where the addon is built, else wasm.
-      expect(run.device).toMatch(nativeBuilt ? /^native-aten1\.13\.\d+-onednn\d+\.\d+\.\d+-\d+t$/ : /^wasm-simd-\d+t$/);
+      expect(run.device).toMatch(new RegExp(`^${autoCpuDevice.source}$`));
       expect(new Date(run.finishedAt).getTime()).toBeGreaterThanOrEqual(new Date(run.startedAt).getTime());
       for (const series of run.metrics)
         expect(series.points.map((p: { epoch: number }) => p.epoch)).toEqual(Array.from({ length: run.epochs }, (_, i) => i + 1));
