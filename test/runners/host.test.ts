@@ -71,8 +71,10 @@ describe.each(DB_KINDS)('runner host on %s', (kind) => {
       await t.pubsub.waitForSubscribers(topics.run(running.id));
       const done = settled(running.id);
       const first = await sub.waitForNext((e) => e.runProgress.metrics.length > 0);
-      await t.ok(`mutation($id: ID!) { a: cancelRun(id: $id) { status } }`, { id: running.id });
+      // the QUEUED one first: cancelling the running one frees the slot, and a fast engine (native) claims the next
+      // run before a second mutation could land; cancelled while it waits, it must never start once the slot frees
       await t.ok(`mutation($id: ID!) { cancelRun(id: $id) { status } }`, { id: queued.id });
+      await t.ok(`mutation($id: ID!) { a: cancelRun(id: $id) { status } }`, { id: running.id });
       expect(await done).toBe('cancelled');
 
       const r = await row(running.id);
