@@ -11,39 +11,14 @@
  * cycles, reshuffled each pass), so a phase's step budget is epochs × maxBatchesPerEpoch for every N; an epoch is
  * also the unit of validation, the plateau schedule and checkpoints.
  */
-import type {
-  ImageConfig,
-  ModelConfig,
-  ConstraintConfig,
-  PlateauConfig,
-  GlobalConfig,
-  ClcConfig,
-  AugmentConfig,
-  FinetuneConfig,
-  ProbeConfig,
-  PretrainConfig,
-  FinetuneRunConfig,
-  RunConfig,
-} from './run-config';
+import type { ModelConfig, ConstraintConfig, PlateauConfig, PretrainConfig, FinetuneRunConfig } from './run-config';
 
 export type PresetName = 'PAPER' | 'STUDY' | 'QUICK' | 'SMOKE';
 export const PRESET_NAMES: readonly PresetName[] = ['PAPER', 'STUDY', 'QUICK', 'SMOKE'];
 export type RunKindName = 'PRETRAIN' | 'FINETUNE';
 
-export type {
-  ImageConfig,
-  ModelConfig,
-  ConstraintConfig,
-  PlateauConfig,
-  GlobalConfig,
-  ClcConfig,
-  AugmentConfig,
-  FinetuneConfig,
-  ProbeConfig,
-  PretrainConfig,
-  FinetuneRunConfig,
-  RunConfig,
-};
+// The config types are defined in ./run-config; callers import them from here, beside the presets.
+export type * from './run-config';
 
 const PAPER_MODEL: ModelConfig = {
   filters: [16, 32, 64, 128, 128, 128],
