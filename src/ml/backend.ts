@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerTrainingKernels } from './kernels';
 import { registerGroupNormKernels } from './kernels/group-norm';
+import { registerTransformKernel } from './kernels/transform';
 import { startNativeBackend } from './native/backend';
 import { threadsFromEnv } from './threads';
 import { DawnUnavailableError } from './webgpu/dawn';
@@ -90,6 +91,8 @@ export function initBackend(options: BackendOptions = {}): Promise<BackendInfo> 
     (info) => {
       // The cpu backend is always present (tests compare against it): give it the GroupNorm kernel too.
       registerGroupNormKernels('cpu');
+      // tfjs-backend-cpu's Transform transforms only a batch's first image (./kernels/transform.ts)
+      registerTransformKernel('cpu');
       return (current = info);
     },
     (err: unknown) => {

@@ -18,6 +18,7 @@ import { loadAddon, type NativeAddon } from './addon';
 import { nativeElementwiseKernels } from './elementwise';
 import { nativeGroupNormKernels } from './group-norm';
 import { nativeKernels } from './kernels';
+import { registerTransformKernel } from '../kernels/transform';
 
 export const NATIVE = 'native';
 
@@ -54,4 +55,6 @@ function register(addon: NativeAddon): void {
     if (tf.getKernel(kernelName, NATIVE)) tf.unregisterKernel(kernelName, NATIVE);
     tf.registerKernel({ kernelName, backendName: NATIVE, kernelFunc });
   }
+  // the cpu backend's Transform transforms only the first image of a batch (../kernels/transform.ts)
+  registerTransformKernel(NATIVE);
 }
