@@ -87,6 +87,7 @@ const PAPER: PretrainConfig & FinetuneRunConfig = {
     weights: [0.1, 1, 1],
     gamma: 4 / 3,
     smooth: 1,
+    crossEntropyWeight: 0,
     plateau: PAPER_PLATEAU,
     augment: {
       translate: 0.15,

@@ -223,6 +223,9 @@ function validateRanges(config: Record<string, Record<string, unknown>>): void {
   }
   const ft = config.finetune as unknown as FinetuneConfig | undefined;
   if (ft) {
+    if (ft.crossEntropyWeight !== undefined && !(ft.crossEntropyWeight >= 0 && Number.isFinite(ft.crossEntropyWeight))) {
+      throw new ConfigError('finetune.crossEntropyWeight', 'expected a finite number ≥ 0 (0 = focal Tversky alone)');
+    }
     if (ft.alpha.length !== 3 || ft.alpha.some((a) => a < 0 || a > 1)) {
       throw new ConfigError('finetune.alpha', 'expected 3 values in [0, 1] (background, right, left)');
     }

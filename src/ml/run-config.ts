@@ -105,6 +105,11 @@ export interface FinetuneConfig {
   weights: number[];
   gamma: number;
   smooth: number;
+  /**
+   * Weight of a pixel-wise cross-entropy added to the focal Tversky loss (src/ml/losses/cross-entropy.ts, the renal
+   * code's Tversky + CE); 0 = the paper's focal Tversky alone. Absent from configs stored before 2026-12-03: 0.
+   */
+  crossEntropyWeight?: number;
   plateau: PlateauConfig;
   augment: AugmentConfig;
   maxBatchesPerEpoch: number;

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { augmentPair } from '../augment';
-import { focalTversky } from '../losses';
+import { crossEntropy, focalTversky } from '../losses';
 import type { FinetuneConfig } from '../presets';
 import { diceFromCounts, labelCounts, LEFT_KIDNEY_LABEL, RIGHT_KIDNEY_LABEL } from '../metrics';
 import { createRng } from '../random';
@@ -25,21 +25,30 @@ export function segmentationBatch(images: Float32Array, labels: Int32Array | Uin
   };
 }
 
-/** Focal Tversky on softmax outputs; training batches are augmented with the step's seed (cfg.augment). */
-export function finetuneLoss(cfg: Pick<FinetuneConfig, 'alpha' | 'weights' | 'gamma' | 'smooth' | 'augment'>, augment = true): LossFn<SegmentationBatch> {
+type LossConfig = Pick<FinetuneConfig, 'alpha' | 'weights' | 'gamma' | 'smooth' | 'crossEntropyWeight'>;
+
+/** Focal Tversky of softmax `probs` against int labels, plus `crossEntropyWeight` × cross-entropy where that is > 0. */
+function segmentationLoss(cfg: LossConfig, labels: tf.Tensor, probs: tf.Tensor): tf.Scalar {
+  const oneHot = tf.cast(tf.oneHot(labels, NUM_CLASSES), 'float32');
+  const tversky = focalTversky(oneHot, probs, { alpha: cfg.alpha, weights: cfg.weights, gamma: cfg.gamma, smooth: cfg.smooth });
+  const weight = cfg.crossEntropyWeight ?? 0;
+  return weight > 0 ? (tf.add(tversky, tf.mul(crossEntropy(oneHot, probs), weight)) as tf.Scalar) : tversky;
+}
+
+/** The fine-tuning loss on softmax outputs; training batches are augmented with the step's seed (cfg.augment). */
+export function finetuneLoss(cfg: LossConfig & Pick<FinetuneConfig, 'augment'>, augment = true): LossFn<SegmentationBatch> {
   return (model, batch, ctx) => {
     let { images, labels } = batch;
     if (augment && ctx.training) ({ images, labels } = augmentPair(images, labels, createRng(ctx.seed), cfg.augment));
     const probs = model.apply(images, { training: ctx.training }) as tf.Tensor;
-    const oneHot = tf.cast(tf.oneHot(labels, NUM_CLASSES), 'float32');
-    return focalTversky(oneHot, probs, { alpha: cfg.alpha, weights: cfg.weights, gamma: cfg.gamma, smooth: cfg.smooth });
+    return segmentationLoss(cfg, labels, probs);
   };
 }
 
 const KIDNEYS = { right: RIGHT_KIDNEY_LABEL, left: LEFT_KIDNEY_LABEL } as const;
 
 /**
- * Training: `finetuneLoss` (augmented). Validation: the same focal Tversky on the un-augmented batch, and from the
+ * Training: `finetuneLoss` (augmented). Validation: the same loss on the un-augmented batch, and from the
  * same forward pass the per-kidney counts |pred|, |true|, |pred ∩ true| that `metrics` then hands to the Trainer.
  * The Trainer averages metrics over batches, so mean(∩)/mean(…) = Σ∩/Σ…: `pooledDice` gives the Dice over all
  * validation pixels, not a mean of per-batch Dice (batches without kidney would count as 1).
@@ -58,8 +67,7 @@ export function countingLoss(ft: FinetuneConfig): { loss: LossFn<SegmentationBat
       Object.assign(counts, { [`pred_${name}`]: c.pred, [`true_${name}`]: c.truth, [`both_${name}`]: c.both });
     }
     stash = { epoch: ctx.epoch, batch: ctx.batch, counts };
-    const oneHot = tf.cast(tf.oneHot(batch.labels, NUM_CLASSES), 'float32');
-    return focalTversky(oneHot, probs, { alpha: ft.alpha, weights: ft.weights, gamma: ft.gamma, smooth: ft.smooth });
+    return segmentationLoss(ft, batch.labels, probs);
   };
   const metrics: MetricsFn<SegmentationBatch> = (_model, _batch, ctx) => {
     if (!stash || stash.epoch !== ctx.epoch || stash.batch !== ctx.batch) throw new Error('validation metrics: no counts from this batch’s loss');
