@@ -27,6 +27,9 @@ export interface Reduction {
   matchingN: number | null;
   reduction: number | null;
   ci95: [number | null, number | null];
+  riRise?: number | null;
+  riRiseCi95?: [number | null, number | null];
+  refusal?: string | null;
 }
 
 export type { ContrastBaselines as Baselines } from '../analysis/significance';
@@ -87,7 +90,7 @@ export async function fetchReport(client: NephronClient, sweepId: string, refere
     `query($id: ID!, $n: Int!) { labelEfficiency(sweepId: $id, referenceN: $n) {
        rows { contrast nLabeled random { ${PAIR} } clc { ${PAIR} } pValue { ${PAIR} } significant
          ci95 { random { ${PAIR} } clc { ${PAIR} } } trainingSize { random { ${PAIR} } clc { ${PAIR} } } seeds { random clc } subjects { random clc } }
-       reductions { contrast referenceN referenceDice matchingN reduction ci95 }
+       reductions { contrast referenceN referenceDice matchingN reduction ci95 riRise riRiseCi95 refusal }
        baselines { contrast trainingSize ceilingDice locationPriorDice riSeedSd } } }`,
     { id: sweepId, n: referenceN },
   );

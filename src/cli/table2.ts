@@ -34,18 +34,21 @@ export function table2Cells(row: Table2Row): string[] {
 const sortRows = (rows: Table2Row[]) => [...rows].sort((a, b) => a.contrast.localeCompare(b.contrast) || a.nLabeled - b.nLabeled);
 
 export const TABLE2_HEADER = ['contrast', 'N', 'RANDOM right', 'RANDOM left', 'CLC right', 'CLC left', 'p right', 'p left'];
-const REDUCTION_HEADER = ['contrast', 'reference N', 'RANDOM Dice there', 'CLC matching N', 'reduction', '95% CI'];
+const REDUCTION_HEADER = ['contrast', 'reference N', 'RANDOM Dice there', 'RANDOM rise [95% CI]', 'CLC matching N', 'reduction', '95% CI'];
 const BASELINE_HEADER = ['contrast', 'training size', 'resolution ceiling', 'location prior', 'RANDOM seed SD'];
 const AGREEMENT_HEADER = ['contrast', 'init', 'N', 'seed', 'kidney', 'bias (mL)', 'lower LoA', 'upper LoA', 'subjects'];
 
 const percent = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${Math.round(v * 100)}%`);
 
 export function reductionCells(r: Reduction): string[] {
-  const ci = r.ci95 ? `[${r.ci95[0] === null ? '−∞' : percent(r.ci95[0])}, ${percent(r.ci95[1])}]` : '';
+  const ci = r.refusal ? 'refused: RANDOM flat' : r.ci95 ? `[${r.ci95[0] === null ? '−∞' : percent(r.ci95[0])}, ${percent(r.ci95[1])}]` : '';
+  const signed = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(3)}`);
+  const rise = r.riRise === null || r.riRise === undefined ? '—' : `${signed(r.riRise)} [${signed(r.riRiseCi95?.[0])}, ${signed(r.riRiseCi95?.[1])}]`;
   return [
     r.contrast,
     String(r.referenceN),
     fixed(r.referenceDice ?? undefined),
+    rise,
     r.matchingN === null ? 'not reached' : r.matchingN.toFixed(1),
     percent(r.reduction),
     ci,
@@ -90,7 +93,7 @@ function sections(data: ReportData): { title: string; note: string; header: stri
     { title: 'Table 2: test Dice by N, RANDOM vs CLC', note: TABLE2_NOTE, header: TABLE2_HEADER, rows: sortRows(data.rows).map(table2Cells) },
     {
       title: `Annotation reduction (reference N = ${data.referenceN})`,
-      note: `Both Dice-vs-N curves (mean of the two kidneys) fitted non-decreasing (isotonic); N_CLC is where CLC's curve reaches RANDOM's at N = ${data.referenceN}, interpolated in log N; reduction = 1 − N_CLC / N_ref; 95% bootstrap CI over the test subjects (−∞: CLC did not reach it in more than 2.5% of resamples).`,
+      note: `Both Dice-vs-N curves (mean of the two kidneys) fitted non-decreasing (isotonic); N_CLC is where CLC's curve reaches RANDOM's at N = ${data.referenceN}, interpolated in log N; reduction = 1 − N_CLC / N_ref; 95% bootstrap CI over the test subjects (−∞: CLC did not reach it in more than 2.5% of resamples). No reduction is given (refused) where RANDOM's Dice does not rise from its smallest N to N_ref beyond the 95% CI of that rise: then the labels did not limit RANDOM.`,
       header: REDUCTION_HEADER,
       rows: data.reductions.map(reductionCells),
     },
@@ -193,7 +196,9 @@ export function reportJson(data: ReportData) {
       const b = (data.baselines ?? []).find((x) => x.contrast === contrast);
       return {
         contrast,
-        annotationReduction: r ? { reduction: r.reduction, matchingN: r.matchingN, referenceN: r.referenceN, ci95: r.ci95 } : null,
+        annotationReduction: r
+          ? { reduction: r.reduction, matchingN: r.matchingN, referenceN: r.referenceN, ci95: r.ci95, riRise: r.riRise ?? null, riRiseCi95: r.riRiseCi95 ?? null, refusal: r.refusal ?? null }
+          : null,
         baselines: b ? { ceilingDice: b.ceilingDice, locationPriorDice: b.locationPriorDice, riSeedSd: b.riSeedSd, trainingSize: b.trainingSize } : null,
       };
     }),

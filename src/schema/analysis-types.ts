@@ -113,6 +113,18 @@ export class AnnotationReduction {
     description: '95% bootstrap CI over TEST subjects; a null bound: CLC did not reach the target in more than 2.5% of resamples',
   })
   ci95: [number | null, number | null];
+
+  @Field(() => Float, { nullable: true, description: "RANDOM's rise in mean Dice from its smallest N to the reference N (or the largest evaluated N below it)" })
+  riRise: number | null;
+
+  @Field(() => [Float], { nullable: 'items', description: "95% bootstrap CI of RANDOM's rise over TEST subjects" })
+  riRiseCi95: [number | null, number | null];
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Why reduction is null although CLC's curve was matched: RANDOM's curve does not rise beyond its CI (the labels did not limit it)",
+  })
+  refusal: string | null;
 }
 
 @ObjectType()

@@ -72,7 +72,42 @@ describe('labelEfficiencyTable', () => {
     // RANDOM (N 2: 0.65, N 20: 0.7) is monotone: target 0.7. CLC (N 2: 0.8333, N 20: 0.81) pools to 0.8217 at both,
     // already above 0.7 at N = 2: N_CLC = 2, 1 − 2/20 = 0.9. In every resample of the 3 subjects CLC at N = 2
     // (subject means ≥ 0.75) stays above RANDOM's 0.7 at N = 20, so the CI is [0.9, 0.9].
-    expect(reductions).toEqual([{ contrast: 'DIXON', referenceN: 20, referenceDice: expect.closeTo(0.7, 12), matchingN: 2, reduction: 0.9, ci95: [0.9, 0.9] }]);
+    // RANDOM rises by 0.05 on every subject (0.65 → 0.7), so the rise's CI is [0.05, 0.05]: the reduction stands.
+    expect(reductions).toEqual([
+      {
+        contrast: 'DIXON',
+        referenceN: 20,
+        referenceDice: expect.closeTo(0.7, 12),
+        matchingN: 2,
+        reduction: 0.9,
+        ci95: [0.9, 0.9],
+        riRise: expect.closeTo(0.05, 12),
+        riRiseCi95: [expect.closeTo(0.05, 12), expect.closeTo(0.05, 12)],
+        refusal: null,
+      },
+    ]);
+  });
+
+  it("refuses the reduction where RANDOM's curve does not rise beyond its CI", () => {
+    // RANDOM per subject (mean of both kidneys): N 2 → 0.60, 0.70, 0.50; N 20 → 0.65, 0.60, 0.55. The rises
+    // +0.05, −0.10, +0.05 average −0.0: a resample of only the first and last subjects rises, one of the second falls,
+    // so the CI straddles 0. CLC (0.9 everywhere) "reaches" RANDOM's N = 20 level at N = 2, yet no reduction is given.
+    const flat = labelEfficiencyTable(
+      [
+        run(2, 'RANDOM', 1, [[0.6, 0.6], [0.7, 0.7], [0.5, 0.5]]),
+        run(20, 'RANDOM', 1, [[0.65, 0.65], [0.6, 0.6], [0.55, 0.55]]),
+        run(2, 'CLC', 1, [[0.9, 0.9], [0.9, 0.9], [0.9, 0.9]]),
+        run(20, 'CLC', 1, [[0.9, 0.9], [0.9, 0.9], [0.9, 0.9]]),
+      ],
+      20,
+    ).reductions[0];
+    expect(flat.matchingN).toBe(2);
+    expect(flat.reduction).toBeNull();
+    expect(flat.ci95).toEqual([null, null]);
+    expect(flat.riRise).toBeCloseTo(0, 12);
+    expect(flat.riRiseCi95[0]!).toBeLessThan(0);
+    expect(flat.riRiseCi95[1]!).toBeGreaterThan(0);
+    expect(flat.refusal).toMatch(/does not rise from N = 2 to N = 20 beyond its 95% CI/);
   });
 
   it("gives every cell a bootstrap CI over subjects, its seeds and subjects, and RANDOM's seed SD", () => {

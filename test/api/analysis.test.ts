@@ -27,9 +27,10 @@ describe.each(DB_KINDS)('study statistics on %s', (kind) => {
       const ds = t.server.dataSource;
       const tests = await ds.getRepository(Subject).find({ where: { cohortId: cohort.id, split: Split.TEST }, order: { code: 'ASC' } });
       expect(tests).toHaveLength(2);
-      // Test subject i gets Dice base + 0.1·i (RANDOM base 0.6, CLC base 0.8) and predicted volume truth + 10·(i + 1).
+      // Test subject i gets Dice base + 0.1·i (RANDOM base 0.6 at N = 2 and 0.7 at N = 4, CLC base 0.8) and predicted
+      // volume truth + 10·(i + 1).
       for (const run of data.startSweep.runs.filter((r: any) => r.kind === 'FINETUNE')) {
-        const base = run.initialization === 'CLC' ? 0.8 : 0.6;
+        const base = run.initialization === 'CLC' ? 0.8 : run.nLabeled === 4 ? 0.7 : 0.6;
         await ds.getRepository(Run).update(run.id, { status: RunStatus.SUCCEEDED });
         await ds.getRepository(EvaluationRecord).insert({ runId: run.id, meanDiceRight: base + 0.05, meanDiceLeft: base + 0.05 });
         await ds.getRepository(SubjectScoreRecord).insert(
@@ -55,7 +56,7 @@ describe.each(DB_KINDS)('study statistics on %s', (kind) => {
         `query($id: ID!) { labelEfficiency(sweepId: $id, referenceN: 4) {
           rows { contrast nLabeled random { right left } clc { right left } pValue { right left } significant
             ci95 { random { right left } clc { right left } } trainingSize { random { right left } clc { right left } } seeds { random clc } subjects { random clc } }
-          reductions { contrast referenceN referenceDice matchingN reduction ci95 }
+          reductions { contrast referenceN referenceDice matchingN reduction ci95 riRise riRiseCi95 refusal }
           baselines { contrast trainingSize ceilingDice locationPriorDice riSeedSd } } }`,
         { id: sweepId },
       );
@@ -71,9 +72,20 @@ describe.each(DB_KINDS)('study statistics on %s', (kind) => {
       expect(labelEfficiency.rows[0].seeds).toEqual({ random: 1, clc: 1 });
       expect(labelEfficiency.rows[0].subjects).toEqual({ random: 2, clc: 2 });
       expect(labelEfficiency.rows[0].trainingSize).toEqual({ random: null, clc: null }); // not recorded by this fixture
-      // RANDOM at N = 4 has mean 0.65; CLC (0.85) reaches it already at N = 2: 1 − 2/4 = 50%, in every resample.
+      // RANDOM rises from 0.65 (N = 2) to 0.75 (N = 4) on both subjects, so the rise's CI is [0.1, 0.1]; CLC (0.85)
+      // reaches 0.75 already at N = 2: 1 − 2/4 = 50%, in every resample.
       expect(labelEfficiency.reductions).toEqual([
-        { contrast: 'DIXON', referenceN: 4, referenceDice: expect.closeTo(0.65, 10), matchingN: 2, reduction: 0.5, ci95: [0.5, 0.5] },
+        {
+          contrast: 'DIXON',
+          referenceN: 4,
+          referenceDice: expect.closeTo(0.75, 10),
+          matchingN: 2,
+          reduction: 0.5,
+          ci95: [0.5, 0.5],
+          riRise: expect.closeTo(0.1, 10),
+          riRiseCi95: [expect.closeTo(0.1, 10), expect.closeTo(0.1, 10)],
+          refusal: null,
+        },
       ]);
       // One seed: no seed SD. The fixture's mask blobs are not stored, so the mask baselines stay empty (not an error).
       expect(labelEfficiency.baselines).toEqual([{ contrast: 'DIXON', trainingSize: 32, ceilingDice: null, locationPriorDice: null, riSeedSd: null }]);

@@ -114,7 +114,7 @@ describe('nephron CLI with a runner (pglite, SMOKE)', () => {
     const { labelEfficiency } = await t.ok(
       `query($id: ID!) { labelEfficiency(sweepId: $id, referenceN: 4) { rows { contrast nLabeled random { ${PAIR} } clc { ${PAIR} } pValue { ${PAIR} } significant
         ci95 { random { ${PAIR} } clc { ${PAIR} } } trainingSize { random { ${PAIR} } clc { ${PAIR} } } seeds { random clc } subjects { random clc } }
-        reductions { contrast referenceN referenceDice matchingN reduction ci95 } baselines { contrast trainingSize ceilingDice locationPriorDice riSeedSd } } }`,
+        reductions { contrast referenceN referenceDice matchingN reduction ci95 riRise riRiseCi95 refusal } baselines { contrast trainingSize ceilingDice locationPriorDice riSeedSd } } }`,
       { id: sweepId },
     );
     expect(labelEfficiency.rows).toHaveLength(4);
@@ -140,8 +140,13 @@ describe('nephron CLI with a runner (pglite, SMOKE)', () => {
         expect([cells[i][2], cells[i][3]]).toEqual(row.ci95[init][kidney].map((v: number) => v.toFixed(3)));
       }
     }
-    for (const red of labelEfficiency.reductions)
-      expect(table.out).toMatch(new RegExp(`^${red.contrast}\\s+4\\s+\\S+\\s+${red.matchingN === null ? 'not reached' : red.matchingN.toFixed(1)}\\s`, 'm'));
+    for (const red of labelEfficiency.reductions) {
+      // contrast, reference N, RANDOM's Dice there, RANDOM's rise [CI], CLC's matching N; "refused" where RANDOM is flat
+      const rise = red.riRise === null ? '—' : '[-+]\\d\\.\\d{3} \\[[-+]\\d\\.\\d{3}, [-+]\\d\\.\\d{3}\\]';
+      const matched = red.matchingN === null ? 'not reached' : red.matchingN.toFixed(1);
+      expect(table.out).toMatch(new RegExp(`^${red.contrast}\\s+4\\s+\\S+\\s+${rise}\\s+${matched}\\s`, 'm'));
+      if (red.refusal) expect(table.out).toMatch(new RegExp(`^${red.contrast}\\s.*refused: RANDOM flat$`, 'm'));
+    }
     expect(table.out).toMatch(/^Baselines$/m);
     expect(table.out).toMatch(/^Dice at the training resolution$/m);
     expect(table.out).toMatch(/Label use: label-free/);
@@ -181,7 +186,15 @@ describe('nephron CLI with a runner (pglite, SMOKE)', () => {
     expect(json.reductions).toEqual(labelEfficiency.reductions);
     for (const c of json.contrasts) {
       const red = labelEfficiency.reductions.find((r: any) => r.contrast === c.contrast);
-      expect(c.annotationReduction).toEqual({ reduction: red.reduction, matchingN: red.matchingN, referenceN: 4, ci95: red.ci95 });
+      expect(c.annotationReduction).toEqual({
+        reduction: red.reduction,
+        matchingN: red.matchingN,
+        referenceN: 4,
+        ci95: red.ci95,
+        riRise: red.riRise,
+        riRiseCi95: red.riRiseCi95,
+        refusal: red.refusal,
+      });
       expect(Object.keys(c.baselines).sort()).toEqual(['ceilingDice', 'locationPriorDice', 'riSeedSd', 'trainingSize']);
       expect(c.baselines.ceilingDice).toBeGreaterThan(0.5); // real phantom masks through SMOKE's 32² and back
     }

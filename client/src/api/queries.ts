@@ -49,7 +49,7 @@ export const SWEEP = `query DashboardSweep($id: ID!, $referenceN: Int!) {
   labelEfficiency(sweepId: $id, referenceN: $referenceN) {
     rows { contrast nLabeled random { right left } clc { right left } pValue { right left } significant
       ci95 { random { right left } clc { right left } } trainingSize { random { right left } clc { right left } } seeds { random clc } subjects { random clc } }
-    reductions { contrast referenceN referenceDice matchingN reduction ci95 }
+    reductions { contrast referenceN referenceDice matchingN reduction ci95 riRise riRiseCi95 refusal }
     baselines { contrast trainingSize ceilingDice locationPriorDice riSeedSd }
   }
 }`;

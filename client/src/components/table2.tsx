@@ -10,6 +10,9 @@ export interface Reduction {
   matchingN: number | null;
   reduction: number | null;
   ci95?: (number | null)[];
+  riRise?: number | null;
+  riRiseCi95?: (number | null)[];
+  refusal?: string | null;
 }
 
 export type { ContrastBaselines as Baselines } from '../../../src/analysis/significance';
@@ -90,6 +93,7 @@ export function Reductions({ reductions }: { reductions: Reduction[] }) {
         <tr>
           <th>Contrast</th>
           <th className="num">RANDOM at N</th>
+          <th className="num">RANDOM's rise [95% CI]</th>
           <th className="num">CLC matches it at N</th>
           <th className="num">Annotation reduction</th>
           <th className="num">95% CI</th>
@@ -100,18 +104,24 @@ export function Reductions({ reductions }: { reductions: Reduction[] }) {
           <tr key={r.contrast}>
             <td>{label(r.contrast)}</td>
             <td className="num">{r.referenceN}</td>
+            <td className="num muted">{fmtRise(r)}</td>
             <td className="num">{r.matchingN === null ? 'not reached' : Number(r.matchingN.toFixed(1))}</td>
             <td className="num">
               <strong>{fmtPercent(r.reduction)}</strong>
             </td>
-            <td className="num muted">
-              {r.ci95 ? `[${r.ci95[0] === null ? '−∞' : fmtPercent(r.ci95[0])}, ${r.ci95[1] === null ? '—' : fmtPercent(r.ci95[1])}]` : ''}
+            <td className="num muted" title={r.refusal ?? undefined}>
+              {r.refusal ? 'refused: RANDOM flat' : r.ci95 ? `[${r.ci95[0] === null ? '−∞' : fmtPercent(r.ci95[0])}, ${r.ci95[1] === null ? '—' : fmtPercent(r.ci95[1])}]` : ''}
             </td>
           </tr>
         ))}
       </tbody>
     </table>
   );
+}
+
+function fmtRise(r: Reduction): string {
+  const f = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(3)}`);
+  return r.riRise === null || r.riRise === undefined ? '—' : `${f(r.riRise)} [${f(r.riRiseCi95?.[0])}, ${f(r.riRiseCi95?.[1])}]`;
 }
 
 /** What a Dice difference is read against: resolution ceiling, location prior, RANDOM's seed SD. */
