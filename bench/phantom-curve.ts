@@ -2,6 +2,11 @@
  * RI learning curve on the default synthetic cohort (issue 12): does N = 20 labelled subjects beat N = 2?
  *   NEPHRON_WASM_THREADS=1 npx tsx bench/phantom-curve.ts [--contrast=DWI] [--seeds=1,2] [--n=2,20]
  *                                                        [--epochs=20] [--batches=10] [--batch=16]
+ *                                                        [--preset=QUICK|STUDY] [--hide-test] [--ce=W]
+ * `--preset=STUDY` fine-tunes with the STUDY preset's fine-tuning settings at 64² (96 VALIDATION images, lr 1e-3);
+ * `--ce=W` sets finetune.crossEntropyWeight (default: the preset's);
+ * `--hide-test` prints the per-epoch VALIDATION Dice only and never the TEST Dice: the way to choose a step budget
+ * without looking at TEST (issue 13: settings are chosen on VALIDATION).
  * Runs the real FINETUNE job (src/runners/jobs/finetune.ts) in this process, from RANDOM initialisation, on
  * synthetic-79 generated and encoded as the server stores it, with an in-memory blob store: QUICK preset (64²),
  * with the step budget fixed at epochs × batches per epoch for every N (batches capped per epoch; the N = 2 subset
@@ -23,6 +28,8 @@ const ns = (args.get('n') ?? '2,20').split(',').map(Number);
 const epochs = Number(args.get('epochs') ?? 20);
 const batches = Number(args.get('batches') ?? 10);
 const batch = Number(args.get('batch') ?? 16);
+const preset = PRESETS[(args.get('preset') ?? 'QUICK') as 'QUICK' | 'STUDY'];
+const hideTest = args.has('hide-test');
 
 const blobs = new Map<string, Uint8Array>();
 const put = (bytes: Uint8Array) => {
@@ -51,9 +58,15 @@ const subjects: JobSubject[] = planCohort({ seed: 2093 }).map((p) => {
 console.log(`${contrast}: synthetic-79 generated and encoded in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 
 const config: FinetuneRunConfig = {
-  image: PRESETS.QUICK.image,
-  model: PRESETS.QUICK.model,
-  finetune: { ...PRESETS.QUICK.finetune, epochs, maxBatchesPerEpoch: batches, batchSize: batch },
+  image: { ...preset.image, size: 64 },
+  model: preset.model,
+  finetune: {
+    ...preset.finetune,
+    epochs,
+    maxBatchesPerEpoch: batches,
+    batchSize: batch,
+    ...(args.has('ce') ? { crossEntropyWeight: Number(args.get('ce')) } : {}),
+  },
 };
 const named = new Map<string, string>();
 const io = (label: string): JobIO => ({
@@ -98,6 +111,10 @@ async function main(): Promise<void> {
         resumeCheckpointKey: null,
       };
       const r = await finetuneJob(spec, io(label));
+      if (hideTest) {
+        console.log(`RESULT ${label}: ${((performance.now() - started) / 1000).toFixed(0)} s on ${r.device} (TEST Dice hidden)`);
+        continue;
+      }
       const dice = r.evaluation!.map((e) => (e.dice.right + e.dice.left) / 2);
       const mean = dice.reduce((a, b) => a + b, 0) / dice.length;
       results.set(n, [...(results.get(n) ?? []), mean]);
@@ -106,7 +123,9 @@ async function main(): Promise<void> {
       );
     }
   }
+  console.log(`cross-entropy weight ${config.finetune.crossEntropyWeight ?? 0}`);
   console.log(`budget: ${epochs} epochs × ${batches} batches of ${batch} = ${epochs * batches} steps at ${config.image.size}², lr ${config.finetune.lr}`);
+  if (hideTest) return;
   for (const [n, xs] of results)
     console.log(
       `SUMMARY ${contrast} N=${n}: mean TEST Dice ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)} over seeds ${seeds.join(',')} (${xs.map((x) => x.toFixed(3)).join(', ')})`,
