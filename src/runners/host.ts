@@ -27,7 +27,7 @@ import { failOrphanedFineTuning, publishStatus, RunQueue, RunRecorder, topics, t
 import { CheckpointDeleter } from './checkpoint-deleter';
 import { resumePoint } from './checkpoints';
 import type { Execution } from './execution';
-import type { RunnerHostOptions } from './host-options';
+import { DEFAULT_MAX_ATTEMPTS, type RunnerHostOptions } from './host-options';
 import { finalState, type FinalStateDeps } from './final-state';
 import { retryingFor, retryTransient } from './retry';
 import { Slot, type JobOutcome } from './slot';
@@ -64,7 +64,7 @@ export class RunnerHost extends EventEmitter {
     this.deleter = new CheckpointDeleter(options.dataSource, options.blobs, options.log);
     this.leaseMs = options.leaseMs ?? 30_000;
     this.pollMs = options.pollMs ?? 2_000;
-    this.maxAttempts = options.maxAttempts ?? 3;
+    this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     // Intra-op threads per slot: NEPHRON_THREADS (else the cores but one, left to the main thread's event loop: API,
     // database, events) shared among the slots (../ml/threads.ts).
     const threads = options.threads ?? threadsPerSlot(options.slots);
