@@ -179,7 +179,7 @@ describe.each(STORES)('corrupt checkpoint on the $store store', ({ store, kind }
         })
       ).startFineTuning;
       const ds = t.server.dataSource;
-      const run = (await new RunQueue(ds).claim('test:0', 60_000))!;
+      const run = (await new RunQueue(ds, t.server.pubsub).claim('test:0', 60_000))!;
       expect(run.id).toBe(id);
       const blobs = t.server.services.blobs;
       const previous = await blobs.put(new Uint8Array([1, 2, 3, 4]));
