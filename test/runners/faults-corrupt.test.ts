@@ -34,7 +34,7 @@ describe.each(STORES)('corrupt checkpoint on the $store store', ({ store, kind }
     beforeAll(async () => {
       dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'nephron-corrupt-'));
       // file: embedded PGlite on disk, whose blobs are files; bytea: a fresh PostgreSQL database, blobs in its table
-      const env = store === 'file' ? { DATABASE_URL: '', NEPHRON_DATA_DIR: dataDir } : {};
+      const env: Record<string, string> = store === 'file' ? { DATABASE_URL: '', NEPHRON_DATA_DIR: dataDir } : {};
       t = await startTestServer(kind, env);
       expect(t.server.services.blobs instanceof FileBlobStore).toBe(store === 'file');
       cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "corrupt", subjects: 5, seed: 4, size: 32, slices: 4 }) { id } }`))
