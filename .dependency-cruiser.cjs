@@ -59,6 +59,14 @@ module.exports = {
       to: { path: '^src/runs/', pathNot: '^src/runs/(index|job)\\.ts$' },
     },
     {
+      name: 'runs-publishes-its-own-changes',
+      comment:
+        'RunProgress is published by the src/runs function that wrote the change, once committed: the publisher (src/runs/events.ts) is imported by src/runs alone, and src/runs/index.ts does not re-export it',
+      severity: 'error',
+      from: { pathNot: '^src/runs/(?!index\\.ts$)' },
+      to: { path: '^src/runs/events\\.ts$' },
+    },
+    {
       name: 'client-speaks-the-api-only',
       comment: 'the dashboard shares only src/api with the server, and the one import-free statistics helper it formats with',
       severity: 'error',

@@ -6,13 +6,13 @@
  */
 import type { Logger } from 'pino';
 import { isTransientDbError } from '../db/transient';
-import { publishStatus, type PubSub, type RunQueue, type RunRecorder } from '../runs';
+import type { RunQueue, RunRecorder } from '../runs';
 import type { Execution } from './execution';
 import type { JobOutcome } from './slot';
 
 export interface FinalStateDeps {
+  /** Publishes the status changes it makes (release, requeue after a death). */
   queue: RunQueue;
-  pubsub: PubSub;
   leaseMs: number;
   maxAttempts: number;
   /** A worker died and the run was queued again (the host emits 'died'). */
@@ -35,13 +35,11 @@ export async function finalState(deps: FinalStateDeps, execution: Execution, rec
   if (execution.stopReason === 'lost') {
     // the database was unavailable until the lease ran out (or the run is someone else's): give it back if still ours
     const back = await deps.queue.release(run.id, owner);
-    if (back) await publishStatus(deps.pubsub, [back]);
     log.warn(back ? 'run given back to the queue (database unavailable)' : 'run is no longer ours (lease taken over): left as it is');
     return back ? 'released' : 'lost';
   }
   if (execution.stopReason === 'shutdown') {
     const back = await deps.queue.release(run.id, owner);
-    if (back) await publishStatus(deps.pubsub, [back]);
     // a partly trained epoch is dropped: the run resumes after the last finished one (README, Runners: Stop)
     log.info({ resumeFrom: back?.epoch ?? null }, 'run given back to the queue (shutdown)');
     return 'released';
@@ -53,7 +51,6 @@ export async function finalState(deps: FinalStateDeps, execution: Execution, rec
     const after = await deps.queue.requeueAfterDeath(run.id, owner, deps.maxAttempts);
     deaths = after?.stalls ?? 0;
     if (after?.status === 'QUEUED') {
-      await publishStatus(deps.pubsub, [after]);
       log.warn({ error: outcome.error, deaths, maxAttempts: deps.maxAttempts }, 'worker died: run queued again, it resumes from its last checkpoint');
       deps.onDied(outcome.error);
       return 'requeued';

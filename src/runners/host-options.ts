@@ -4,6 +4,12 @@ import type { DataSource } from 'typeorm';
 import type { BlobStore } from '../data/blob-store';
 import type { PubSub } from '../runs';
 
+/**
+ * Runners a run may lose in a row without storing an epoch before it fails (src/runs/queue.ts `stalls`): a run that
+ * kills its process or worker every time must not loop forever.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
 export interface RunnerHostOptions {
   dataSource: DataSource;
   pubsub: PubSub;
@@ -16,7 +22,7 @@ export interface RunnerHostOptions {
   /** Lease length; the heartbeat renews it every leaseMs / 4. */
   leaseMs?: number;
   pollMs?: number;
-  /** Claims after which a run whose runner keeps dying fails. */
+  /** Runners lost in a row without an epoch after which a run fails (default DEFAULT_MAX_ATTEMPTS). */
   maxAttempts?: number;
   /** How long stop() waits for aborted jobs before terminating their workers. */
   stopGraceMs?: number;

@@ -23,11 +23,11 @@ import { threadsPerSlot } from '../ml/threads';
 import { RunStatus } from '../schema/enums';
 import type { RunProgress } from '../schema/types';
 import { isTransientDbError } from '../db/transient';
-import { failOrphanedFineTuning, publishStatus, RunQueue, RunRecorder, topics, type EpochReport } from '../runs';
+import { RunQueue, RunRecorder, topics, type EpochReport } from '../runs';
 import { CheckpointDeleter } from './checkpoint-deleter';
 import { resumePoint } from './checkpoints';
 import type { Execution } from './execution';
-import type { RunnerHostOptions } from './host-options';
+import { DEFAULT_MAX_ATTEMPTS, type RunnerHostOptions } from './host-options';
 import { finalState, type FinalStateDeps } from './final-state';
 import { retryingFor, retryTransient } from './retry';
 import { Slot, type JobOutcome } from './slot';
@@ -60,11 +60,11 @@ export class RunnerHost extends EventEmitter {
 
   constructor(private readonly options: RunnerHostOptions) {
     super();
-    this.queue = new RunQueue(options.dataSource);
+    this.queue = new RunQueue(options.dataSource, options.pubsub);
     this.deleter = new CheckpointDeleter(options.dataSource, options.blobs, options.log);
     this.leaseMs = options.leaseMs ?? 30_000;
     this.pollMs = options.pollMs ?? 2_000;
-    this.maxAttempts = options.maxAttempts ?? 3;
+    this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     // Intra-op threads per slot: NEPHRON_THREADS (else the cores but one, left to the main thread's event loop: API,
     // database, events) shared among the slots (../ml/threads.ts).
     const threads = options.threads ?? threadsPerSlot(options.slots);
@@ -140,8 +140,6 @@ export class RunnerHost extends EventEmitter {
     const { requeued, failed } = await this.queue.reclaimExpired(this.maxAttempts);
     for (const r of requeued) this.options.log.warn({ runId: r.id }, 'run lost its runner (lease expired): queued again, it resumes from its checkpoint');
     for (const r of failed) this.options.log.error({ runId: r.id, error: r.error }, 'run lost its runner (lease expired) too often without progress: failed');
-    const orphans = await failOrphanedFineTuning(this.options.dataSource);
-    await publishStatus(this.options.pubsub, [...requeued, ...failed, ...orphans]);
     for (const slot of this.slots) {
       if (this.stopping || slot.busy || this.executions.has(slot)) continue;
       const owner = `${this.id}:${slot.index}`;
@@ -165,7 +163,6 @@ export class RunnerHost extends EventEmitter {
     const { run, owner } = execution;
     const log = this.options.log.child({ runId: run.id, kind: run.kind, slot: slot.index });
     const recorder = new RunRecorder(this.options.dataSource, this.options.pubsub, owner, this.leaseMs);
-    await publishStatus(this.options.pubsub, [run]);
     let outcome: JobOutcome;
     try {
       const point = await resumePoint(recorder, this.options.blobs, run);
@@ -233,7 +230,6 @@ export class RunnerHost extends EventEmitter {
     // every step of finalState is fenced on the lease, so redoing it after a dropped connection is safe
     const deps: FinalStateDeps = {
       queue: this.queue,
-      pubsub: this.options.pubsub,
       leaseMs: this.leaseMs,
       maxAttempts: this.maxAttempts,
       onDied: (error) => this.emit('died', execution.run.id, error),

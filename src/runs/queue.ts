@@ -2,12 +2,14 @@
  * The run queue in SQL, the same on PostgreSQL and PGlite. A runner slot claims the oldest runnable QUEUED run
  * (FOR UPDATE SKIP LOCKED inside one UPDATE, so two processes never get the same run) and holds it with a lease:
  * leaseOwner (a unique id per slot and process) and leaseExpiresAt, renewed by a heartbeat. Every write a runner
- * makes afterwards is fenced on the lease (./fenced.ts).
+ * makes afterwards is fenced on the lease (./fenced.ts). Every status change here is published once committed.
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import { Run } from '../schema/run.entity';
 import { RunStatus } from '../schema/enums';
+import { publishStatus } from './events';
 import { fenced, FENCE, updated, type Db } from './fenced';
+import type { PubSub } from './pubsub';
 
 /** A validated run, as the services build it: everything but its state, which the queue sets (QUEUED, epoch 0). */
 export type NewRun = Pick<
@@ -28,10 +30,32 @@ export type NewRun = Pick<
   | 'codeVersion'
 >;
 
-/** Inserts a QUEUED run inside the caller's transaction; publish it (./events.ts publishStatus) once committed. */
-export async function enqueueRun(m: EntityManager, run: NewRun): Promise<Run> {
-  const repo = m.getRepository(Run);
-  return repo.save(repo.create({ ...run, status: RunStatus.QUEUED, epoch: 0 }));
+/** A transaction that queues runs: it reads and writes through `manager`; `enqueue` inserts a QUEUED run. */
+export interface QueueingTransaction {
+  manager: EntityManager;
+  enqueue(run: NewRun): Promise<Run>;
+}
+
+/**
+ * Runs `work` in one transaction; once it committed, the runs it queued are published, all at once and in the order
+ * queued (the PubSub keeps their order, and on PostgreSQL they share NOTIFY statements instead of one round trip
+ * each). Nothing is published when it fails.
+ */
+export async function queueingTransaction<T>(ds: DataSource, pubsub: PubSub, work: (tx: QueueingTransaction) => Promise<T>): Promise<T> {
+  const queued: Run[] = [];
+  const result = await ds.transaction((manager) =>
+    work({
+      manager,
+      enqueue: async (run) => {
+        const repo = manager.getRepository(Run);
+        const saved = await repo.save(repo.create({ ...run, status: RunStatus.QUEUED, epoch: 0 }));
+        queued.push(saved);
+        return saved;
+      },
+    }),
+  );
+  await publishStatus(pubsub, queued);
+  return result;
 }
 
 export type LeaseState = 'held' | 'cancelled' | 'lost';
@@ -41,9 +65,12 @@ const RUNNABLE = `r.status = 'QUEUED' AND (r."pretrainRunId" IS NULL OR EXISTS (
   SELECT 1 FROM run p WHERE p.id = r."pretrainRunId" AND p.status = 'SUCCEEDED'))`;
 
 export class RunQueue {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly pubsub: PubSub,
+  ) {}
 
-  /** QUEUED → RUNNING for the oldest runnable run, leased to `owner` for `leaseMs`; null when none is runnable. */
+  /** QUEUED → RUNNING for the oldest runnable run, leased to `owner` for `leaseMs`, published; null when none is runnable. */
   async claim(owner: string, leaseMs: number, device: string | null = null): Promise<Run | null> {
     // the device of the claiming slot, so that clients see where a run trains while it runs
     const [run] = await updated(
@@ -54,7 +81,9 @@ export class RunQueue {
          AND status = 'QUEUED'`,
       [owner, leaseMs, device],
     );
-    return run ?? null;
+    if (!run) return null;
+    await publishStatus(this.pubsub, [run]);
+    return run;
   }
 
   /**
@@ -79,10 +108,11 @@ export class RunQueue {
    * RUNNING runs whose lease expired (their process died or hung) go back to QUEUED and resume from their
    * checkpoint; a run that has lost its runner `maxAttempts` times in a row without storing an epoch in between
    * (`stalls`, reset by every stored epoch) fails instead, so a run that kills its process (e.g. out of memory)
-   * cannot loop forever, while one whose server is killed or restarted now and then still finishes.
+   * cannot loop forever, while one whose server is killed or restarted now and then still finishes. Then, as a
+   * backstop, fails the orphaned fine-tuning runs (failOrphanedFineTuning), and publishes all of them together.
    */
-  async reclaimExpired(maxAttempts: number): Promise<{ requeued: Run[]; failed: Run[] }> {
-    return this.ds.transaction(async (m) => {
+  async reclaimExpired(maxAttempts: number): Promise<{ requeued: Run[]; failed: Run[]; orphans: Run[] }> {
+    const { requeued, failed } = await this.ds.transaction(async (m) => {
       const failed = await updated(
         m,
         `UPDATE run SET status = 'FAILED', "finishedAt" = now(), "leaseOwner" = NULL, "leaseExpiresAt" = NULL,
@@ -99,21 +129,26 @@ export class RunQueue {
       );
       return { requeued, failed };
     });
+    const orphans = await failOrphanedFineTuning(this.ds);
+    await publishStatus(this.pubsub, [...requeued, ...failed, ...orphans]);
+    return { requeued, failed, orphans };
   }
 
-  /** Gives a run back to the queue (graceful shutdown): it resumes from its last checkpoint elsewhere. */
+  /** Gives a run back to the queue (graceful shutdown) and publishes it: it resumes from its last checkpoint elsewhere. */
   async release(runId: string, owner: string): Promise<Run | null> {
-    return fenced(this.ds, `status = 'QUEUED', "leaseOwner" = NULL, "leaseExpiresAt" = NULL, attempts = GREATEST(attempts - 1, 0)`, [runId, owner]);
+    const back = await fenced(this.ds, `status = 'QUEUED', "leaseOwner" = NULL, "leaseExpiresAt" = NULL, attempts = GREATEST(attempts - 1, 0)`, [runId, owner]);
+    if (back) await publishStatus(this.pubsub, [back]);
+    return back;
   }
 
   /**
    * After its worker thread died (crash, out of memory): counts the death as a stall (like a lost lease, reset by every
    * stored epoch) and queues the run again unless that makes `maxAttempts` stalls in a row, so a run that kills its
    * worker every time fails while one that dies now and then after progress still finishes. Answers the row as updated
-   * (QUEUED, or still RUNNING and ours, for the caller to fail) or null when the run is not ours any more.
+   * (QUEUED and published, or still RUNNING and ours, for the caller to fail) or null when the run is not ours any more.
    */
   async requeueAfterDeath(runId: string, owner: string, maxAttempts: number): Promise<Run | null> {
-    return fenced(
+    const after = await fenced(
       this.ds,
       `stalls = stalls + 1,
        status = CASE WHEN stalls + 1 < $3 THEN 'QUEUED' ELSE status END,
@@ -121,6 +156,8 @@ export class RunQueue {
        "leaseExpiresAt" = CASE WHEN stalls + 1 < $3 THEN NULL ELSE "leaseExpiresAt" END`,
       [runId, owner, maxAttempts],
     );
+    if (after?.status === RunStatus.QUEUED) await publishStatus(this.pubsub, [after]);
+    return after;
   }
 
   /** Clears the lease of a run that was cancelled while this owner ran it (the status stays CANCELLED, so not FENCE). */

@@ -1,16 +1,16 @@
 /**
  * importCohort: a NIfTI directory under NEPHRON_IMPORT_ROOT (layout: ./import-layout.ts, or an nnU-Net raw dataset
  * when it holds a dataset.json: ./nnunet-layout.ts; README) → checked layout
- * → every series read, validated and encoded in the worker pool → blobs → fingerprint → one transaction.
- * All or nothing: the first problem is a BAD_USER_INPUT naming the file and the reason; blobs this attempt wrote
- * are removed again and no row is stored.
+ * → every series read, validated and encoded in the worker pool → blobs → fingerprint → the NewCohort that
+ * CohortService stores in one transaction. All or nothing: the first problem is a BAD_USER_INPUT naming the file and
+ * the reason; CohortService removes the blobs this attempt wrote again and no row is stored.
  */
 import path from 'node:path';
 import { AppError, badInput } from '../errors';
-import type { Cohort, StoredContrast } from '../schema/cohort.entity';
+import type { StoredContrast } from '../schema/cohort.entity';
 import type { ContrastKind, Split, SubjectGroup } from '../schema/enums';
-import { BlobBatch, checkCohortName, fingerprintOf, mapLimit, type CohortDataDeps } from './cohort-data';
-import type { StoreCohort, NewSeries } from './new-cohort';
+import { checkCohortName, fingerprintOf, mapLimit, type BlobBatch, type CohortDataDeps } from './cohort-data';
+import type { NewCohort, NewSeries } from './new-cohort';
 import { ImportError, resolveImportDir, scanImportDir } from './import-layout';
 import { readNnunetCohort } from './nnunet-import';
 import { isNnunetDir, type ChannelMapping } from './nnunet-layout';
@@ -26,23 +26,23 @@ export interface ImportRequest {
 
 const badFile = (file: string, reason: string) => new AppError('BAD_USER_INPUT', `${file}: ${reason}`, { field: 'input.path', file, reason });
 
-export async function importCohort(deps: CohortDataDeps, store: StoreCohort, req: ImportRequest): Promise<Cohort> {
+/** Builds the cohort, its blobs stored through `batch` (the caller discards them if building or storing fails). */
+export async function buildImportedCohort(deps: CohortDataDeps, batch: BlobBatch, req: ImportRequest): Promise<NewCohort> {
   const root = deps.config.importRoot;
   if (!root) throw badInput('this server has no import root: set NEPHRON_IMPORT_ROOT to the directory importCohort may read from', 'input.path');
   const name = await checkCohortName(deps.ds, req.name);
-  const batch = new BlobBatch(deps);
   try {
     const place = await resolveImportDir(root, req.path);
     const { relative } = place;
     if (await isNnunetDir(place)) {
       const read = await readNnunetCohort(deps, batch, place, name, req.channelMapping ?? null);
-      return await store({
+      return {
         name,
         source: `nnunet:${relative}`,
         fingerprint: fingerprintOf(read.subjects.map((s) => ({ code: s.code, series: s.hashes }))),
         contrasts: read.contrasts,
         subjects: read.subjects.map(({ hashes: _h, ...s }) => s),
-      });
+      };
     }
     const plan = await scanImportDir(place, name);
     const channels = new Map<string, { count: number; file: string; contrast: StoredContrast }>();
@@ -77,15 +77,14 @@ export async function importCohort(deps: CohortDataDeps, store: StoreCohort, req
       }
       return { code: row.code, group: row.group as SubjectGroup, split: row.split as Split, series, hashes };
     });
-    return await store({
+    return {
       name,
       source: `nifti:${relative}`,
       fingerprint: fingerprintOf(subjects.map((s) => ({ code: s.code, series: s.hashes }))),
       contrasts: plan.contrasts.map((c) => channels.get(c)!.contrast),
       subjects: subjects.map(({ hashes: _h, ...s }) => s),
-    });
+    };
   } catch (e) {
-    await batch.discard();
     if (e instanceof ImportError) throw badFile(e.file, e.reason);
     if (e instanceof TaskError && e.file && e.reason) throw badFile(e.file, e.reason);
     throw e;

@@ -5,11 +5,11 @@ import type { Split } from '../schema/enums';
 import { Series } from '../schema/series.entity';
 import { Subject } from '../schema/subject.entity';
 import type { SubjectConnection } from '../schema/types';
-import type { CohortDataDeps } from './cohort-data';
+import { BlobBatch, type CohortDataDeps } from './cohort-data';
 import type { NewCohort } from './new-cohort';
-import { importCohort, type ImportRequest } from './cohort-import';
+import { buildImportedCohort, type ImportRequest } from './cohort-import';
 import { decodeCursor, encodeCursor, pageInfo, pageSize } from './pagination';
-import { createSyntheticCohort, type Progress, type SyntheticCohortRequest } from './synthetic-cohort';
+import { buildSyntheticCohort, type Progress, type SyntheticCohortRequest } from './synthetic-cohort';
 
 export class CohortService {
   constructor(
@@ -67,12 +67,28 @@ export class CohortService {
 
   /** Generates a phantom cohort in the worker pool and stores it in one transaction (./synthetic-cohort.ts). */
   createSynthetic(req: SyntheticCohortRequest, onProgress?: (p: Progress) => void): Promise<Cohort> {
-    return createSyntheticCohort(this.dataDeps(), (cohort) => this.insert(cohort), req, onProgress);
+    return this.build((deps, batch) => buildSyntheticCohort(deps, batch, req, onProgress));
   }
 
   /** Imports a NIfTI directory under NEPHRON_IMPORT_ROOT, all or nothing (./cohort-import.ts). */
   importCohort(req: ImportRequest): Promise<Cohort> {
-    return importCohort(this.dataDeps(), (cohort) => this.insert(cohort), req);
+    return this.build((deps, batch) => buildImportedCohort(deps, batch, req));
+  }
+
+  /**
+   * Runs a builder (its blobs go to the store through `batch` as it reads; the NewCohort it returns holds only rows
+   * and blob keys, kilobytes even for the default cohort) and stores what it returns. All or nothing: after any
+   * failure, building or storing, the blobs this attempt wrote and no stored series uses are removed again.
+   */
+  private async build(builder: (deps: CohortDataDeps, batch: BlobBatch) => Promise<NewCohort>): Promise<Cohort> {
+    const deps = this.dataDeps();
+    const batch = new BlobBatch(deps);
+    try {
+      return await this.insert(await builder(deps, batch));
+    } catch (e) {
+      await batch.discard();
+      throw e;
+    }
   }
 
   /** True while the database holds no cohort (the default cohort is created only then). */

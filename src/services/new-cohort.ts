@@ -1,8 +1,8 @@
 /**
- * A cohort to store, as the builders make it (./synthetic-cohort.ts, ./cohort-import.ts) and CohortService.insert
- * stores it: a type of its own, so the builders and the service need not import each other.
+ * A cohort to store, as the builders return it (./synthetic-cohort.ts, ./cohort-import.ts) and CohortService.insert
+ * stores it: a type of its own, so the builders need not import the service.
  */
-import type { Cohort, StoredContrast } from '../schema/cohort.entity';
+import type { StoredContrast } from '../schema/cohort.entity';
 import type { ContrastKind, Split, SubjectGroup } from '../schema/enums';
 
 /** A cohort to store, e.g. from the synthetic generator or a NIfTI import (blobs already in the blob store). */
@@ -34,6 +34,3 @@ export interface NewSeries {
   maskBlobKey: string | null;
   kidneyVolumesMl: { right: number; left: number } | null;
 }
-
-/** Stores a built cohort in one transaction (CohortService.insert). */
-export type StoreCohort = (cohort: NewCohort) => Promise<Cohort>;

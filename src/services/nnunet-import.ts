@@ -1,7 +1,7 @@
 /**
  * importCohort of an nnU-Net raw dataset (./nnunet-layout.ts): every case's series read in the worker pool (one 3D
- * file per channel, stacked), their blobs stored through the import's BlobBatch; ./cohort-import.ts stores the rows
- * in one transaction or, on the first problem, removes the blobs again.
+ * file per channel, stacked), their blobs stored through the import's BlobBatch; CohortService stores the rows
+ * ./cohort-import.ts returns in one transaction or, on the first problem, removes the blobs again.
  */
 import type { StoredContrast } from '../schema/cohort.entity';
 import type { ContrastKind, Split, SubjectGroup } from '../schema/enums';

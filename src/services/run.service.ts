@@ -7,7 +7,7 @@ import { ContrastKind, Initialization, Preset, RunKind, RunStatus, Split } from 
 import { Run } from '../schema/run.entity';
 import { Subject } from '../schema/subject.entity';
 import type { RunConnection } from '../schema/types';
-import { cancelRun, enqueueRun, publishStatus, type PubSub } from '../runs';
+import { cancelRun, queueingTransaction, type PubSub, type QueueingTransaction } from '../runs';
 import { codeVersion } from './version';
 import { decodeCursor, encodeCursor, pageInfo, pageSize } from './pagination';
 
@@ -103,29 +103,25 @@ export class RunService {
     };
   }
 
-  async startPretraining(input: PretrainingRequest): Promise<Run> {
-    const run = await this.ds.transaction((m) => this.createPretraining(m, input, { field: 'input.overrides' }));
-    await publishStatus(this.pubsub, [run]);
-    return run;
+  startPretraining(input: PretrainingRequest): Promise<Run> {
+    return queueingTransaction(this.ds, this.pubsub, (tx) => this.createPretraining(tx, input, { field: 'input.overrides' }));
   }
 
-  async startFineTuning(input: FineTuningRequest): Promise<Run> {
-    const run = await this.ds.transaction((m) => this.createFineTuning(m, input, { field: 'input.overrides' }));
-    await publishStatus(this.pubsub, [run]);
-    return run;
+  startFineTuning(input: FineTuningRequest): Promise<Run> {
+    return queueingTransaction(this.ds, this.pubsub, (tx) => this.createFineTuning(tx, input, { field: 'input.overrides' }));
   }
 
-  /** Validates and inserts a QUEUED PRETRAIN run inside the caller's transaction. */
+  /** Validates and queues a PRETRAIN run inside the caller's queueing transaction (published once it committed). */
   async createPretraining(
-    m: EntityManager,
+    tx: QueueingTransaction,
     input: PretrainingRequest,
     opts: { field: string; sweepId?: string; cohort?: Cohort; config?: RunConfig },
   ): Promise<Run> {
-    const cohort = opts.cohort ?? (await requireCohort(m, input.cohortId));
+    const cohort = opts.cohort ?? (await requireCohort(tx.manager, input.cohortId));
     requireContrast(cohort, input.contrast, 'input.contrast');
     requireSeed(input.seed, 'input.seed');
     const config = opts.config ?? resolveOrBadInput(RunKind.PRETRAIN, input.preset, input.overrides, opts.field);
-    return this.insertRun(m, {
+    return this.queueRun(tx, {
       kind: RunKind.PRETRAIN,
       cohort,
       contrast: input.contrast,
@@ -137,28 +133,28 @@ export class RunService {
     });
   }
 
-  /** Validates and inserts a QUEUED FINETUNE run inside the caller's transaction. */
+  /** Validates and queues a FINETUNE run inside the caller's queueing transaction (published once it committed). */
   async createFineTuning(
-    m: EntityManager,
+    tx: QueueingTransaction,
     input: FineTuningRequest,
     opts: { field: string; sweepId?: string; cohort?: Cohort; config?: RunConfig; trainingSubjects?: number; pretrainRun?: Run },
   ): Promise<Run> {
-    const cohort = opts.cohort ?? (await requireCohort(m, input.cohortId));
+    const cohort = opts.cohort ?? (await requireCohort(tx.manager, input.cohortId));
     requireContrast(cohort, input.contrast, 'input.contrast');
     requireSeed(input.seed, 'input.seed');
-    const training = opts.trainingSubjects ?? (await m.getRepository(Subject).countBy({ cohortId: cohort.id, split: Split.TRAIN }));
+    const training = opts.trainingSubjects ?? (await tx.manager.getRepository(Subject).countBy({ cohortId: cohort.id, split: Split.TRAIN }));
     if (!Number.isInteger(input.nLabeled) || input.nLabeled < 1 || input.nLabeled > training) {
       throw badInput(`nLabeled must be between 1 and the ${training} training subjects of cohort ${cohort.name}, got ${input.nLabeled}`, 'input.nLabeled');
     }
     let pretrainRunId: string | null = null;
     if (input.initialization === Initialization.CLC) {
-      const pretrain = opts.pretrainRun ?? (await this.requirePretrain(m, input.pretrainRunId, cohort, input.contrast));
+      const pretrain = opts.pretrainRun ?? (await this.requirePretrain(tx.manager, input.pretrainRunId, cohort, input.contrast));
       pretrainRunId = pretrain.id;
     } else if (input.pretrainRunId) {
       throw badInput('pretrainRunId is only for initialization CLC (RANDOM starts from random weights)', 'input.pretrainRunId');
     }
     const config = opts.config ?? resolveOrBadInput(RunKind.FINETUNE, input.preset, input.overrides, opts.field);
-    return this.insertRun(m, {
+    return this.queueRun(tx, {
       kind: RunKind.FINETUNE,
       cohort,
       contrast: input.contrast,
@@ -187,8 +183,8 @@ export class RunService {
     return run;
   }
 
-  private async insertRun(
-    m: EntityManager,
+  private queueRun(
+    tx: QueueingTransaction,
     v: {
       kind: RunKind;
       cohort: Cohort;
@@ -203,7 +199,7 @@ export class RunService {
       nLabeled?: number;
     },
   ): Promise<Run> {
-    return enqueueRun(m, {
+    return tx.enqueue({
       kind: v.kind,
       cohortId: v.cohort.id,
       cohortFingerprint: v.cohort.fingerprint,

@@ -6,7 +6,7 @@ import { ContrastKind, Initialization, Preset, RunKind, RunStatus, Split } from 
 import { Run } from '../schema/run.entity';
 import { Subject } from '../schema/subject.entity';
 import { Sweep } from '../schema/sweep.entity';
-import { cancelSweepRuns, publishStatus, type PubSub } from '../runs';
+import { cancelSweepRuns, queueingTransaction, type PubSub } from '../runs';
 import { requireContrast, requireSeed, resolveOrBadInput, type RunService } from './run.service';
 
 export interface SweepRequest {
@@ -118,7 +118,9 @@ export class SweepService {
     }
     const finetuneConfig = resolveOrBadInput(RunKind.FINETUNE, input.preset, input.finetuneOverrides, 'input.finetuneOverrides');
 
-    const { sweep, created } = await this.ds.transaction(async (m) => {
+    // its runs are published once the transaction committed, all at once and in the order created
+    return queueingTransaction(this.ds, this.pubsub, async (tx) => {
+      const m = tx.manager;
       const cohort = isUuid(input.cohortId) ? await m.getRepository(Cohort).findOneBy({ id: input.cohortId }) : null;
       if (!cohort) throw notFound('cohort', input.cohortId);
       input.contrasts.forEach((c) => requireContrast(cohort, c, 'input.contrasts'));
@@ -131,52 +133,45 @@ export class SweepService {
       const sweepRepo = m.getRepository(Sweep);
       const sweep = sweepRepo.create({ name, cohortId: cohort.id, spec: { ...input, name } as unknown as Record<string, unknown> });
       await sweepRepo.save(sweep);
-      const created: Run[] = [];
       for (const contrast of input.contrasts) {
         for (const seed of input.seeds) {
           let pretrainRun: Run | undefined;
           if (withClc) {
             pretrainRun = await this.runs.createPretraining(
-              m,
+              tx,
               { cohortId: cohort.id, contrast, preset: input.preset, seed, overrides: input.pretrainOverrides },
               { field: 'input.pretrainOverrides', sweepId: sweep.id, cohort, config: pretrainConfig },
             );
-            created.push(pretrainRun);
           }
           for (const nLabeled of input.nLabeled) {
             for (const initialization of input.initializations) {
-              created.push(
-                await this.runs.createFineTuning(
-                  m,
-                  {
-                    cohortId: cohort.id,
-                    contrast,
-                    preset: input.preset,
-                    seed,
-                    overrides: input.finetuneOverrides,
-                    initialization,
-                    nLabeled,
-                    pretrainRunId: initialization === Initialization.CLC ? pretrainRun!.id : null,
-                  },
-                  {
-                    field: 'input.finetuneOverrides',
-                    sweepId: sweep.id,
-                    cohort,
-                    config: finetuneConfig,
-                    trainingSubjects: training,
-                    pretrainRun: initialization === Initialization.CLC ? pretrainRun : undefined,
-                  },
-                ),
+              await this.runs.createFineTuning(
+                tx,
+                {
+                  cohortId: cohort.id,
+                  contrast,
+                  preset: input.preset,
+                  seed,
+                  overrides: input.finetuneOverrides,
+                  initialization,
+                  nLabeled,
+                  pretrainRunId: initialization === Initialization.CLC ? pretrainRun!.id : null,
+                },
+                {
+                  field: 'input.finetuneOverrides',
+                  sweepId: sweep.id,
+                  cohort,
+                  config: finetuneConfig,
+                  trainingSubjects: training,
+                  pretrainRun: initialization === Initialization.CLC ? pretrainRun : undefined,
+                },
               );
             }
           }
         }
       }
-      return { sweep: await sweepRepo.findOneByOrFail({ id: sweep.id }), created };
+      return sweepRepo.findOneByOrFail({ id: sweep.id });
     });
-    // all at once: the PubSub keeps their order, and on PostgreSQL they share NOTIFY statements instead of one round trip each
-    await publishStatus(this.pubsub, created);
-    return sweep;
   }
 
   /**

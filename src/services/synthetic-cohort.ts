@@ -1,15 +1,16 @@
 /**
  * createSyntheticCohort: plan (codes, groups, stratified split, seeds) → subjects generated, encoded and hashed in
- * the worker pool → blobs stored from the main thread as each subject arrives → fingerprint → one transaction.
- * Nothing of the cohort is stored unless every subject succeeded; a restart mid-way leaves only unreferenced blobs
- * of this attempt, which are content-addressed and reused when the same cohort is generated again.
+ * the worker pool → blobs stored from the main thread as each subject arrives → fingerprint → the NewCohort that
+ * CohortService stores in one transaction. Nothing of the cohort is stored unless every subject succeeded; a restart
+ * mid-way leaves only unreferenced blobs of this attempt, which are content-addressed and reused when the same cohort
+ * is generated again.
  */
 import { PHANTOM_GENERATION, planCohort } from '../data/phantom';
 import { badInput } from '../errors';
-import type { Cohort, StoredContrast } from '../schema/cohort.entity';
+import type { StoredContrast } from '../schema/cohort.entity';
 import type { ContrastKind, Split, SubjectGroup } from '../schema/enums';
-import { BlobBatch, checkCohortName, fingerprintOf, mapLimit, type CohortDataDeps } from './cohort-data';
-import type { StoreCohort, NewCohort, NewSeries } from './new-cohort';
+import { checkCohortName, fingerprintOf, mapLimit, type BlobBatch, type CohortDataDeps } from './cohort-data';
+import type { NewCohort, NewSeries } from './new-cohort';
 
 export interface SyntheticCohortRequest {
   name: string;
@@ -46,59 +47,53 @@ function check(req: SyntheticCohortRequest): { subjects: number; seed: number; s
   return { subjects, seed, size, slices };
 }
 
-export async function createSyntheticCohort(
+/** Builds the cohort, its blobs stored through `batch` (the caller discards them if building or storing fails). */
+export async function buildSyntheticCohort(
   deps: CohortDataDeps,
-  store: StoreCohort,
+  batch: BlobBatch,
   req: SyntheticCohortRequest,
   onProgress?: (p: Progress) => void,
-): Promise<Cohort> {
+): Promise<NewCohort> {
   const { subjects, seed, size, slices } = check(req);
   const name = await checkCohortName(deps.ds, req.name);
   const plan = planCohort({ subjects, seed });
-  const batch = new BlobBatch(deps);
   const contrasts = new Map<string, StoredContrast & { pixelMm: number[] }>();
   let done = 0;
-  try {
-    // at most pool.size subjects in flight, so image and import tasks still get a worker between subjects
-    const stored = await mapLimit(plan, deps.pool.size, async (p) => {
-      const s = await deps.pool.run('synthSubject', { seed: p.seed, code: p.code, group: p.group, size, slices });
-      const series: NewSeries[] = [];
-      for (const x of s.series) {
-        series.push(await batch.series(x));
-        const c = contrasts.get(x.contrast) ?? {
-          kind: x.contrast as ContrastKind,
-          channels: x.channelNames,
-          protocol: cohortProtocol(x.protocol),
-          pixelMm: [],
-        };
-        c.pixelMm.push(x.spacingMm[0]);
-        contrasts.set(x.contrast, c);
-      }
-      onProgress?.({ done: ++done, total: plan.length });
-      return {
-        code: p.code,
-        group: p.group as SubjectGroup,
-        split: p.split as Split,
-        series,
-        hashes: s.series.map(({ contrast, dataHash, maskHash }) => ({ contrast, dataHash, maskHash })),
+  // at most pool.size subjects in flight, so image and import tasks still get a worker between subjects
+  const stored = await mapLimit(plan, deps.pool.size, async (p) => {
+    const s = await deps.pool.run('synthSubject', { seed: p.seed, code: p.code, group: p.group, size, slices });
+    const series: NewSeries[] = [];
+    for (const x of s.series) {
+      series.push(await batch.series(x));
+      const c = contrasts.get(x.contrast) ?? {
+        kind: x.contrast as ContrastKind,
+        channels: x.channelNames,
+        protocol: cohortProtocol(x.protocol),
+        pixelMm: [],
       };
-    });
-    const input: NewCohort = {
-      name,
-      // the generator version: a stored generation-1 cohort reads `synthetic:seed=…` and keeps its own data
-      source: `synthetic:phantom=${PHANTOM_GENERATION},seed=${seed},size=${size}${slices ? `,slices=${slices}` : ''}`,
-      fingerprint: fingerprintOf(stored.map((s) => ({ code: s.code, series: s.hashes }))),
-      contrasts: [...contrasts.values()].map(({ pixelMm, ...c }) => ({
-        ...c,
-        protocol: { ...c.protocol, pixelMmRange: [Math.min(...pixelMm), Math.max(...pixelMm)] },
-      })),
-      subjects: stored.map(({ hashes: _h, ...s }) => s),
+      c.pixelMm.push(x.spacingMm[0]);
+      contrasts.set(x.contrast, c);
+    }
+    onProgress?.({ done: ++done, total: plan.length });
+    return {
+      code: p.code,
+      group: p.group as SubjectGroup,
+      split: p.split as Split,
+      series,
+      hashes: s.series.map(({ contrast, dataHash, maskHash }) => ({ contrast, dataHash, maskHash })),
     };
-    return await store(input);
-  } catch (e) {
-    await batch.discard();
-    throw e;
-  }
+  });
+  return {
+    name,
+    // the generator version: a stored generation-1 cohort reads `synthetic:seed=…` and keeps its own data
+    source: `synthetic:phantom=${PHANTOM_GENERATION},seed=${seed},size=${size}${slices ? `,slices=${slices}` : ''}`,
+    fingerprint: fingerprintOf(stored.map((s) => ({ code: s.code, series: s.hashes }))),
+    contrasts: [...contrasts.values()].map(({ pixelMm, ...c }) => ({
+      ...c,
+      protocol: { ...c.protocol, pixelMmRange: [Math.min(...pixelMm), Math.max(...pixelMm)] },
+    })),
+    subjects: stored.map(({ hashes: _h, ...s }) => s),
+  };
 }
 
 /** The contrast's acquisition parameters shared by all subjects (per-subject slices, spacing and acquired timings left out). */

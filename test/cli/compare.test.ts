@@ -15,6 +15,7 @@ const run = (id: string, seed: number, lr: number, losses: number[]) => ({
   preset: 'SMOKE',
   epoch: losses.length,
   epochs: losses.length,
+  device: 'wasm-simd-1t',
   config: { image: { size: 32 }, finetune: { lr, alpha: [0.5, 0.7, 0.7] } },
   metrics: [
     { name: 'val_loss', last: losses.at(-1)!, min: Math.min(...losses), max: Math.max(...losses), points: losses.map((value, i) => ({ epoch: i + 1, value })) },

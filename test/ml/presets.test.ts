@@ -133,7 +133,8 @@ describe('parseRunConfig: configs stored by earlier versions', () => {
     const current = JSON.parse(JSON.stringify(resolveConfig('PRETRAIN', 'SMOKE'))) as Record<string, Record<string, unknown>>;
     const { kidneyBox: _b, kidneyBoxMargin: _m, ...constraints } = current.constraints;
     const { topKFraction: _f, anchorSampling: _a, ...clc } = current.clc;
-    const { probe: _p, ...old } = { ...current, constraints: { ...constraints, maskWithLabels: true }, clc: { ...clc, topK: 8 } };
+    const stored: Record<string, unknown> = { ...current, constraints: { ...constraints, maskWithLabels: true }, clc: { ...clc, topK: 8 } };
+    const { probe: _p, ...old } = stored;
     const read = parseRunConfig('PRETRAIN', old);
     expect(read.constraints.kidneyBox).toBe('PER_SLICE');
     expect(read.clc.anchorSampling).toBe('UNIFORM');

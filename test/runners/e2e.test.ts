@@ -27,7 +27,7 @@ describe.each(DB_KINDS)('runners end to end on %s', (kind) => {
     // PGlite as `nephron serve` runs it by default: on disk, blobs in files (in-memory PGlite keeps blobs in the
     // database, whose wasm runs on the main thread: fine for tests, not what the event-loop check is about)
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nephron-e2e-'));
-    const env = kind === 'pglite' ? { DATABASE_URL: '', NEPHRON_DATA_DIR: dataDir } : {};
+    const env: Record<string, string> = kind === 'pglite' ? { DATABASE_URL: '', NEPHRON_DATA_DIR: dataDir } : {};
     beforeAll(async () => {
       t = await startTestServer(kind, { NEPHRON_RUNNERS: '1', NEPHRON_LEASE_SECONDS: '5', ...env }, { runners: { pollMs: 500 } });
       cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "e2e", subjects: 6, seed: 3, size: 32, slices: 6 }) { id } }`))

@@ -34,7 +34,7 @@ describe.each(STORES)('corrupt checkpoint on the $store store', ({ store, kind }
     beforeAll(async () => {
       dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'nephron-corrupt-'));
       // file: embedded PGlite on disk, whose blobs are files; bytea: a fresh PostgreSQL database, blobs in its table
-      const env = store === 'file' ? { DATABASE_URL: '', NEPHRON_DATA_DIR: dataDir } : {};
+      const env: Record<string, string> = store === 'file' ? { DATABASE_URL: '', NEPHRON_DATA_DIR: dataDir } : {};
       t = await startTestServer(kind, env);
       expect(t.server.services.blobs instanceof FileBlobStore).toBe(store === 'file');
       cohortId = (await t.ok(`mutation { createSyntheticCohort(input: { name: "corrupt", subjects: 5, seed: 4, size: 32, slices: 4 }) { id } }`))
@@ -179,7 +179,7 @@ describe.each(STORES)('corrupt checkpoint on the $store store', ({ store, kind }
         })
       ).startFineTuning;
       const ds = t.server.dataSource;
-      const run = (await new RunQueue(ds).claim('test:0', 60_000))!;
+      const run = (await new RunQueue(ds, t.server.pubsub).claim('test:0', 60_000))!;
       expect(run.id).toBe(id);
       const blobs = t.server.services.blobs;
       const previous = await blobs.put(new Uint8Array([1, 2, 3, 4]));

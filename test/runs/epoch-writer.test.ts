@@ -32,7 +32,7 @@ describe.each(DB_KINDS)('epoch writer on %s', (kind) => {
           initialization: 'RANDOM' as never,
         });
         const owner = `${prefix}:${i}`;
-        expect((await new RunQueue(db.ds).claim(owner, 60_000))!.id).toBe(run.id);
+        expect((await new RunQueue(db.ds, new InProcessPubSub()).claim(owner, 60_000))!.id).toBe(run.id);
         runs.push({ id: run.id, owner });
       }
       return runs;

@@ -20,8 +20,9 @@ describe.each(DB_KINDS)('run queue on %s', (kind) => {
 
     beforeAll(async () => {
       ({ ds, close } = await testDataSource(kind));
-      services = createServices(ds, new InProcessPubSub());
-      queue = new RunQueue(ds);
+      const pubsub = new InProcessPubSub();
+      services = createServices(ds, pubsub);
+      queue = new RunQueue(ds, pubsub);
       cohortId = (await seedCohort(services)).id;
     });
     afterAll(() => close?.());

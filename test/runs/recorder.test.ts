@@ -25,7 +25,7 @@ describe.each(DB_KINDS)('run recorder on %s', (kind) => {
         nLabeled: 2,
         initialization: 'RANDOM' as never,
       });
-      expect((await new RunQueue(db.ds).claim(owner, 60_000))!.id).toBe(run.id);
+      expect((await new RunQueue(db.ds, new InProcessPubSub()).claim(owner, 60_000))!.id).toBe(run.id);
       return { run, recorder: new RunRecorder(db.ds, new InProcessPubSub(), owner, 60_000) };
     };
     const epoch = (n: number, checkpointKey: string, bestCheckpointKey: string | null) => ({

@@ -8,11 +8,11 @@ import tseslint from 'typescript-eslint';
 const RUN_WRITES = [
   {
     selector: 'Literal[value=/\\b(UPDATE|INSERT\\s+INTO|DELETE\\s+FROM)\\s+run\\b/i]',
-    message: 'Only src/runs writes run state: call src/runs (cancelRun, enqueueRun, RunRecorder, RunQueue) instead.',
+    message: 'Only src/runs writes run state: call src/runs (cancelRun, queueingTransaction, RunRecorder, RunQueue) instead.',
   },
   {
     selector: 'TemplateElement[value.raw=/\\b(UPDATE|INSERT\\s+INTO|DELETE\\s+FROM)\\s+run\\b/i]',
-    message: 'Only src/runs writes run state: call src/runs (cancelRun, enqueueRun, RunRecorder, RunQueue) instead.',
+    message: 'Only src/runs writes run state: call src/runs (cancelRun, queueingTransaction, RunRecorder, RunQueue) instead.',
   },
   {
     selector:
