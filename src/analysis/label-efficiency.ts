@@ -5,39 +5,16 @@
  *
  * Seeds: a subject's Dice is first averaged over the seeds of a (contrast, N, initialisation) cell, so the t-test
  * pairs one value per subject and initialisation (the issue's "subject-wise means over seeds"), and the bootstrap
- * resamples subjects, not runs (./bootstrap.ts).
+ * resamples subjects, not runs (./bootstrap.ts; the cells: ./cells.ts).
  *
- * Annotation reduction (issue 13, replacing "the first N at which CLC ≥ RI(N_ref)", which one lucky N could fool):
- * both curves (mean Dice of the two kidneys vs N) are fitted non-decreasing (isotonic); the target is RI's fitted
- * Dice at the reference N; N_CLC is where CLC's fitted curve reaches it, interpolated in log N; reduction =
- * 1 − N_CLC / N_ref. Its 95% CI resamples the contrast's TEST subjects (one draw for every cell, as the subjects are
- * paired across cells) and recomputes everything; a resample where CLC never reaches the target counts as −∞, so the
- * lower bound is null when that happens in more than 2.5% of resamples.
- *
- * A reduction needs a reference curve that rises: if RANDOM's Dice at N_ref (or the largest evaluated N below it) is
- * not above its Dice at the smallest N beyond the 95% bootstrap CI of that rise, the labels did not limit RANDOM, and
- * any CLC curve would "reach" the target early (the 2026-12-03 study printed an 82% reduction off such a flat curve).
- * Then `reduction` and its CI are null and `refusal` says why; `matchingN` is still given, for inspection.
+ * The annotation reduction and its refusal rule: ./annotation-reduction.ts.
  */
-import { bootstrapCi, curveAt, matchingN, type CurvePointN } from './bootstrap';
+import { annotationReduction, type ContrastReduction } from './annotation-reduction';
+import { bootstrapCi } from './bootstrap';
+import { cellKey, groupCells, KIDNEYS, type EvaluatedRun, type Kidney, type Pair, type SubjectMeans } from './cells';
 import { bonferroni, mean, pairedTTest } from './stats';
 
-export type Kidney = 'right' | 'left';
-export const KIDNEYS: readonly Kidney[] = ['right', 'left'];
-
-export interface EvaluatedRun {
-  contrast: string;
-  nLabeled: number;
-  initialization: 'RANDOM' | 'CLC';
-  seed: number;
-  /** Per TEST subject: Dice at the series' own resolution, and (when recorded) at the training resolution. */
-  scores: { subjectId: string; dice: Record<Kidney, number>; trainingSizeDice?: Record<Kidney, number> | null }[];
-}
-
-export interface Pair {
-  right: number;
-  left: number;
-}
+export { KIDNEYS, type ContrastReduction, type EvaluatedRun, type Kidney, type Pair };
 
 /** A kidney's 95% bootstrap CI of the mean Dice: [lo, hi]. */
 export interface PairCi {
@@ -68,22 +45,6 @@ export interface EfficiencyRow {
   significant: boolean;
 }
 
-export interface ContrastReduction {
-  contrast: string;
-  referenceN: number;
-  /** RI's isotonic Dice at the reference N (null when N_ref is outside RI's evaluated range). */
-  referenceDice: number | null;
-  /** Where CLC's isotonic curve reaches it, interpolated in log N (null: not reached). */
-  matchingN: number | null;
-  reduction: number | null;
-  ci95: [number | null, number | null];
-  /** RANDOM's rise in mean Dice from its smallest N to N_ref (or the largest evaluated N below it), with its 95% CI. */
-  riRise: number | null;
-  riRiseCi95: [number | null, number | null];
-  /** Why no reduction is given although it could be computed (RANDOM's curve does not rise beyond its CI); else null. */
-  refusal: string | null;
-}
-
 export interface ContrastSpread {
   contrast: string;
   /**
@@ -91,15 +52,6 @@ export interface ContrastSpread {
    * N with ≥ 2 seeds as √(mean variance); null with fewer than two seeds everywhere.
    */
   riSeedSd: number | null;
-}
-
-/** Subject id → Dice averaged over the seeds of one cell. */
-type SubjectMeans = Map<string, Pair>;
-interface Cell {
-  means: SubjectMeans;
-  /** Seed-averaged Dice at the training resolution, for the subjects that have it. */
-  trainingSize: SubjectMeans;
-  seeds: number;
 }
 
 export function labelEfficiencyTable(
@@ -160,7 +112,7 @@ export function labelEfficiencyTable(
 
   const contrasts = [...new Set(keys.map((k) => k.contrast))];
   const reductions = contrasts.map((contrast) =>
-    reductionOf(
+    annotationReduction(
       contrast,
       keys.filter((k) => k.contrast === contrast).map((k) => k.nLabeled),
       cells,
@@ -169,75 +121,6 @@ export function labelEfficiencyTable(
   );
   const spreads = contrasts.map((contrast) => ({ contrast, riSeedSd: riSeedSd(runs.filter((r) => r.contrast === contrast && r.initialization === 'RANDOM')) }));
   return { rows, reductions, spreads };
-}
-
-/** Mean over the given subjects (present in the cell) of the two kidneys' mean Dice; null when none is present. */
-function cellMean(cell: SubjectMeans, ids: readonly string[]): number | null {
-  let sum = 0;
-  let n = 0;
-  for (const id of ids) {
-    const v = cell.get(id);
-    if (!v) continue;
-    sum += (v.right + v.left) / 2;
-    n++;
-  }
-  return n ? sum / n : null;
-}
-
-function reductionOf(contrast: string, ns: number[], cells: Map<string, Cell>, referenceN: number): ContrastReduction {
-  const curves = (ids: readonly string[]) => {
-    const curve = (init: 'RANDOM' | 'CLC'): CurvePointN[] =>
-      ns.flatMap((n) => {
-        const cell = cells.get(cellKey(contrast, n, init));
-        const dice = cell ? cellMean(cell.means, ids) : null;
-        return dice === null ? [] : [{ n, dice }];
-      });
-    return { random: curve('RANDOM'), clc: curve('CLC') };
-  };
-  const estimate = (ids: readonly string[]) => {
-    const { random, clc } = curves(ids);
-    const referenceDice = curveAt(random, referenceN);
-    const matched = referenceDice === null ? null : matchingN(clc, referenceDice);
-    return { referenceDice, matchingN: matched, reduction: matched === null ? null : 1 - matched / referenceN };
-  };
-  const subjectIds = [
-    ...new Set(ns.flatMap((n) => ['RANDOM', 'CLC'].flatMap((init) => [...(cells.get(cellKey(contrast, n, init))?.means.keys() ?? [])]))),
-  ].sort();
-  const point = estimate(subjectIds);
-  const rise = referenceRise(contrast, ns, cells, referenceN, subjectIds);
-  if (rise && point.reduction !== null && !(rise.ci95[0] !== null && rise.ci95[0] > 0)) {
-    const f = (v: number | null) => (v === null ? '−∞' : `${v >= 0 ? '+' : ''}${v.toFixed(3)}`);
-    const refusal =
-      `RANDOM's Dice does not rise from N = ${rise.from} to N = ${rise.to} beyond its 95% CI (${f(rise.value)} [${f(rise.ci95[0])}, ${f(rise.ci95[1])}]): ` +
-      'the labels did not limit RANDOM, so no reduction can be read off its curve';
-    return { contrast, referenceN, ...point, reduction: null, ci95: [null, null], riRise: rise.value, riRiseCi95: rise.ci95, refusal };
-  }
-  const ci95 =
-    point.referenceDice === null ? ([null, null] as [null, null]) : bootstrapCi(subjectIds.length, (idx) => estimate(idx.map((i) => subjectIds[i])).reduction);
-  return { contrast, referenceN, ...point, ci95, riRise: rise?.value ?? null, riRiseCi95: rise?.ci95 ?? [null, null], refusal: null };
-}
-
-/**
- * RANDOM's mean Dice at the largest evaluated N ≤ N_ref minus at its smallest N, over the subjects of both cells,
- * with a 95% bootstrap CI (subjects resampled, as for the reduction); null with fewer than two such N.
- */
-function referenceRise(
-  contrast: string,
-  ns: number[],
-  cells: Map<string, Cell>,
-  referenceN: number,
-  subjectIds: string[],
-): { from: number; to: number; value: number; ci95: [number | null, number | null] } | null {
-  const evaluated = ns.filter((n) => cells.has(cellKey(contrast, n, 'RANDOM'))).sort((a, b) => a - b);
-  const to = [...evaluated].reverse().find((n) => n <= referenceN);
-  const from = evaluated[0];
-  if (to === undefined || from === undefined || to === from) return null;
-  const low = cells.get(cellKey(contrast, from, 'RANDOM'))!.means;
-  const high = cells.get(cellKey(contrast, to, 'RANDOM'))!.means;
-  const ids = subjectIds.filter((id) => low.has(id) && high.has(id));
-  if (ids.length < 2) return null;
-  const riseOf = (chosen: readonly string[]) => cellMean(high, chosen)! - cellMean(low, chosen)!;
-  return { from, to, value: riseOf(ids), ci95: bootstrapCi(ids.length, (idx) => riseOf(idx.map((i) => ids[i]))) };
 }
 
 function riSeedSd(runs: readonly EvaluatedRun[]): number | null {
@@ -260,50 +143,6 @@ function pairCi(cell: SubjectMeans): PairCi {
   const values = [...cell.values()];
   const ci = (kidney: Kidney) => bootstrapCi(values.length, (idx) => mean(idx.map((i) => values[i][kidney]))) as [number, number];
   return { right: ci('right'), left: ci('left') };
-}
-
-function cellKey(contrast: string, n: number, init: string): string {
-  return `${contrast}\u0000${n}\u0000${init}`;
-}
-
-function groupCells(runs: readonly EvaluatedRun[]): Map<string, Cell> {
-  const sums = new Map<string, Map<string, { right: number; left: number; count: number }>>();
-  const atSize = new Map<string, Map<string, { right: number; left: number; count: number }>>();
-  const seeds = new Map<string, Set<number>>();
-  for (const run of runs) {
-    const key = cellKey(run.contrast, run.nLabeled, run.initialization);
-    const cell = sums.get(key) ?? new Map();
-    sums.set(key, cell);
-    if (run.scores.length) seeds.get(key)?.add(run.seed) ?? seeds.set(key, new Set([run.seed]));
-    const sized = atSize.get(key) ?? new Map();
-    atSize.set(key, sized);
-    for (const s of run.scores) {
-      accumulate(cell, s.subjectId, s.dice);
-      if (s.trainingSizeDice) accumulate(sized, s.subjectId, s.trainingSizeDice);
-    }
-  }
-  const out = new Map<string, Cell>();
-  for (const [key, cell] of sums) {
-    const means = averages(cell);
-    if (means.size) out.set(key, { means, trainingSize: averages(atSize.get(key)!), seeds: seeds.get(key)?.size ?? 0 });
-  }
-  return out;
-}
-
-type Sums = Map<string, { right: number; left: number; count: number }>;
-
-function accumulate(cell: Sums, subjectId: string, dice: Pair): void {
-  const acc = cell.get(subjectId) ?? { right: 0, left: 0, count: 0 };
-  acc.right += dice.right;
-  acc.left += dice.left;
-  acc.count += 1;
-  cell.set(subjectId, acc);
-}
-
-function averages(cell: Sums): SubjectMeans {
-  const means: SubjectMeans = new Map();
-  for (const [id, acc] of cell) means.set(id, { right: acc.right / acc.count, left: acc.left / acc.count });
-  return means;
 }
 
 function meanPair(cell: SubjectMeans): Pair {
