@@ -3,6 +3,7 @@
  * labelEfficiency (Table 2 and the reductions) and blandAltman for each evaluated fine-tuning run at the largest N
  * (one request, aliased).
  */
+import type { ContrastReduction } from '../analysis/annotation-reduction';
 import type { ContrastBaselines as Baselines, Pair, Table2Row } from '../analysis/significance';
 import { CliError } from './args';
 import { NephronClient } from './client';
@@ -20,17 +21,8 @@ export function labelUse(runs: ReportRun[]): string {
   return 'label-free: constraint maps and anchors (body mask) use no manual mask (constraints.kidneyBox OFF); only the probe scores on VALIDATION masks';
 }
 
-export interface Reduction {
-  contrast: string;
-  referenceN: number;
-  referenceDice: number | null;
-  matchingN: number | null;
-  reduction: number | null;
-  ci95: [number | null, number | null];
-  riRise?: number | null;
-  riRiseCi95?: [number | null, number | null];
-  refusal?: string | null;
-}
+/** An annotation reduction as `labelEfficiency` answers it (the analysis's own type). */
+export type Reduction = ContrastReduction;
 
 export type { ContrastBaselines as Baselines } from '../analysis/significance';
 

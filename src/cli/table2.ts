@@ -43,7 +43,7 @@ const percent = (v: number | null | undefined) => (v === null || v === undefined
 export function reductionCells(r: Reduction): string[] {
   const ci = r.refusal ? 'refused: RANDOM flat' : r.ci95 ? `[${r.ci95[0] === null ? '−∞' : percent(r.ci95[0])}, ${percent(r.ci95[1])}]` : '';
   const signed = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(3)}`);
-  const rise = r.riRise === null || r.riRise === undefined ? '—' : `${signed(r.riRise)} [${signed(r.riRiseCi95?.[0])}, ${signed(r.riRiseCi95?.[1])}]`;
+  const rise = r.riRise === null ? '—' : `${signed(r.riRise)} [${signed(r.riRiseCi95[0])}, ${signed(r.riRiseCi95[1])}]`;
   return [
     r.contrast,
     String(r.referenceN),
@@ -197,7 +197,15 @@ export function reportJson(data: ReportData) {
       return {
         contrast,
         annotationReduction: r
-          ? { reduction: r.reduction, matchingN: r.matchingN, referenceN: r.referenceN, ci95: r.ci95, riRise: r.riRise ?? null, riRiseCi95: r.riRiseCi95 ?? null, refusal: r.refusal ?? null }
+          ? {
+              reduction: r.reduction,
+              matchingN: r.matchingN,
+              referenceN: r.referenceN,
+              ci95: r.ci95,
+              riRise: r.riRise,
+              riRiseCi95: r.riRiseCi95,
+              refusal: r.refusal,
+            }
           : null,
         baselines: b ? { ceilingDice: b.ceilingDice, locationPriorDice: b.locationPriorDice, riSeedSd: b.riSeedSd, trainingSize: b.trainingSize } : null,
       };

@@ -114,7 +114,10 @@ export class AnnotationReduction {
   })
   ci95: [number | null, number | null];
 
-  @Field(() => Float, { nullable: true, description: "RANDOM's rise in mean Dice from its smallest N to the reference N (or the largest evaluated N below it)" })
+  @Field(() => Float, {
+    nullable: true,
+    description: "RANDOM's rise in mean Dice from its smallest N to the reference N (or the largest evaluated N below it)",
+  })
   riRise: number | null;
 
   @Field(() => [Float], { nullable: 'items', description: "95% bootstrap CI of RANDOM's rise over TEST subjects" })

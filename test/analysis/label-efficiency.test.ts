@@ -94,10 +94,26 @@ describe('labelEfficiencyTable', () => {
     // so the CI straddles 0. CLC (0.9 everywhere) "reaches" RANDOM's N = 20 level at N = 2, yet no reduction is given.
     const flat = labelEfficiencyTable(
       [
-        run(2, 'RANDOM', 1, [[0.6, 0.6], [0.7, 0.7], [0.5, 0.5]]),
-        run(20, 'RANDOM', 1, [[0.65, 0.65], [0.6, 0.6], [0.55, 0.55]]),
-        run(2, 'CLC', 1, [[0.9, 0.9], [0.9, 0.9], [0.9, 0.9]]),
-        run(20, 'CLC', 1, [[0.9, 0.9], [0.9, 0.9], [0.9, 0.9]]),
+        run(2, 'RANDOM', 1, [
+          [0.6, 0.6],
+          [0.7, 0.7],
+          [0.5, 0.5],
+        ]),
+        run(20, 'RANDOM', 1, [
+          [0.65, 0.65],
+          [0.6, 0.6],
+          [0.55, 0.55],
+        ]),
+        run(2, 'CLC', 1, [
+          [0.9, 0.9],
+          [0.9, 0.9],
+          [0.9, 0.9],
+        ]),
+        run(20, 'CLC', 1, [
+          [0.9, 0.9],
+          [0.9, 0.9],
+          [0.9, 0.9],
+        ]),
       ],
       20,
     ).reductions[0];

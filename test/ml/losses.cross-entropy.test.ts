@@ -26,10 +26,14 @@ describe('crossEntropy (wasm)', () => {
     expect(crossEntropy(yTrue(), dead).dataSync()[0]).toBeCloseTo((-Math.log(CROSS_ENTROPY_EPSILON) - Math.log(0.6)) / 2, 3);
     // through a softmax: ∂CE/∂z = (p − t)/pixels, so a kidney logit far below the others still gets −1/2 on pixel 0
     const logits = tf.tensor4d([0, -30, 0, 1, 0, 0], [1, 1, 2, 3]);
-    const g = tf.grad((z: tf.Tensor) => crossEntropy(yTrue(), tf.softmax(z)))(logits).dataSync();
+    const g = tf
+      .grad((z: tf.Tensor) => crossEntropy(yTrue(), tf.softmax(z)))(logits)
+      .dataSync();
     expect(g[1]).toBeCloseTo(-0.5, 3);
     // the focal Tversky alone gives that logit almost nothing (the saturated softmax): the reason for the option
-    const gTversky = tf.grad((z: tf.Tensor) => focalTversky(yTrue(), tf.softmax(z)))(logits).dataSync();
+    const gTversky = tf
+      .grad((z: tf.Tensor) => focalTversky(yTrue(), tf.softmax(z)))(logits)
+      .dataSync();
     expect(Math.abs(gTversky[1])).toBeLessThan(1e-6);
   });
 
@@ -48,7 +52,11 @@ describe('crossEntropy (wasm)', () => {
     const ce = crossEntropy(oneHot, probs).dataSync()[0];
     const ctx = { training: false, seed: 1, epoch: 0, batch: 0 };
     const apply = (w: number) =>
-      finetuneLoss({ ...PRESETS.PAPER.finetune, crossEntropyWeight: w }, false)(model as never, { images: logits, labels } as never, ctx as never).dataSync()[0];
+      finetuneLoss({ ...PRESETS.PAPER.finetune, crossEntropyWeight: w }, false)(
+        model as never,
+        { images: logits, labels } as never,
+        ctx as never,
+      ).dataSync()[0];
     expect(apply(0)).toBeCloseTo(ft, 6);
     expect(apply(0.5)).toBeCloseTo(ft + 0.5 * ce, 6);
   });

@@ -14,7 +14,11 @@ const B = 3;
 const H = 6;
 const W = 5;
 const value = (b: number, y: number, x: number) => 100 * (b + 1) + 10 * y + x;
-const image = () => tf.tensor4d(Array.from({ length: B * H * W }, (_, i) => value(Math.floor(i / (H * W)), Math.floor(i / W) % H, i % W)), [B, H, W, 1]);
+const image = () =>
+  tf.tensor4d(
+    Array.from({ length: B * H * W }, (_, i) => value(Math.floor(i / (H * W)), Math.floor(i / W) % H, i % W)),
+    [B, H, W, 1],
+  );
 const transforms = () =>
   tf.tensor2d([
     [1, 0, 0, 0, 1, 0, 0, 0],
@@ -45,8 +49,15 @@ describe('Transform kernel (tf.image.transform)', () => {
 
   it('agrees with the wasm kernel on a fine-tuning augmentation of a batch (cpu, and native where it is built)', async () => {
     const run = () => {
-      const imgs = tf.tensor4d(Array.from({ length: 8 * 32 * 32 }, (_, i) => Math.sin(i * 0.1) * 0.5 + 0.5), [8, 32, 32, 1]);
-      const labels = tf.tensor3d(Array.from({ length: 8 * 32 * 32 }, (_, i) => ((i % 32) - 16) ** 2 + ((Math.floor(i / 32) % 32) - 16) ** 2 < 50 ? 1 : 0), [8, 32, 32], 'int32');
+      const imgs = tf.tensor4d(
+        Array.from({ length: 8 * 32 * 32 }, (_, i) => Math.sin(i * 0.1) * 0.5 + 0.5),
+        [8, 32, 32, 1],
+      );
+      const labels = tf.tensor3d(
+        Array.from({ length: 8 * 32 * 32 }, (_, i) => (((i % 32) - 16) ** 2 + ((Math.floor(i / 32) % 32) - 16) ** 2 < 50 ? 1 : 0)),
+        [8, 32, 32],
+        'int32',
+      );
       const r = augmentPair(imgs, labels, createRng(5), PRESETS.STUDY.finetune.augment);
       return { images: Array.from(r.images.dataSync()), labels: Array.from(r.labels.dataSync()) };
     };

@@ -110,7 +110,11 @@ export function Reductions({ reductions }: { reductions: Reduction[] }) {
               <strong>{fmtPercent(r.reduction)}</strong>
             </td>
             <td className="num muted" title={r.refusal ?? undefined}>
-              {r.refusal ? 'refused: RANDOM flat' : r.ci95 ? `[${r.ci95[0] === null ? '−∞' : fmtPercent(r.ci95[0])}, ${r.ci95[1] === null ? '—' : fmtPercent(r.ci95[1])}]` : ''}
+              {r.refusal
+                ? 'refused: RANDOM flat'
+                : r.ci95
+                  ? `[${r.ci95[0] === null ? '−∞' : fmtPercent(r.ci95[0])}, ${r.ci95[1] === null ? '—' : fmtPercent(r.ci95[1])}]`
+                  : ''}
             </td>
           </tr>
         ))}

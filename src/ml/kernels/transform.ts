@@ -46,15 +46,15 @@ export const transformKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
     fillValue: number;
     outputShape?: [number, number] | null;
   };
-  if (interpolation !== 'nearest' && interpolation !== 'bilinear') throw new Error(`Transform: interpolation must be nearest or bilinear, got ${interpolation}`);
+  if (interpolation !== 'nearest' && interpolation !== 'bilinear')
+    throw new Error(`Transform: interpolation must be nearest or bilinear, got ${interpolation}`);
   const [batch, h, w, ch] = image.shape;
   const [oh, ow] = outputShape ?? [h, w];
   const src = cpu.data.get(image.dataId).values as tf.TypedArray;
   const t = cpu.data.get(transforms.dataId).values as tf.TypedArray;
   const out = tf.util.getTypedArrayFromDType(image.dtype as 'float32', batch * oh * ow * ch);
   out.fill(fillValue);
-  const at = (b: number, y: number, x: number, c: number): number =>
-    y >= 0 && y < h && x >= 0 && x < w ? src[((b * h + y) * w + x) * ch + c] : fillValue;
+  const at = (b: number, y: number, x: number, c: number): number => (y >= 0 && y < h && x >= 0 && x < w ? src[((b * h + y) * w + x) * ch + c] : fillValue);
   for (let b = 0; b < batch; b++) {
     const o = transforms.shape[0] === 1 ? 0 : b * 8;
     for (let y = 0; y < oh; y++) {
