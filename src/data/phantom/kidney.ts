@@ -177,6 +177,9 @@ export function halfExtent(k: KidneyModel, axis: number): number {
 export const KIDNEY_NONE = -1;
 export const INSIDE = 100;
 
+// a local copy of the imported enum: tsx compiles the import to a getter that would run on every voxel (voxelise.ts)
+const T = Tissue;
+
 /** Tissue at world point (X, Y, Z) for kidney `k` (centre already moved by breathing). */
 export function kidneyTissue(k: KidneyModel, X: number, Y: number, Z: number): number {
   const dx = X - k.center[0];
@@ -199,15 +202,15 @@ export function kidneyTissue(k: KidneyModel, X: number, Y: number, Z: number): n
     const a = lu - c.c[0];
     const b = lv - c.c[1];
     const d = lw - c.c[2];
-    if (a * a + b * b + d * d < c.r * c.r) return inBean ? INSIDE + Tissue.CYST : Tissue.CYST;
+    if (a * a + b * b + d * d < c.r * c.r) return inBean ? INSIDE + T.CYST : T.CYST;
   }
   // Pelvis and calyces (fluid), extending out of the hilum.
   const pel = ((qu - 0.52) / 0.26) ** 2 + ((qv - 0.02) / 0.19) ** 2 + (qw / 0.26) ** 2;
   const calU = ((qu - 0.28) / 0.1) ** 2 + ((qv + 0.3) / 0.16) ** 2 + (qw / 0.13) ** 2;
   const calL = ((qu - 0.28) / 0.1) ** 2 + ((qv - 0.32) / 0.16) ** 2 + (qw / 0.13) ** 2;
   if (pel < 1 || calU < 1 || calL < 1) {
-    if (inBean) return INSIDE + Tissue.URINE;
-    if (r2 < 1.6) return Tissue.URINE;
+    if (inBean) return INSIDE + T.URINE;
+    if (r2 < 1.6) return T.URINE;
   }
   if (!inBean) {
     // Perirenal fat (inside Gerota's fascia) and hilar fat.
@@ -215,13 +218,13 @@ export function kidneyTissue(k: KidneyModel, X: number, Y: number, Z: number): n
     const a = lu / (k.semi[0] * R + g * (lu < 0 ? 0.9 : 0.5) + 1);
     const b = lv / (k.semi[1] * R + g * 1.4 + 1);
     const d = lw / (k.semi[2] * R + g * (lw > 0 ? 1.1 : 0.6) + 1);
-    return a * a + b * b + d * d < 1 ? Tissue.FAT : KIDNEY_NONE;
+    return a * a + b * b + d * d < 1 ? T.FAT : KIDNEY_NONE;
   }
   const sin = ((qu - 0.42) / 0.4) ** 2 + (qv / 0.5) ** 2 + (qw / 0.44) ** 2;
-  if (sin < 1) return INSIDE + Tissue.FAT;
+  if (sin < 1) return INSIDE + T.FAT;
   // Cortex shell: distance to the deformed outer surface ≈ |l|·(R/r − 1).
   const lenMm = Math.sqrt(lu * lu + lv * lv + lw * lw);
-  if (lenMm * (R / r - 1) < k.cortexMm) return INSIDE + Tissue.CORTEX;
+  if (lenMm * (R / r - 1) < k.cortexMm) return INSIDE + T.CORTEX;
   const pu = qu - 0.3;
   const p2 = pu * pu + qv * qv + qw * qw;
   for (const p of k.pyramids) {
@@ -229,7 +232,7 @@ export function kidneyTissue(k: KidneyModel, X: number, Y: number, Z: number): n
     if (t < p.t0 || t > p.t1 * R) continue;
     const perp2 = p2 - t * t;
     const lim = (t - p.t0) * p.tan;
-    if (perp2 < lim * lim) return INSIDE + Tissue.MEDULLA;
+    if (perp2 < lim * lim) return INSIDE + T.MEDULLA;
   }
-  return INSIDE + Tissue.CORTEX; // columns of Bertin
+  return INSIDE + T.CORTEX; // columns of Bertin
 }
