@@ -112,6 +112,9 @@ export function voxelise(a: Anatomy, grid: Grid, acq: Acquisition): { tissue: Ui
   const liverC: Vec3 = [a.liver.c[0], a.liver.c[1] + organDy, a.liver.c[2]];
   const spleenC: Vec3 = [a.spleen.c[0], a.spleen.c[1] + organDy, a.spleen.c[2]];
   const blobs = a.blobs.map((b) => ({ ...b, c: [b.c[0], b.c[1] + kidDy, b.c[2] + kidDz] as Vec3 }));
+  // split once, in their order, instead of comparing kinds at every voxel
+  const hepaticCysts = blobs.filter((b) => b.kind === 'hepatic-cyst');
+  const otherBlobs = blobs.filter((b) => b.kind !== 'hepatic-cyst');
   const cos = Math.cos(a.rotation);
   const sin = Math.sin(a.rotation);
   const diaphragm = (X: number) => a.diaphragmY + organDy + 0.0035 * (Math.abs(X) - 70) ** 2 + (X < 0 ? -10 : 0);
@@ -168,7 +171,7 @@ export function voxelise(a: Anatomy, grid: Grid, acq: Acquisition): { tissue: Ui
         const belowDiaphragm = Y >= dY + 6;
         if (belowDiaphragm && X < 15 && inEllipsoid(X, Y, Z, liverC, a.liver.s)) {
           tissue[idx] = T.LIVER;
-          for (const b of blobs) if (b.kind === 'hepatic-cyst' && inEllipsoid(X, Y, Z, b.c, b.s)) tissue[idx] = b.tissue;
+          for (const b of hepaticCysts) if (inEllipsoid(X, Y, Z, b.c, b.s)) tissue[idx] = b.tissue;
           continue;
         }
         if (belowDiaphragm && inEllipsoid(X, Y, Z, spleenC, a.spleen.s)) {
@@ -176,7 +179,7 @@ export function voxelise(a: Anatomy, grid: Grid, acq: Acquisition): { tissue: Ui
           continue;
         }
         let inBlob = -1;
-        for (const b of blobs) if (b.kind !== 'hepatic-cyst' && inEllipsoid(X, Y, Z, b.c, b.s)) inBlob = b.tissue;
+        for (const b of otherBlobs) if (inEllipsoid(X, Y, Z, b.c, b.s)) inBlob = b.tissue;
         if (inBlob >= 0) {
           tissue[idx] = inBlob;
           continue;
