@@ -7,6 +7,8 @@
  */
 import { labelEfficiencyTable, type EvaluatedRun } from '../src/analysis/label-efficiency';
 import { DEFAULT_URL, NephronClient } from '../src/cli/client';
+import { REDUCTION_HEADER, TABLE2_HEADER, reductionCells, table2Cells } from '../src/cli/table2';
+import { markdownTable } from '../src/cli/text';
 
 interface Answer {
   sweep: {
@@ -64,21 +66,11 @@ async function main(): Promise<void> {
     console.log(`sweep "${sweep.name}" ${id}`);
   }
   const { rows, reductions } = labelEfficiencyTable([...pooled.values()], referenceN);
-  const f = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(3));
-  const ci = (c: [number, number] | undefined) => (c ? ` [${f(c[0])}, ${f(c[1])}]` : '');
-  console.log('\n| contrast | N | seeds R/C | RANDOM right | RANDOM left | CLC right | CLC left | p right | p left |\n|---|---|---|---|---|---|---|---|---|');
-  for (const r of rows) {
-    console.log(
-      `| ${r.contrast} | ${r.nLabeled} | ${r.seeds.random}/${r.seeds.clc} | ${f(r.random?.right)}${ci(r.ci95.random?.right)} | ${f(r.random?.left)}${ci(r.ci95.random?.left)} | ` +
-        `${f(r.clc?.right)}${ci(r.ci95.clc?.right)} | ${f(r.clc?.left)}${ci(r.ci95.clc?.left)} | ${f(r.pValue?.right)} | ${f(r.pValue?.left)} |`,
-    );
-  }
-  for (const r of reductions) {
-    const reduction = r.refusal ?? (r.reduction === null ? 'not reached' : `${Math.round(r.reduction * 100)}% [${f(r.ci95[0])}, ${f(r.ci95[1])}]`);
-    console.log(
-      `\n${r.contrast}: RANDOM at N = ${r.referenceN} ${f(r.referenceDice)}, rise ${f(r.riRise)} [${f(r.riRiseCi95[0])}, ${f(r.riRiseCi95[1])}]; CLC matches at N = ${f(r.matchingN)}; reduction: ${reduction}`,
-    );
-  }
+  // the same cells as `nephron report` (src/cli/table2.ts), so pooled and single-sweep tables read alike
+  console.log(`\n${markdownTable(TABLE2_HEADER, rows.map(table2Cells))}`);
+  console.log(`seeds (RANDOM / CLC) per row: ${rows.map((r) => `N ${r.nLabeled}: ${r.seeds.random}/${r.seeds.clc}`).join(', ')}\n`);
+  console.log(markdownTable(REDUCTION_HEADER, reductions.map(reductionCells)));
+  for (const r of reductions) if (r.refusal) console.log(`${r.contrast}: ${r.refusal}`);
 }
 
 main().catch((e: unknown) => {

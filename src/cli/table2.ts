@@ -34,7 +34,7 @@ export function table2Cells(row: Table2Row): string[] {
 const sortRows = (rows: Table2Row[]) => [...rows].sort((a, b) => a.contrast.localeCompare(b.contrast) || a.nLabeled - b.nLabeled);
 
 export const TABLE2_HEADER = ['contrast', 'N', 'RANDOM right', 'RANDOM left', 'CLC right', 'CLC left', 'p right', 'p left'];
-const REDUCTION_HEADER = ['contrast', 'reference N', 'RANDOM Dice there', 'RANDOM rise [95% CI]', 'CLC matching N', 'reduction', '95% CI'];
+export const REDUCTION_HEADER = ['contrast', 'reference N', 'RANDOM Dice there', 'RANDOM rise [95% CI]', 'CLC matching N', 'reduction', '95% CI'];
 const BASELINE_HEADER = ['contrast', 'training size', 'resolution ceiling', 'location prior', 'RANDOM seed SD'];
 const AGREEMENT_HEADER = ['contrast', 'init', 'N', 'seed', 'kidney', 'bias (mL)', 'lower LoA', 'upper LoA', 'subjects'];
 
