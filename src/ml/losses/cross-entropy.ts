@@ -1,6 +1,6 @@
 /**
  * Pixel-wise categorical cross-entropy on softmax outputs, the term the renal successor code adds to its Tversky loss
- * (lab-midas/Renal-fMRI-Framework @1819882, losses/ft_losses.py, `lossObj.tversky_loss`: `tv_loss + bce_loss` with
+ * (lab-midas/Renal-fMRI-Framework @1819882, losses/ft_losses.py lines 19–55, `lossObj.tversky_loss`: `tv_loss + bce_loss` with
  * `SparseCategoricalCrossentropy(from_logits=True)`, unweighted, mean over pixels). method.md ("Fine-tuning
  * dynamics") asks for it as an option: a focal Tversky kidney channel whose softmax has saturated near 0 everywhere
  * gets almost no gradient back through the softmax (∂p/∂z = p(1 − p)), and such a channel stays dead; the
